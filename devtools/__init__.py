@@ -1,0 +1,1 @@
+"""Scripts behind ``./dev``: start the app, run the checks and tests, run the demo."""

@@ -1,0 +1,75 @@
+"""``./dev up``: migrate, load the demo data, and run everything the embedded default needs.
+
+Three processes, stopped together with Ctrl-C:
+
+* the Visma.net sandbox (``python -m vismanet_sandbox``) on port 8765, its state in
+  ``var/sandbox.sqlite3``, seeded with the demo company on first start;
+* one Celery worker that also runs the scheduler (``-B``), on the filesystem transport;
+* Django's web server on http://127.0.0.1:8000 (``WERKBON_PORT`` changes the port).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PORT = os.environ.get("WERKBON_PORT", "8000")
+SANDBOX_PORT = os.environ.get("WERKBON_SANDBOX_PORT", "8765")
+
+
+def main() -> None:
+    env = {**os.environ, "VISMANET_SANDBOX_URL": f"http://127.0.0.1:{SANDBOX_PORT}"}
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([PY, "manage.py", "load_demo"], cwd=ROOT, env=env, check=True)
+    (ROOT / "var" / "celery-queue").mkdir(parents=True, exist_ok=True)
+    processes: list[subprocess.Popen[bytes]] = []
+    commands = []
+    if (ROOT / "vismanet_sandbox" / "__main__.py").exists():
+        commands.append([PY, "-m", "vismanet_sandbox", "--port", SANDBOX_PORT,
+                         "--data", str(ROOT / "var" / "sandbox.sqlite3")])
+    commands += [
+        [PY, "-m", "celery", "-A", "werkbon", "worker", "-B", "-c", "2", "-l", "INFO",
+         "--schedule", str(ROOT / "var" / "celerybeat-schedule")],
+        [PY, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
+    ]
+    for command in commands:
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
+    time.sleep(2)
+    print(
+        f"\nWerkbon runs at http://127.0.0.1:{PORT}/\n"
+        "Demo logins (password 'werkbon-demo' for all):\n"
+        "  office:      kantoor\n"
+        "  technicians: piet, fatima\n"
+        f"Visma.net sandbox: http://127.0.0.1:{SANDBOX_PORT}/ (demo company 'Installatietechniek "
+        "Demo B.V.')\n"
+        "Stop with Ctrl-C.\n",
+        flush=True,
+    )
+
+    def stop(*_: object) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while all(process.poll() is None for process in processes):
+        time.sleep(0.5)
+    print("A process stopped; stopping the others.", file=sys.stderr)
+    stop()
+
+
+if __name__ == "__main__":
+    main()

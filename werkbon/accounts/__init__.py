@@ -1,0 +1,1 @@
+"""Tenants (company accounts), users and their roles, and tenant scoping of every query."""

@@ -1,0 +1,1 @@
+"""The Visma.net adapter: the only place in Werkbon that knows Visma.net."""

@@ -1,0 +1,227 @@
+"""Django settings for Werkbon, read from environment variables (see ``.env.example``).
+
+Two modes:
+
+* the embedded default (no variables set): a SQLite file in ``var/``, Celery on the
+  ``filesystem://`` transport (no broker server), the worker running the scheduler too,
+  and the Visma.net sandbox on ``http://127.0.0.1:8765`` as the Visma.net to talk to;
+* scale-out: ``DATABASE_URL`` (PostgreSQL) and ``CELERY_BROKER_URL`` (Redis) with any
+  number of workers and one ``celery beat``.
+
+``WERKBON_ENV=production`` makes every secret mandatory and turns on the secure defaults
+that ``manage.py check --deploy`` looks for.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from werkbon.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("WERKBON_VAR_DIR", str(BASE_DIR / "var")) or "")
+
+ENVIRONMENT = env_str("WERKBON_ENV", "development")
+if ENVIRONMENT not in {"development", "production", "test"}:
+    raise ImproperlyConfigured(
+        f"WERKBON_ENV={ENVIRONMENT!r}: use development, production or test"
+    )
+PRODUCTION = ENVIRONMENT == "production"
+
+
+def _secret(name: str, dev_default: str) -> str:
+    value = env_str(name)
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{name} must be set when WERKBON_ENV=production")
+    return dev_default
+
+
+SECRET_KEY = _secret("DJANGO_SECRET_KEY", "dev-only-insecure-key-never-use-in-production-0123456789")
+# Fernet key (urlsafe base64, 32 bytes) that encrypts OAuth tokens and client secrets at rest.
+FIELD_ENCRYPTION_KEY = _secret(
+    "WERKBON_FIELD_ENCRYPTION_KEY", "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="
+)
+DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["*"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "werkbon.accounts",
+    "werkbon.workorders",
+    "werkbon.integrations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "werkbon.accounts.middleware.TenantMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "werkbon.urls"
+WSGI_APPLICATION = "werkbon.wsgi.application"
+ASGI_APPLICATION = "werkbon.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "werkbon" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "werkbon.accounts.context_processors.tenant",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'werkbon.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # WAL lets the web server read while a worker writes; IMMEDIATE avoids lock upgrades
+    # that end in "database is locked"; the timeout covers short write bursts.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"].setdefault("TEST", {})
+    DATABASES["default"]["TEST"]["NAME"] = env_str("WERKBON_TEST_SQLITE", None)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- language and time ------------------------------------------------------------------
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "werkbon" / "locale"]
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+
+# --- static and media -----------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
+STATICFILES_DIRS = [BASE_DIR / "werkbon" / "static"]
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- security -------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag instead
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- background jobs (Celery) ---------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+if CELERY_BROKER_URL == "filesystem://":
+    _queue_dir = VAR_DIR / "celery-queue"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a job of a killed worker is redelivered, not lost
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = "UTC"
+# One beat tick; the tick itself reads from the database which tenants are due.
+WERKBON_SCHEDULER_TICK_SECONDS = env_int("WERKBON_SCHEDULER_TICK_SECONDS", 1, minimum=1)
+
+# --- Visma.net --------------------------------------------------------------------------
+# Without credentials Werkbon talks to the local sandbox (``python -m vismanet_sandbox``).
+VISMANET_SANDBOX_URL = env_str("VISMANET_SANDBOX_URL", "http://127.0.0.1:8765")
+VISMANET_CLIENT_ID = env_str("VISMANET_CLIENT_ID", None)
+VISMANET_CLIENT_SECRET = env_str("VISMANET_CLIENT_SECRET", None)
+_USE_SANDBOX = not VISMANET_CLIENT_ID
+VISMANET_ERP_BASE_URL = env_str(
+    "VISMANET_ERP_BASE_URL",
+    VISMANET_SANDBOX_URL if _USE_SANDBOX else "https://api.finance.visma.net",
+)
+VISMANET_SALESORDER_BASE_URL = env_str(
+    "VISMANET_SALESORDER_BASE_URL",
+    VISMANET_SANDBOX_URL if _USE_SANDBOX else "https://salesorder.visma.net",
+)
+VISMANET_CONNECT_BASE_URL = env_str(
+    "VISMANET_CONNECT_BASE_URL",
+    VISMANET_SANDBOX_URL if _USE_SANDBOX else "https://connect.visma.com",
+)
+if _USE_SANDBOX:
+    # The sandbox's demo application (registered in its seed data).
+    VISMANET_CLIENT_ID = "werkbon-demo"
+    VISMANET_CLIENT_SECRET = VISMANET_CLIENT_SECRET or "werkbon-demo-secret"
+elif PRODUCTION and not VISMANET_CLIENT_SECRET:
+    raise ImproperlyConfigured("VISMANET_CLIENT_SECRET must be set with VISMANET_CLIENT_ID")
+VISMANET_USES_SANDBOX = _USE_SANDBOX
+
+# --- logging ----------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("WERKBON_LOG_LEVEL", "INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+}

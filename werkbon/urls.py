@@ -1,0 +1,13 @@
+"""Root URLs. Each app brings its own ``urls`` module."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from werkbon import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("werkbon.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
