@@ -1,0 +1,405 @@
+"""Records of the work-order app (manual chapters 2 and 3).
+
+Customers, work addresses and items may be filled from an accounting system: their
+``number`` is that system's key (the Visma.net customer number or inventory number).
+This module does not know which system; integrations keep their own link tables.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from werkbon.accounts.tenancy import TenantScopedModel
+
+
+class ActiveStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    INACTIVE = "inactive", _("Inactive")
+
+
+class Customer(TenantScopedModel):
+    """A customer (debtor). ``number`` is the accounting system's customer number."""
+
+    number = models.CharField(_("number"), max_length=30)
+    name = models.CharField(_("name"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActiveStatus.choices, default=ActiveStatus.ACTIVE
+    )
+    # The main address ("klantadres"); it is also the customer's first work address.
+    address_line1 = models.CharField(_("address"), max_length=255, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=255, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, default="NL")
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["name", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="customer_number_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ActiveStatus.ACTIVE
+
+
+class ContactPerson(TenantScopedModel):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=255)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    function = models.CharField(_("function"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkAddress(TenantScopedModel):
+    """Where the work is done; always linked to exactly one customer (manual 3.3).
+
+    ``external_key`` identifies an address that came from an accounting system (for
+    example ``main``, ``invoice``, ``delivery`` or ``location:<id>``); it is empty for
+    addresses added in Werkbon.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="work_addresses")
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    street = models.CharField(_("street"), max_length=255)
+    house_number = models.CharField(_("house number"), max_length=20, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, default="NL")
+    external_key = models.CharField(max_length=100, blank=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("work address")
+        verbose_name_plural = _("work addresses")
+        ordering = ["customer__name", "street", "house_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "external_key"],
+                condition=~models.Q(external_key=""),
+                name="work_address_external_key_per_customer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.one_line()
+
+    def one_line(self) -> str:
+        street = f"{self.street} {self.house_number}".strip()
+        place = f"{self.postal_code} {self.city}".strip()
+        return ", ".join(part for part in (street, place) if part)
+
+
+class InstalledObject(TenantScopedModel):
+    """An installation at a work address, such as a boiler ("object")."""
+
+    work_address = models.ForeignKey(WorkAddress, on_delete=models.CASCADE, related_name="installed_objects")
+    name = models.CharField(_("name"), max_length=255)
+    brand = models.CharField(_("brand"), max_length=100, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
+    installed_on = models.DateField(_("installed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("object")
+        verbose_name_plural = _("objects")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ItemGroup(TenantScopedModel):
+    code = models.CharField(_("code"), max_length=30)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("item group")
+        verbose_name_plural = _("item groups")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="item_group_code_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return self.description or self.code
+
+
+class ItemType(models.TextChoices):
+    NON_STOCK = "non_stock", _("Non-stock item")
+    STOCK = "stock", _("Stock item")
+
+
+class Item(TenantScopedModel):
+    """An item (article). ``number`` is the accounting system's inventory number."""
+
+    number = models.CharField(_("number"), max_length=30)
+    description = models.CharField(_("description"), max_length=255)
+    unit = models.CharField(_("unit"), max_length=10, blank=True)
+    sales_price = models.DecimalField(
+        _("sales price (EUR)"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    item_type = models.CharField(
+        _("type"), max_length=10, choices=ItemType.choices, default=ItemType.NON_STOCK
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActiveStatus.choices, default=ActiveStatus.ACTIVE
+    )
+    group = models.ForeignKey(
+        ItemGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="items",
+        verbose_name=_("item group"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="item_number_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.description}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ActiveStatus.ACTIVE
+
+
+class WorkOrderStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PLANNED = "planned", _("Planned")
+    COMPLETED = "completed", _("Completed")  # "gereed gemeld"
+    ARCHIVED = "archived", _("Archived")
+
+
+class WorkOrderSequence(models.Model):
+    """The next work-order number of a tenant; incremented under a row lock."""
+
+    tenant = models.OneToOneField("accounts.Tenant", on_delete=models.CASCADE, primary_key=True)
+    next_number = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.next_number}"
+
+
+class WorkOrder(TenantScopedModel):
+    """A work order ("werkbon"): open → planned → completed → archived.
+
+    Times are stored in UTC and shown in Europe/Amsterdam. Lifecycle changes go through
+    :mod:`werkbon.workorders.services`, which enforces the rules.
+    """
+
+    number = models.PositiveIntegerField(_("number"), editable=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders",
+        verbose_name=_("customer"),
+    )
+    work_address = models.ForeignKey(
+        WorkAddress, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders",
+        verbose_name=_("work address"),
+    )
+    description = models.TextField(_("work description"), blank=True)  # "werkzaamheden"
+    customer_reference = models.CharField(_("customer reference"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=WorkOrderStatus.choices, default=WorkOrderStatus.OPEN
+    )
+    technicians = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="planned_work_orders",
+        verbose_name=_("technicians"),
+    )
+    planned_start = models.DateTimeField(_("planned start"), null=True, blank=True)
+    planned_minutes = models.PositiveIntegerField(_("planned duration (minutes)"), default=60)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True, editable=False)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", editable=False,
+    )
+    signed_by_name = models.CharField(_("signed off by"), max_length=200, blank=True)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="work_order_number_per_tenant")
+        ]
+        indexes = [models.Index(fields=["tenant", "status"]), models.Index(fields=["planned_start"])]
+
+    def __str__(self) -> str:
+        return f"{_('Work order')} {self.number}"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == WorkOrderStatus.ARCHIVED
+
+    @property
+    def can_archive(self) -> bool:
+        return self.status == WorkOrderStatus.COMPLETED
+
+
+class TimeKind(models.TextChoices):
+    WORK = "work", _("Work time")
+    TRAVEL = "travel", _("Travel time")
+
+
+class TimeEntry(TenantScopedModel):
+    """Time registered by a technician on a work order, in whole minutes."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="time_entries")
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries",
+        verbose_name=_("technician"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=TimeKind.choices, default=TimeKind.WORK)
+    minutes = models.PositiveIntegerField(_("minutes"), validators=[MinValueValidator(1)])
+    date = models.DateField(_("date"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.minutes} min"
+
+
+class MaterialLine(TenantScopedModel):
+    """An item used on a work order; quantity in the item's unit."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="material_lines")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="material_lines",
+                             verbose_name=_("item"))
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0"))]
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("material line")
+        verbose_name_plural = _("material lines")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.item.number}"
+
+
+class QuestionKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    YES_NO = "yes_no", _("Yes/no")
+    CHOICE = "choice", _("Choice")
+    PHOTO = "photo", _("Photo")
+
+
+class FormTemplate(TenantScopedModel):
+    """A custom form ("eigen formulier") a tenant defines."""
+
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("form template")
+        verbose_name_plural = _("form templates")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FormQuestion(TenantScopedModel):
+    template = models.ForeignKey(FormTemplate, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    label = models.CharField(_("question"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=10, choices=QuestionKind.choices,
+                            default=QuestionKind.TEXT)
+    choices = models.TextField(_("choices (one per line)"), blank=True)
+    required = models.BooleanField(_("required"), default=False)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class FilledForm(TenantScopedModel):
+    """A form template filled in on a work order."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="forms")
+    template = models.ForeignKey(FormTemplate, on_delete=models.PROTECT, related_name="+")
+    filled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filled_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("filled-in form")
+        verbose_name_plural = _("filled-in forms")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.template.name
+
+
+class FormAnswer(TenantScopedModel):
+    form = models.ForeignKey(FilledForm, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(FormQuestion, on_delete=models.PROTECT, related_name="+")
+    value = models.TextField(_("answer"), blank=True)
+    photo = models.FileField(_("photo"), upload_to="form-photos/%Y/%m/", blank=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["question__position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "question"], name="one_answer_per_question")
+        ]
+
+    def __str__(self) -> str:
+        return self.value

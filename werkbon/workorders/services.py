@@ -1,0 +1,215 @@
+"""The work-order lifecycle, shared by the screens and the API (manual 2.2–2.4, 3.4).
+
+open → planned → completed ("gereed gemeld") → archived. Archiving is allowed only from
+completed, and an archived work order is read-only everywhere. Every function raises
+:class:`LifecycleError` with a message for the user when a rule is broken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from werkbon.accounts.models import Tenant, User
+from werkbon.accounts.tenancy import require_current_tenant
+from werkbon.workorders.models import (
+    Customer,
+    Item,
+    MaterialLine,
+    TimeEntry,
+    TimeKind,
+    WorkAddress,
+    WorkOrder,
+    WorkOrderSequence,
+    WorkOrderStatus,
+)
+from werkbon.workorders.signals import work_order_archived, work_order_completed
+
+
+class LifecycleError(Exception):
+    """A work-order rule was broken; ``str(error)`` is a message for the user."""
+
+
+def next_work_order_number(tenant: Tenant) -> int:
+    """The next number of the tenant's sequence (gap-free under concurrent use)."""
+    with transaction.atomic():
+        sequence, _created = WorkOrderSequence.objects.select_for_update().get_or_create(
+            tenant=tenant
+        )
+        number = sequence.next_number
+        sequence.next_number = number + 1
+        sequence.save(update_fields=["next_number"])
+    return number
+
+
+def ensure_editable(work_order: WorkOrder) -> None:
+    if work_order.status == WorkOrderStatus.ARCHIVED:
+        raise LifecycleError(
+            _("Work order %(number)s is archived and can no longer be changed.")
+            % {"number": work_order.number}
+        )
+
+
+@transaction.atomic
+def create_work_order(
+    *,
+    customer: Customer | None,
+    work_address: WorkAddress | None = None,
+    description: str = "",
+    customer_reference: str = "",
+    technicians: list[User] | None = None,
+    planned_start: dt.datetime | None = None,
+    planned_minutes: int = 60,
+) -> WorkOrder:
+    """Create a work order with the tenant's next number; planned when it has a date and a
+    technician."""
+    tenant = require_current_tenant()
+    if work_address is not None and customer is not None and work_address.customer_id != customer.pk:
+        raise LifecycleError(_("The work address does not belong to this customer."))
+    work_order = WorkOrder.objects.create(
+        number=next_work_order_number(tenant),
+        customer=customer,
+        work_address=work_address,
+        description=description,
+        customer_reference=customer_reference,
+        planned_start=planned_start,
+        planned_minutes=planned_minutes,
+    )
+    if technicians:
+        work_order.technicians.set(technicians)
+    _update_planned_status(work_order)
+    return work_order
+
+
+def _update_planned_status(work_order: WorkOrder) -> None:
+    if work_order.status not in (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED):
+        return
+    planned = work_order.planned_start is not None and work_order.technicians.exists()
+    status = WorkOrderStatus.PLANNED if planned else WorkOrderStatus.OPEN
+    if work_order.status != status:
+        work_order.status = status
+        work_order.save(update_fields=["status", "updated_at"])
+
+
+@transaction.atomic
+def plan(
+    work_order: WorkOrder,
+    *,
+    technicians: list[User],
+    planned_start: dt.datetime,
+    planned_minutes: int | None = None,
+) -> WorkOrder:
+    """Plan (or move) a work order: technicians and start time (aware datetime)."""
+    work_order = lock(work_order)
+    ensure_editable(work_order)
+    if work_order.status == WorkOrderStatus.COMPLETED:
+        raise LifecycleError(_("A completed work order cannot be planned again."))
+    tenant = require_current_tenant()
+    if any(t.tenant_id != tenant.pk for t in technicians):
+        raise LifecycleError(_("Technicians must belong to your company."))
+    work_order.planned_start = planned_start
+    if planned_minutes is not None:
+        work_order.planned_minutes = planned_minutes
+    work_order.save(update_fields=["planned_start", "planned_minutes", "updated_at"])
+    work_order.technicians.set(technicians)
+    _update_planned_status(work_order)
+    return work_order
+
+
+def lock(work_order: WorkOrder) -> WorkOrder:
+    """Re-read the work order under a row lock (call inside a transaction)."""
+    return WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+
+
+@transaction.atomic
+def add_time_entry(
+    work_order: WorkOrder, *, technician: User, kind: str, minutes: int, date: dt.date
+) -> TimeEntry:
+    """Register ``minutes`` (whole minutes, at least 1) of work or travel time."""
+    work_order = lock(work_order)
+    ensure_editable(work_order)
+    if kind not in TimeKind.values:
+        raise LifecycleError(_("Unknown kind of time: %(kind)s") % {"kind": kind})
+    if minutes < 1:
+        raise LifecycleError(_("Minutes must be at least 1."))
+    return TimeEntry.objects.create(
+        work_order=work_order, technician=technician, kind=kind, minutes=minutes, date=date
+    )
+
+
+@transaction.atomic
+def add_material_line(
+    work_order: WorkOrder, *, item: Item, quantity: Decimal, note: str = "",
+    technician: User | None = None,
+) -> MaterialLine:
+    """Register ``quantity`` (in the item's unit, more than 0) of an item used."""
+    work_order = lock(work_order)
+    ensure_editable(work_order)
+    if quantity <= 0:
+        raise LifecycleError(_("Quantity must be more than 0."))
+    if not item.is_active:
+        raise LifecycleError(_("Item %(number)s is inactive.") % {"number": item.number})
+    return MaterialLine.objects.create(
+        work_order=work_order, item=item, quantity=quantity, note=note, technician=technician
+    )
+
+
+@transaction.atomic
+def complete(work_order: WorkOrder, *, user: User, signed_by_name: str = "") -> WorkOrder:
+    """Report a work order completed ("gereed melden")."""
+    work_order = lock(work_order)
+    ensure_editable(work_order)
+    if work_order.status == WorkOrderStatus.COMPLETED:
+        raise LifecycleError(_("This work order is already completed."))
+    work_order.status = WorkOrderStatus.COMPLETED
+    work_order.completed_at = timezone.now()
+    work_order.completed_by = user
+    work_order.signed_by_name = signed_by_name or user.display_name
+    work_order.save(
+        update_fields=["status", "completed_at", "completed_by", "signed_by_name", "updated_at"]
+    )
+    work_order_completed.send(sender=WorkOrder, work_order=work_order, user=user)
+    return work_order
+
+
+@transaction.atomic
+def reopen(work_order: WorkOrder) -> WorkOrder:
+    """Send a completed work order back to the technicians (office correction)."""
+    work_order = lock(work_order)
+    ensure_editable(work_order)
+    if work_order.status != WorkOrderStatus.COMPLETED:
+        raise LifecycleError(_("Only a completed work order can be reopened."))
+    work_order.status = WorkOrderStatus.OPEN
+    work_order.completed_at = None
+    work_order.save(update_fields=["status", "completed_at", "updated_at"])
+    _update_planned_status(work_order)
+    return work_order
+
+
+@transaction.atomic
+def archive(work_order: WorkOrder, *, user: User) -> WorkOrder:
+    """Archive a completed work order (manual 3.4). Listeners of ``work_order_archived``
+    run inside this transaction."""
+    work_order = lock(work_order)
+    if work_order.status == WorkOrderStatus.ARCHIVED:
+        raise LifecycleError(_("This work order is already archived."))
+    if work_order.status != WorkOrderStatus.COMPLETED:
+        raise LifecycleError(
+            _("Only a completed work order can be archived. Work order %(number)s is %(status)s.")
+            % {"number": work_order.number, "status": work_order.get_status_display().lower()}
+        )
+    work_order.status = WorkOrderStatus.ARCHIVED
+    work_order.archived_at = timezone.now()
+    work_order.archived_by = user
+    work_order.save(update_fields=["status", "archived_at", "archived_by", "updated_at"])
+    work_order_archived.send(sender=WorkOrder, work_order=work_order, user=user)
+    return work_order
+
+
+def total_minutes(work_order: WorkOrder, kind: str) -> int:
+    """The sum of the work order's ``kind`` minutes (work or travel)."""
+    return sum(entry.minutes for entry in work_order.time_entries.all() if entry.kind == kind)
