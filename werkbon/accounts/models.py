@@ -62,3 +62,26 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time a background worker ran the diagnostic task, per tenant.
+
+    Not business data: it proves that jobs reach a worker and that the worker can write to
+    the database (the "worker alive" indicator and the scale-out test read it). The row
+    with an empty tenant is the system-wide beat the scheduler sends.
+    """
+
+    tenant = models.OneToOneField(
+        Tenant, on_delete=models.CASCADE, null=True, blank=True, related_name="worker_heartbeat"
+    )
+    worker = models.CharField(_("worker"), max_length=200)
+    beat_at = models.DateTimeField(_("last beat"))  # UTC
+    beats = models.PositiveIntegerField(_("beats"), default=0)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.worker} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
