@@ -1,0 +1,325 @@
+"""Adapter-neutral records of an integration (manual chapters 4–9).
+
+* :class:`Integration`: one per tenant and kind: ACTIVE/INACTIVE, the company, settings,
+  first-import progress, rate-limit state and the schedule.
+* :class:`Credential`: the OAuth tokens, encrypted at rest.
+* :class:`SyncState`: one watermark per tenant and table, moved only in the transaction
+  that stores the rows it covers (see ``docs/sync-rules.md``).
+* :class:`JobLease`: one tenant's job of one kind never runs twice at once.
+* :class:`ExportRecord` and :class:`ExportAttempt`: the outbox of archived work orders;
+  every attempt is recorded before the call. Records survive wipes and re-activation.
+* :class:`ExternalLink`: which local row came from which external record (orders → work
+  orders, order lines → material lines).
+* :class:`LogEntry`: what the user reads under Integraties → Logging.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from werkbon.accounts.tenancy import TenantScopedModel
+from werkbon.integrations.fields import EncryptedTextField
+
+
+class IntegrationKind(models.TextChoices):
+    VISMANET = "vismanet", "Visma.net"
+
+
+class IntegrationStatus(models.TextChoices):
+    ACTIVE = "active", _("ACTIVE")
+    INACTIVE = "inactive", _("INACTIVE")
+
+
+class Integration(TenantScopedModel):
+    kind = models.CharField(max_length=20, choices=IntegrationKind.choices)
+    status = models.CharField(
+        max_length=10, choices=IntegrationStatus.choices, default=IntegrationStatus.INACTIVE
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # The connected company (Visma.net: the tenant the token is bound to).
+    company_name = models.CharField(max_length=255, blank=True)
+    company_number = models.CharField(max_length=100, blank=True)
+    company_tenant_id = models.CharField(max_length=100, blank=True)
+    # The adapter's settings document, validated by the adapter before it is saved.
+    settings = models.JSONField(default=dict, blank=True)
+    settings_saved_at = models.DateTimeField(null=True, blank=True)
+    terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    terms_accepted_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # First import: the phase being imported and the count of records done out of total.
+    import_phase = models.CharField(max_length=30, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    first_import_finished_at = models.DateTimeField(null=True, blank=True)
+    # Schedule (UTC) and rate limiting: while paused_until is in the future no call is made.
+    sync_interval_seconds = models.PositiveIntegerField(default=60)
+    next_sync_at = models.DateTimeField(null=True, blank=True)
+    next_cleanup_at = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    quota_limit = models.PositiveIntegerField(null=True, blank=True)
+    quota_remaining = models.PositiveIntegerField(null=True, blank=True)
+    quota_observed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind"], name="one_integration_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == IntegrationStatus.ACTIVE
+
+    @property
+    def company_label(self) -> str:
+        if not self.company_name:
+            return ""
+        return f"{self.company_name} ({self.company_number})" if self.company_number else self.company_name
+
+    @property
+    def progress_percent(self) -> int:
+        if self.first_import_finished_at:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(99, int(100 * self.progress_done / self.progress_total))
+
+
+class Credential(TenantScopedModel):
+    """OAuth tokens of an integration; both tokens encrypted at rest, never logged."""
+
+    integration = models.OneToOneField(Integration, on_delete=models.CASCADE, related_name="credential")
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # UTC
+    scope = models.CharField(max_length=1000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:  # never the tokens
+        return f"credential of {self.integration_id}"
+
+    def __repr__(self) -> str:
+        return f"<Credential integration={self.integration_id} expires_at={self.expires_at}>"
+
+
+class SyncTable(models.TextChoices):
+    ITEM_GROUPS = "item_groups", _("Item group")
+    ITEMS = "items", _("Item")
+    CUSTOMERS = "customers", _("Customer")
+    WORK_ADDRESSES = "work_addresses", _("Work address")
+    ORDERS = "orders", _("Order")
+
+
+class SyncState(TenantScopedModel):
+    """Incremental-import state of one table: the watermark is the largest last-modified
+    value the external system returned (its clock, UTC), never ours."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="sync_states")
+    table = models.CharField(max_length=20, choices=SyncTable.choices)
+    watermark = models.DateTimeField(null=True, blank=True)
+    # First-import resume point: the next page to read (1-based), and whether it is done.
+    resume_page = models.PositiveIntegerField(default=1)
+    first_import_done = models.BooleanField(default=False)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_change_at = models.DateTimeField(null=True, blank=True)  # "Integratie update"
+    last_cleanup_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "table"], name="one_state_per_table")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table} @ {self.watermark}"
+
+
+class JobLease(models.Model):
+    """A lease that lets one job of a kind run per tenant; claimed by a conditional UPDATE
+    so it works the same on SQLite and PostgreSQL and with any number of workers."""
+
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
+    job = models.CharField(max_length=40)
+    holder = models.CharField(max_length=100, blank=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "job"], name="one_lease_per_job")]
+
+    def __str__(self) -> str:
+        return f"{self.job}@{self.tenant_id} until {self.leased_until}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    ATTACHMENTS_PENDING = "attachments_pending", _("Sent, attachment pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    KEPT_OUT = "kept_out", _("Kept out by filter word")
+
+
+class ExportRecord(TenantScopedModel):
+    """The outbox row of one archived work order: created in the archive transaction.
+
+    Unique per work-order number, so a work order is exported at most once, also across
+    deactivation, re-activation and wipes (the work order itself may be gone then).
+    """
+
+    kind = models.CharField(max_length=20, choices=IntegrationKind.choices)
+    work_order = models.ForeignKey(
+        "workorders.WorkOrder", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="export_records",
+    )
+    work_order_number = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    document_type = models.CharField(max_length=30, blank=True)  # sales_order / customer_invoice
+    document_number = models.CharField(max_length=50, blank=True)  # e.g. SO 000123 or invoice nr
+    marker = models.CharField(max_length=60, blank=True)  # set on every document we create
+    attachments_done = models.JSONField(default=list, blank=True)  # file names uploaded
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_action = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "work_order_number"], name="one_export_per_work_order"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"export of work order {self.work_order_number}: {self.status}"
+
+
+class ExportAttempt(TenantScopedModel):
+    """One try at an export, written before the first call to the external system."""
+
+    export = models.ForeignKey(ExportRecord, on_delete=models.CASCADE, related_name="attempts_log")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=30, blank=True)  # created, adopted, failed, …
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.pk} of {self.export_id}: {self.outcome}"
+
+
+class ExternalLink(TenantScopedModel):
+    """Links a local row (``local_type`` + ``local_id``) to an external record."""
+
+    kind = models.CharField(max_length=20, choices=IntegrationKind.choices)
+    local_type = models.CharField(max_length=30)  # work_order, material_line, …
+    local_id = models.PositiveBigIntegerField()
+    external_type = models.CharField(max_length=30)  # sales_order, quote, order_line, …
+    external_id = models.CharField(max_length=100)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "external_type", "external_id"],
+                name="one_link_per_external_record",
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "local_type", "local_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.local_type}:{self.local_id} ↔ {self.external_type}:{self.external_id}"
+
+
+class LogLevel(models.TextChoices):
+    INFO = "info", _("Info")
+    WARNING = "warning", _("Warning")
+    ERROR = "error", _("Error")
+
+
+class LogTable(models.TextChoices):
+    WORK_ORDER = "work_order", _("Work order")
+    CUSTOMER = "customer", _("Customer")
+    WORK_ADDRESS = "work_address", _("Work address")
+    ITEM = "item", _("Item")
+    ITEM_GROUP = "item_group", _("Item group")
+    ORDER = "order", _("Order")
+    SETTINGS = "settings", _("Settings")
+    INTEGRATION = "integration", _("Integration")
+
+
+class LogEntry(TenantScopedModel):
+    """A line of the integration log (manual 8).
+
+    ``message`` and ``action`` are English message ids with ``%(name)s`` placeholders,
+    translated when shown (Dutch or English); ``detail`` is the technical text for
+    support, with secrets filtered out before it is stored.
+    """
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.SET_NULL, null=True, blank=True, related_name="log_entries"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    level = models.CharField(max_length=10, choices=LogLevel.choices, default=LogLevel.INFO)
+    table = models.CharField(max_length=20, choices=LogTable.choices)
+    message = models.TextField()
+    action = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    detail = models.TextField(blank=True)
+    company = models.CharField(max_length=255, blank=True)
+    object_ref = models.CharField(max_length=100, blank=True)  # e.g. customer number
+    export = models.ForeignKey(
+        ExportRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="log_entries"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "level", "table"])]
+
+    def __str__(self) -> str:
+        return self.user_message
+
+    def _render(self, text: str) -> str:
+        translated = gettext(text) if text else ""
+        try:
+            return translated % self.params if self.params else translated
+        except (KeyError, ValueError, TypeError):
+            return translated
+
+    @property
+    def user_message(self) -> str:
+        return self._render(self.message)
+
+    @property
+    def user_action(self) -> str:
+        return self._render(self.action) if self.action else gettext("No action needed")
+
+    @property
+    def retryable(self) -> bool:
+        return self.export_id is not None and self.level == LogLevel.ERROR
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "level": self.level,
+            "table": self.table,
+            "message": self.user_message,
+            "action": self.user_action,
+            "company": self.company,
+        }
