@@ -17,19 +17,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
-from werkbon.env import env_bool, env_int, env_list, env_str
+from werkbon.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("WERKBON_VAR_DIR", str(BASE_DIR / "var")) or "")
 
-ENVIRONMENT = env_str("WERKBON_ENV", "development")
-if ENVIRONMENT not in {"development", "production", "test"}:
-    raise ImproperlyConfigured(
-        f"WERKBON_ENV={ENVIRONMENT!r}: use development, production or test"
-    )
+ENVIRONMENT = env_choice("WERKBON_ENV", "development", ("development", "production", "test"))
 PRODUCTION = ENVIRONMENT == "production"
 
 
@@ -47,6 +45,13 @@ SECRET_KEY = _secret("DJANGO_SECRET_KEY", "dev-only-insecure-key-never-use-in-pr
 FIELD_ENCRYPTION_KEY = _secret(
     "WERKBON_FIELD_ENCRYPTION_KEY", "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="
 )
+try:
+    Fernet(FIELD_ENCRYPTION_KEY)
+except ValueError as exc:  # a wrong key would only show when the first secret is stored
+    raise ImproperlyConfigured(
+        "WERKBON_FIELD_ENCRYPTION_KEY is not a Fernet key (32 bytes, urlsafe base64); make one "
+        'with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+    ) from exc
 DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -173,12 +178,18 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery-queue"
+    _queue_dir.mkdir(parents=True, exist_ok=True)  # the transport does not create it
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "store_processed": False,
         "polling_interval": 0.1,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Lets several installations (or concurrent test runs) share one Redis database.
+    _key_prefix = env_str("WERKBON_CELERY_KEY_PREFIX", None)
+    if _key_prefix:
+        CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": _key_prefix}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a job of a killed worker is redelivered, not lost
@@ -187,8 +198,33 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
+CELERY_IMPORTS = ["werkbon.health"]  # werkbon itself is not an app, so not autodiscovered
+# Three queues, so that a burst of exports cannot delay the periodic ticks and syncs.
+# A worker started without -Q (the embedded `worker -B`) consumes all three; in scale-out,
+# workers can be dedicated with `-Q periodic` or `-Q export` (see docs/deploy.md).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Each queue has its own exchange and routing key: bound to one shared exchange and key,
+# a direct exchange would copy every message into all three.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in ("default", "periodic", "export")
+]
+CELERY_TASK_CREATE_MISSING_QUEUES = False  # a typo in a route is an error, not a lost job
+CELERY_TASK_ROUTES = {
+    "werkbon.health.*": {"queue": "periodic"},
+    "werkbon.integrations.tasks.tick": {"queue": "periodic"},
+    "werkbon.integrations.tasks.sync_*": {"queue": "periodic"},
+    "werkbon.integrations.tasks.export_*": {"queue": "export"},
+}
 # One beat tick; the tick itself reads from the database which tenants are due.
 WERKBON_SCHEDULER_TICK_SECONDS = env_int("WERKBON_SCHEDULER_TICK_SECONDS", 1, minimum=1)
+WERKBON_HEARTBEAT_SECONDS = env_int("WERKBON_HEARTBEAT_SECONDS", 60, minimum=1)
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "worker-heartbeat": {
+        "task": "werkbon.health.record_heartbeat",
+        "schedule": float(WERKBON_HEARTBEAT_SECONDS),
+    },
+}
 
 # --- Visma.net --------------------------------------------------------------------------
 # Without credentials Werkbon talks to the local sandbox (``python -m vismanet_sandbox``).
@@ -222,6 +258,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("WERKBON_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "WERKBON_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        ),
+    },
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

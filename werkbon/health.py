@@ -1,0 +1,51 @@
+"""Diagnostics for the background jobs: a harmless task that proves a worker runs.
+
+``record_heartbeat`` is sent by the scheduler every ``WERKBON_HEARTBEAT_SECONDS`` (the
+system-wide row) and can be sent for one tenant; the scale-out test sends it through
+Redis and reads the row back from PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import socket
+from datetime import datetime, timedelta
+
+from celery import Task, shared_task
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from werkbon.accounts.models import Tenant, WorkerHeartbeat
+
+
+@shared_task(bind=True, name="werkbon.health.record_heartbeat", ignore_result=True)
+def record_heartbeat(self: Task, tenant_id: int | None = None) -> None:
+    """Stamp the heartbeat row of ``tenant_id`` (``None``: the system row) with now (UTC).
+
+    The row names the Celery node that ran the task (``name@host``), or the host name when
+    it ran in-process (eager). A tenant that no longer exists is ignored: the job may have
+    been queued before the tenant was deleted.
+    """
+    if tenant_id is not None and not Tenant.objects.filter(pk=tenant_id).exists():
+        return
+    name = self.request.hostname or socket.gethostname()
+    with transaction.atomic():
+        updated = WorkerHeartbeat.objects.filter(tenant_id=tenant_id).update(
+            worker=name, beat_at=timezone.now(), beats=F("beats") + 1
+        )
+        if not updated:
+            WorkerHeartbeat.objects.create(
+                tenant_id=tenant_id, worker=name, beat_at=timezone.now(), beats=1
+            )
+
+
+def last_heartbeat(tenant: Tenant | None = None) -> datetime | None:
+    """When a worker last recorded a heartbeat for ``tenant`` (``None``: system-wide), UTC."""
+    row = WorkerHeartbeat.objects.filter(tenant=tenant).order_by("-beat_at").first()
+    return row.beat_at if row else None
+
+
+def worker_seems_alive(max_age: timedelta = timedelta(minutes=5)) -> bool:
+    """True when the scheduler's system-wide heartbeat is younger than ``max_age``."""
+    beat_at = last_heartbeat(None)
+    return beat_at is not None and timezone.now() - beat_at <= max_age
