@@ -3,6 +3,9 @@
 The suite runs on SQLite. It runs a second time on PostgreSQL (with Redis as the Celery
 broker for the scale-out tests) when those services answer, and always when ``CI=true``,
 where a missing service is a failure, not a skip. Extra arguments go to both pytest runs.
+
+Each PostgreSQL run uses its own database (``test_werkbon_<pid>``, dropped at the end) and
+its own Redis key prefix, so concurrent runs and a developer's own database never meet.
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ import sys
 import time
 from base64 import urlsafe_b64encode
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 IN_CI = os.environ.get("CI", "").lower() == "true"
-PG_URL = os.environ.get("WERKBON_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/werkbon")
+PG_SERVER = os.environ.get("WERKBON_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/werkbon")
 REDIS_URL = os.environ.get("WERKBON_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RUN_ID = f"{socket.gethostname()}-{os.getpid()}".replace(".", "-").lower()
+NO_TESTS_COLLECTED = 5  # pytest's exit code when nothing ran
+STARTED = time.monotonic()
 
 
 def run(title: str, args: list[str], env: dict[str, str] | None = None) -> None:
@@ -28,16 +35,51 @@ def run(title: str, args: list[str], env: dict[str, str] | None = None) -> None:
     started = time.monotonic()
     result = subprocess.run(args, cwd=ROOT, env={**os.environ, **(env or {})}, check=False)
     print(f"<== {title}: exit {result.returncode} in {time.monotonic() - started:.1f}s", flush=True)
+    if result.returncode == NO_TESTS_COLLECTED:
+        print(f"FAILED: {title} ran no tests (pytest exit 5); a run that tests nothing fails.")
     if result.returncode != 0:
         sys.exit(result.returncode)
 
 
-def answers(host: str, port: int) -> bool:
+def answers(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
     try:
-        with socket.create_connection((host, port), timeout=1):
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port),
+                                      timeout=1):
             return True
     except OSError:
         return False
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop a test database a killed run left behind (pytest-django drops it normally)."""
+    import psycopg
+    from psycopg import sql
+
+    try:
+        with psycopg.connect(with_database(server_url, "postgres"), autocommit=True,
+                             connect_timeout=5) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)))
+    except psycopg.Error as exc:
+        print(f"warning: could not drop the test database {name}: {exc}", file=sys.stderr)
+
+
+def forget_redis_keys(redis_url: str, prefix: str) -> None:
+    """Delete the queue bindings the run left in Redis under its own key prefix."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(redis_url, socket_timeout=5)
+        for key in client.scan_iter(match=f"{prefix}*", count=500):
+            client.delete(key)
+    except redis.RedisError as exc:
+        print(f"warning: could not clean Redis keys {prefix}*: {exc}", file=sys.stderr)
 
 
 def main(pytest_args: list[str]) -> None:
@@ -57,17 +99,33 @@ def main(pytest_args: list[str]) -> None:
     pytest = [PY, "-m", "pytest", *pytest_args]
     run("tests on SQLite", [*pytest, "-m", "not scaleout"], {"CELERY_BROKER_URL": "memory://"})
 
-    services = answers("127.0.0.1", 5432) and answers("127.0.0.1", 6379)
+    services = answers(PG_SERVER, 5432) and answers(REDIS_URL, 6379)
     if not services and not IN_CI:
-        print("\nPostgreSQL or Redis not reachable on 127.0.0.1: the scale-out run is skipped here "
+        print("\nPostgreSQL or Redis not reachable: the scale-out run is skipped here "
               "(CI=true makes this a failure).")
         return
-    run(
-        "tests on PostgreSQL + Redis",
-        [*pytest, "-m", "not browser"],
-        {"DATABASE_URL": PG_URL, "CELERY_BROKER_URL": REDIS_URL, "WERKBON_SCALEOUT_TESTS": "1"},
-    )
+    # pytest-django creates and drops test_<NAME>; NAME itself is never used.
+    name = f"werkbon_{RUN_ID}".replace("-", "_")
+    key_prefix = f"werkbon-test-{RUN_ID}:"
+    try:
+        run(
+            "tests on PostgreSQL + Redis",
+            [*pytest, "-m", "not browser"],
+            {
+                "DATABASE_URL": with_database(PG_SERVER, name),
+                "CELERY_BROKER_URL": REDIS_URL,
+                "WERKBON_CELERY_KEY_PREFIX": key_prefix,
+                "WERKBON_SCALEOUT_TESTS": "1",
+            },
+        )
+    finally:
+        if services:
+            drop_database(PG_SERVER, f"test_{name}")
+            forget_redis_keys(REDIS_URL, key_prefix)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    finally:
+        print(f"\n./dev test took {time.monotonic() - STARTED:.0f}s", flush=True)
