@@ -8,6 +8,8 @@ from werkbon import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("werkbon.accounts.urls")),
+    path("werkorders/", include("werkbon.workorders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("werkbon.api")),
 ]

@@ -1,10 +1,17 @@
-"""Tenant (one company account) and User (a person in one tenant, with a role)."""
+"""Tenant (one company account), User (a person in one tenant, with a role) and ApiToken."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from werkbon.accounts.tenancy import TenantScopedModel
 
 
 class Tenant(models.Model):
@@ -85,3 +92,90 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiToken(TenantScopedModel):
+    """A key for the JSON API (``Authorization: Bearer <key>``), acting as ``user``.
+
+    Only the SHA-256 hex digest of the key is stored; the key itself is shown once, when
+    :meth:`issue` makes it. ``prefix`` (the first characters of the key) lets people tell
+    their tokens apart without revealing them. A revoked token never authenticates again.
+    """
+
+    KEY_PREFIX = "wb_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+        """Make a token for ``user`` (who must belong to a tenant); returns ``(token, key)``.
+
+        The key is not stored and cannot be shown again. Raises ValueError for a user
+        without a tenant (support staff), who cannot use the API.
+        """
+        token = cls(user=user, name=name)
+        key = token.assign_new_key()
+        token.save()
+        return token, key
+
+    def assign_new_key(self) -> str:
+        """Give this (unsaved) token a fresh random key and its user's tenant; returns the key."""
+        if self.user.tenant_id is None:
+            raise ValueError("API tokens are for users of a company account.")
+        key = self.KEY_PREFIX + secrets.token_urlsafe(32)
+        self.tenant_id = self.user.tenant_id
+        self.prefix = key[:12]
+        self.key_hash = self.hash_key(key)
+        return key
+
+    @classmethod
+    def user_for_key(cls, key: str) -> User | None:
+        """The active tenant user a valid, unrevoked ``key`` belongs to, else None.
+
+        Runs before any tenant is known (the key decides the tenant), hence ``all_tenants``.
+        ``last_used_at`` is written at most once a minute per token.
+        """
+        if not key.startswith(cls.KEY_PREFIX):
+            return None
+        token = (
+            cls.all_tenants.select_related("user", "user__tenant")
+            .filter(key_hash=cls.hash_key(key), revoked_at__isnull=True)
+            .first()
+        )
+        if token is None:
+            return None
+        user = token.user
+        if not user.is_active or user.tenant_id is None or user.tenant_id != token.tenant_id:
+            return None
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+            cls.all_tenants.filter(pk=token.pk).update(last_used_at=now)
+        return user
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            type(self).all_tenants.filter(pk=self.pk).update(revoked_at=self.revoked_at)

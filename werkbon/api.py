@@ -1,0 +1,274 @@
+"""The JSON API at ``/api/v1/``: one NinjaAPI, its authentication and its error bodies.
+
+Authentication, tried in this order:
+
+* ``Authorization: Bearer <key>`` with an :class:`~werkbon.accounts.models.ApiToken` key;
+  no CSRF token is needed. TenantMiddleware ran before the token was known (for an
+  anonymous user), so the auth puts the token user's tenant in the tenant context, and
+  :func:`urls` restores the previous context when the request ends.
+* the Django session of a logged-in user of a tenant, with Django's CSRF check on unsafe
+  methods (``X-CSRFToken`` header), as the browser screens use it.
+
+Error bodies (all JSON):
+
+* 401 ``{"detail": message}``: no or a bad credential;
+* 403 ``{"detail": message}``: a technician asked for an office action, or a failed CSRF check;
+* 404 ``{"detail": message}``: unknown, or another tenant's, or not planned to this technician;
+* 409 ``{"detail": message}``: a work-order rule refused the change (e.g. archived);
+* 422 ``{"detail": [{"loc", "msg", "type"}...], "errors": {field: [message, ...]}}``:
+  invalid input, with the messages per field (``__all__`` for the body as a whole).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
+
+from werkbon.accounts.models import ApiToken, User
+from werkbon.accounts.tenancy import get_current_tenant, reset_current_tenant, set_current_tenant
+from werkbon.workorders.services import LifecycleError
+
+# --- authentication ----------------------------------------------------------------------
+
+
+def _enter_tenant(request: HttpRequest, user: User) -> User:
+    set_current_tenant(user.tenant)
+    request.tenant = user.tenant  # type: ignore[attr-defined]
+    return user
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <key>``; a key that is wrong or revoked is a 401 (it does
+    not fall through to the session)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = ApiToken.user_for_key(token)
+        if user is None:
+            raise AuthenticationError(message=_("Invalid or revoked API token."))
+        return _enter_tenant(request, user)
+
+
+class TenantSessionAuth(SessionAuth):
+    """The logged-in user of a tenant (support staff without a tenant cannot use the API).
+
+    CSRF is checked on unsafe methods by ninja's cookie auth; a missing session is a 401,
+    not a CSRF error.
+    """
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        user = request.user
+        if not user.is_authenticated or getattr(user, "tenant_id", None) is None:
+            return None
+        if check_csrf(request) is not None:
+            raise HttpError(403, _("CSRF check failed: send the X-CSRFToken header with the session."))
+        if not user.is_active:
+            return None
+        return _enter_tenant(request, user)  # type: ignore[arg-type]
+
+
+def current_user(request: HttpRequest) -> User:
+    """The authenticated API user (token or session)."""
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def require_office(request: HttpRequest) -> User:
+    """The user, or a 403 for a technician."""
+    user = current_user(request)
+    if not user.is_office:
+        raise HttpError(403, _("Only the office can do this."))
+    return user
+
+
+# --- errors ----------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ValidationErrorOut(Schema):
+    detail: list[dict[str, Any]]
+    errors: dict[str, list[str]]
+
+
+class FieldErrors(Exception):
+    """Input that is well formed but wrong (an unknown customer number, …): a 422 with
+    ``errors`` ``{field: [message]}`` like a schema validation error."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+# The responses every operation documents besides its own (the bodies are described above).
+ERROR_RESPONSES: dict[int, type[Schema]] = {
+    401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut,
+}
+CHANGE_ERROR_RESPONSES: dict[int, type[Schema]] = {**ERROR_RESPONSES, 409: ErrorOut}
+
+
+def _field_name(loc: Iterable[Any]) -> str:
+    # ninja's loc is ("body"|"query"|"path", <param name>, field, ...); the first two say
+    # where the value came from, the rest is the field the API user sent.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form", "file"}:
+        parts = parts[1:]
+        if parts and parts[0] in {"payload", "filters"}:
+            parts = parts[1:]
+    return ".".join(parts) or "__all__"
+
+
+def _message(error: dict[str, Any]) -> str:
+    """A user message for one pydantic error: translated for the common kinds."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    known: dict[str, Callable[[], str]] = {
+        "missing": lambda: _("This field is required."),
+        "int_parsing": lambda: _("Enter a whole number."),
+        "int_type": lambda: _("Enter a whole number."),
+        "int_from_float": lambda: _("Enter a whole number."),
+        "decimal_parsing": lambda: _("Enter a number."),
+        "decimal_type": lambda: _("Enter a number."),
+        "greater_than_equal": lambda: _("Enter a value of at least %(limit)s.") % {"limit": ctx.get("ge")},
+        "greater_than": lambda: _("Enter a value of more than %(limit)s.") % {"limit": ctx.get("gt")},
+        "less_than_equal": lambda: _("Enter a value of at most %(limit)s.") % {"limit": ctx.get("le")},
+        "date_parsing": lambda: _("Enter a date as YYYY-MM-DD."),
+        "date_from_datetime_parsing": lambda: _("Enter a date as YYYY-MM-DD."),
+        "date_type": lambda: _("Enter a date as YYYY-MM-DD."),
+        "datetime_parsing": lambda: _("Enter a date and time in ISO 8601 with a UTC offset."),
+        "datetime_from_date_parsing": lambda: _("Enter a date and time in ISO 8601 with a UTC offset."),
+        "datetime_type": lambda: _("Enter a date and time in ISO 8601 with a UTC offset."),
+        "timezone_aware": lambda: _("Give the time with a UTC offset, such as +01:00 or Z."),
+        "string_too_long": lambda: _("Enter at most %(max)s characters.") % {"max": ctx.get("max_length")},
+        "string_too_short": lambda: _("This field cannot be empty."),
+        "string_type": lambda: _("Enter text."),
+        "literal_error": lambda: _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")},
+        "enum": lambda: _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")},
+        "json_invalid": lambda: _("The body is not valid JSON."),
+        "list_type": lambda: _("Enter a list."),
+        "model_attributes_type": lambda: _("Send a JSON object."),
+        "dict_type": lambda: _("Send a JSON object."),
+    }
+    make = known.get(kind)
+    return make() if make else str(error.get("msg", _("Invalid value.")))
+
+
+def _validation_body(detail: list[dict[str, Any]], errors: dict[str, list[str]]) -> dict[str, Any]:
+    return {"detail": detail, "errors": errors}
+
+
+api = NinjaAPI(
+    title="Werkbon API",
+    version="1.0.0",
+    description=__doc__ or "",
+    urls_namespace="api",
+    auth=[TokenAuth(), TenantSessionAuth()],
+)
+
+
+@api.exception_handler(ValidationError)
+def _on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail: list[dict[str, Any]] = []
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        field = _field_name(error.get("loc", ()))
+        message = _message(error)
+        detail.append({"loc": list(error.get("loc", ())), "msg": message, "type": error.get("type")})
+        errors.setdefault(field, []).append(message)
+    return api.create_response(request, _validation_body(detail, errors), status=422)
+
+
+@api.exception_handler(FieldErrors)
+def _on_field_errors(request: HttpRequest, exc: FieldErrors) -> HttpResponse:
+    detail = [
+        {"loc": ["body", field], "msg": message, "type": "value_error"}
+        for field, messages in exc.errors.items()
+        for message in messages
+    ]
+    return api.create_response(request, _validation_body(detail, exc.errors), status=422)
+
+
+@api.exception_handler(LifecycleError)
+def _on_lifecycle_error(request: HttpRequest, exc: LifecycleError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(Http404)
+def _on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    # One message for "does not exist" and "not yours", so existence never leaks.
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = exc.message if exc.message != "Unauthorized" else _(
+        "Authentication required: send Authorization: Bearer <API token>, or log in."
+    )
+    return api.create_response(request, {"detail": message}, status=401)
+
+
+
+
+# --- URLs -------------------------------------------------------------------------------
+
+
+def _wrap_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)  # keeps csrf_exempt: ninja's cookie auth does the CSRF check itself
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Token auth changes the tenant context mid-request: put back what was there.
+        context = set_current_tenant(get_current_tenant())
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            reset_current_tenant(context)
+
+    # The API answers an anonymous caller with a JSON 401, not a redirect to the login page.
+    return login_not_required(wrapped)
+
+
+def _wrap_patterns(patterns: Iterable[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _wrap_patterns(pattern.url_patterns)
+        else:
+            pattern.callback = _wrap_view(pattern.callback)
+    return list(patterns)
+
+
+def _mount_routers() -> None:
+    # Mounted when the URLs are first asked for, not at import: the routers import this
+    # module for its auth and error helpers.
+    if not getattr(api, "_werkbon_mounted", False):
+        from werkbon.workorders.api import router as work_order_router
+
+        api.add_router("/", work_order_router)
+        api._werkbon_mounted = True  # type: ignore[attr-defined]
+
+
+@functools.cache
+def urls() -> tuple[list[URLPattern | URLResolver], str, str]:
+    """The API's URL patterns, namespace ``api``."""
+    _mount_routers()
+    patterns, _app_name, _namespace = api.urls
+    return _wrap_patterns(patterns), "api", "api"
+
+
+# ``include("werkbon.api")`` reads these; the patterns are made on first use (PEP 562).
+app_name = "api"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "urlpatterns":
+        return urls()[0]
+    raise AttributeError(name)
