@@ -182,6 +182,8 @@ if CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
+        # Broadcast (remote control) messages; the default is ./control in the cwd.
+        "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
         "polling_interval": 0.1,
     }
