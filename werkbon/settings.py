@@ -144,7 +144,9 @@ USE_TZ = True
 
 # --- static and media -----------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Where collectstatic writes (whitenoise serves from there); an image bakes it in apart from
+# the data volume.
+STATIC_ROOT = Path(env_str("WERKBON_STATIC_ROOT", str(VAR_DIR / "static")) or "")
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 STATICFILES_DIRS = [BASE_DIR / "werkbon" / "static"]
