@@ -1,0 +1,1 @@
+"""pydantic models, one module per resource."""

@@ -1,0 +1,1 @@
+"""One resource object per Visma.net resource."""
