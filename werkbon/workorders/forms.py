@@ -1,0 +1,356 @@
+"""Forms of the work-order screens.
+
+Every form reads through the tenant-scoped managers, so a choice of another tenant's
+record is simply not a valid choice. Dates and times are local (Europe/Amsterdam);
+:func:`local_datetime` turns them into an aware datetime that Django stores in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from werkbon.accounts.models import Role, User
+from werkbon.accounts.tenancy import require_current_tenant
+from werkbon.workorders.models import (
+    Customer,
+    FormQuestion,
+    FormTemplate,
+    Item,
+    ItemGroup,
+    QuestionKind,
+    TimeKind,
+    WorkAddress,
+    WorkOrderStatus,
+)
+
+MAX_MINUTES = 24 * 60 * 7  # one entry can not be longer than a week
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+
+def technicians_of_current_tenant():
+    """The active technicians of the current tenant (User is not tenant-scoped itself)."""
+    return User.objects.filter(
+        tenant=require_current_tenant(), role=Role.TECHNICIAN, is_active=True
+    ).order_by("first_name", "last_name", "username")
+
+
+class TechnicianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
+class TechnicianMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
+class LocalizedDecimalField(forms.DecimalField):
+    """A decimal that accepts a comma or a dot as the decimal sign ("1,5" and "1.5")."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = value.strip().replace(" ", "")
+            if "," in value and "." in value:
+                # "1.234,5" (Dutch thousands separator) → "1234.5"
+                value = value.replace(".", "").replace(",", ".")
+            else:
+                value = value.replace(",", ".")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        # A text input with a decimal keyboard: a number input refuses "1,5" in some browsers.
+        return {"inputmode": "decimal"}
+
+
+def local_datetime(date: dt.date, time: dt.time) -> dt.datetime:
+    """An aware datetime for a local (Europe/Amsterdam) date and time."""
+    return timezone.make_aware(dt.datetime.combine(date, time), timezone.get_current_timezone())
+
+
+class WorkOrderFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False,
+        choices=[("", _("All statuses")), *WorkOrderStatus.choices],
+    )
+    technician = TechnicianChoiceField(
+        label=_("Technician"), queryset=User.objects.none(), required=False,
+        empty_label=_("All technicians"),
+    )
+    customer = forms.ModelChoiceField(
+        label=_("Customer"), queryset=Customer.all_tenants.none(), required=False,
+        empty_label=_("All customers"),
+    )
+    date_from = forms.DateField(label=_("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["technician"].queryset = technicians_of_current_tenant()
+        self.fields["customer"].queryset = Customer.objects.all()
+
+
+class WorkOrderForm(forms.Form):
+    """Create (and plan) a work order; also used to correct one that is not archived."""
+
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.all_tenants.none())
+    work_address = forms.ModelChoiceField(
+        label=_("Work address"), queryset=WorkAddress.all_tenants.none(), required=False,
+    )
+    description = forms.CharField(
+        label=_("Work description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    customer_reference = forms.CharField(label=_("Customer reference"), required=False,
+                                         max_length=100)
+    technicians = TechnicianMultipleChoiceField(
+        label=_("Technicians"), queryset=User.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    planned_date = forms.DateField(label=_("Planned date"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    planned_time = forms.TimeField(label=_("Planned time"), required=False,
+                                   widget=forms.TimeInput(attrs={"type": "time"}))
+    planned_minutes = forms.IntegerField(label=_("Planned duration (minutes)"), min_value=1,
+                                         max_value=MAX_MINUTES, initial=60)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = Customer.objects.filter(status="active")
+        self.fields["technicians"].queryset = technicians_of_current_tenant()
+        customer_id = self.data.get("customer") if self.is_bound else self.initial.get("customer")
+        customer_id = getattr(customer_id, "pk", customer_id)
+        addresses = WorkAddress.objects.filter(is_active=True)
+        self.fields["work_address"].queryset = (
+            addresses.filter(customer_id=customer_id)
+            if customer_id and str(customer_id).isdigit()
+            else addresses.none()
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        date, time = data.get("planned_date"), data.get("planned_time")
+        if time and not date:
+            self.add_error("planned_date", _("Give a date with the time."))
+        address, customer = data.get("work_address"), data.get("customer")
+        if address and customer and address.customer_id != customer.pk:
+            self.add_error("work_address", _("The work address does not belong to this customer."))
+        return data
+
+    @property
+    def planned_start(self) -> dt.datetime | None:
+        date = self.cleaned_data.get("planned_date")
+        if not date:
+            return None
+        return local_datetime(date, self.cleaned_data.get("planned_time") or dt.time(8, 0))
+
+
+class PlanForm(forms.Form):
+    """Plan or move a work order from the planning board."""
+
+    technician = TechnicianChoiceField(label=_("Technician"), queryset=User.objects.none())
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}),
+                           initial=dt.time(8, 0))
+    minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=MAX_MINUTES,
+                                 required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["technician"].queryset = technicians_of_current_tenant()
+
+    @property
+    def planned_start(self) -> dt.datetime:
+        return local_datetime(self.cleaned_data["date"], self.cleaned_data["time"])
+
+
+class TimeEntryForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=TimeKind.choices, initial=TimeKind.WORK)
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=MAX_MINUTES,
+                                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = timezone.localdate()
+
+
+class OfficeTimeEntryForm(TimeEntryForm):
+    """The office also says whose time it is (corrections on a completed order)."""
+
+    technician = TechnicianChoiceField(label=_("Technician"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["technician"].queryset = technicians_of_current_tenant()
+
+
+class MaterialLineForm(forms.Form):
+    item = forms.ModelChoiceField(label=_("Item"), queryset=Item.all_tenants.none())
+    quantity = LocalizedDecimalField(label=_("Quantity"), max_digits=12, decimal_places=3,
+                                     min_value=Decimal("0.001"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = Item.objects.filter(status="active")
+
+
+class CompleteForm(forms.Form):
+    signed_by_name = forms.CharField(label=_("Signed off by"), max_length=200, required=False)
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ["number", "name", "status", "address_line1", "address_line2", "postal_code",
+                  "city", "country", "email", "phone"]
+
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"].strip()
+        clash = Customer.objects.filter(number=number).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("A customer with this number already exists."))
+        return number
+
+
+class WorkAddressForm(forms.ModelForm):
+    class Meta:
+        model = WorkAddress
+        fields = ["name", "street", "house_number", "postal_code", "city", "country"]
+
+
+class ItemForm(forms.ModelForm):
+    sales_price = LocalizedDecimalField(label=_("Sales price (EUR)"), max_digits=12,
+                                        decimal_places=2, min_value=Decimal("0"))
+    # Declared so that the class does not query the tenant-scoped manager at import time.
+    group = forms.ModelChoiceField(label=_("Item group"), queryset=ItemGroup.all_tenants.none(),
+                                   required=False)
+
+    class Meta:
+        model = Item
+        fields = ["number", "description", "unit", "sales_price", "item_type", "status", "group"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = ItemGroup.objects.all()
+
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"].strip()
+        if Item.objects.filter(number=number).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("An item with this number already exists."))
+        return number
+
+
+class ItemGroupForm(forms.ModelForm):
+    class Meta:
+        model = ItemGroup
+        fields = ["code", "description"]
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if ItemGroup.objects.filter(code=code).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("An item group with this code already exists."))
+        return code
+
+
+class FormTemplateForm(forms.ModelForm):
+    class Meta:
+        model = FormTemplate
+        fields = ["name", "is_active"]
+
+
+class FormQuestionForm(forms.ModelForm):
+    class Meta:
+        model = FormQuestion
+        fields = ["label", "kind", "choices", "required", "position"]
+        widgets = {"choices": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") == QuestionKind.CHOICE:
+            options = [line for line in (data.get("choices") or "").splitlines() if line.strip()]
+            if len(options) < 2:
+                self.add_error("choices", _("A choice question needs at least two choices."))
+        return data
+
+
+def _validate_photo(upload: Any) -> None:
+    """Refuse what is not a JPEG/PNG/GIF/WebP image or is too large (it goes into a PDF)."""
+    if upload.size > MAX_PHOTO_BYTES:
+        raise ValidationError(_("The photo is too large (at most 10 MB)."))
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+            kind = image.format
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise ValidationError(_("This file is not an image.")) from error
+    finally:
+        upload.seek(0)
+    if kind not in {"JPEG", "PNG", "GIF", "WEBP"}:
+        raise ValidationError(_("Use a JPEG or PNG photo."))
+
+
+class FilledFormForm(forms.Form):
+    """One field per question of a form template, filled from the existing answers."""
+
+    def __init__(self, *args: Any, template: FormTemplate, answers: dict[int, Any],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = list(template.questions.all())
+        for question in self.questions:
+            answer = answers.get(question.pk)
+            value = answer.value if answer is not None else ""
+            name = self.field_name(question)
+            required = question.required
+            if question.kind == QuestionKind.NUMBER:
+                field: forms.Field = LocalizedDecimalField(
+                    max_digits=18, decimal_places=6, required=required
+                )
+            elif question.kind == QuestionKind.YES_NO:
+                field = forms.ChoiceField(
+                    choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))],
+                    required=required, widget=forms.RadioSelect,
+                )
+            elif question.kind == QuestionKind.CHOICE:
+                field = forms.ChoiceField(
+                    choices=[("", "—"), *[(c, c) for c in question.choice_list]],
+                    required=required,
+                )
+            elif question.kind == QuestionKind.PHOTO:
+                has_photo = answer is not None and bool(answer.photo)
+                field = forms.FileField(
+                    required=required and not has_photo,
+                    validators=[_validate_photo],
+                    widget=forms.ClearableFileInput(attrs={"accept": "image/*",
+                                                           "capture": "environment"}),
+                )
+            else:
+                field = forms.CharField(required=required, widget=forms.Textarea(attrs={"rows": 2}))
+            field.label = question.label
+            self.fields[name] = field
+            if question.kind != QuestionKind.PHOTO:
+                self.initial[name] = value
+
+    @staticmethod
+    def field_name(question: FormQuestion) -> str:
+        return f"q{question.pk}"
+
+    def answer_value(self, question: FormQuestion) -> str:
+        value = self.cleaned_data.get(self.field_name(question))
+        if value is None:
+            return ""
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f")
+        return str(value)
+

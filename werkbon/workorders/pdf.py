@@ -1,0 +1,231 @@
+"""The work-order PDF and the custom-forms PDF (manual 3.4.4), in Dutch, with reportlab.
+
+Both are deterministic: the same data gives the same bytes (``invariant=1`` fixes the
+creation date and document id), so an integration can attach them idempotently. The
+built-in Helvetica uses WinAnsi encoding, which covers é, ë, ø, ü and €.
+
+Times are shown in Europe/Amsterdam; hours are the minutes-to-hours rule applied once to
+each sum (see :mod:`werkbon.workorders.units`).
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from werkbon.workorders.models import QuestionKind, TimeKind, WorkOrder
+from werkbon.workorders.units import minutes_to_hours
+
+PDF_LANGUAGE = "nl"
+PHOTO_MAX_WIDTH = 120 * mm
+PHOTO_MAX_HEIGHT = 90 * mm
+
+_styles = getSampleStyleSheet()
+BODY = ParagraphStyle("body", parent=_styles["Normal"], fontName="Helvetica", fontSize=9,
+                      leading=11)
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10)
+H1 = ParagraphStyle("h1", parent=_styles["Heading1"], fontName="Helvetica-Bold", fontSize=16)
+H2 = ParagraphStyle("h2", parent=_styles["Heading2"], fontName="Helvetica-Bold", fontSize=11,
+                    spaceBefore=8, spaceAfter=4)
+TABLE_STYLE = TableStyle([
+    ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+    ("FONTSIZE", (0, 0), (-1, -1), 8),
+    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f4f6")),
+    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d5dd")),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+])
+
+
+def _p(text: object, style: ParagraphStyle = BODY) -> Paragraph:
+    """A paragraph of plain text (escaped: customer data may contain < or &)."""
+    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
+
+
+def _date(value) -> str:  # type: ignore[no-untyped-def]
+    return value.strftime("%d-%m-%Y") if value else ""
+
+
+def _datetime(value) -> str:  # type: ignore[no-untyped-def]
+    return timezone.localtime(value).strftime("%d-%m-%Y %H:%M") if value else ""
+
+
+def _decimal(value: Decimal) -> str:
+    """Dutch notation without trailing zeros: 2.500 → "2,5", 3 → "3"."""
+    return format(value.normalize(), "f").replace(".", ",")
+
+
+def _hours(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _euro(value: Decimal) -> str:
+    return "€ " + f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def _build(story: list, title: str) -> bytes:
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
+        bottomMargin=16 * mm, title=title, author="Werkbon", creator="Werkbon",
+        invariant=1,
+    )
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _company_block(order: WorkOrder) -> list:
+    tenant = order.tenant
+    lines = [tenant.name, tenant.address, f"{tenant.postal_code} {tenant.city}".strip(),
+             tenant.phone, tenant.email]
+    return [_p("\n".join(line for line in lines if line), SMALL)]
+
+
+def _header(order: WorkOrder, title: str) -> list:
+    story = [*_company_block(order), Spacer(1, 4 * mm),
+             _p(f"{title} {order.number}", H1)]
+    customer = order.customer
+    customer_text = "—"
+    if customer is not None:
+        parts = [f"{customer.name} ({customer.number})", customer.address_line1,
+                 customer.address_line2, f"{customer.postal_code} {customer.city}".strip()]
+        customer_text = "\n".join(p for p in parts if p)
+    address = order.work_address
+    address_text = "—"
+    if address is not None:
+        address_text = "\n".join(p for p in (address.name, address.one_line()) if p)
+    rows = [
+        [_p(_("Work order number"), SMALL), _p(order.number)],
+        [_p(_("Customer reference"), SMALL), _p(order.customer_reference or "—")],
+        [_p(_("Customer"), SMALL), _p(customer_text)],
+        [_p(_("Work address"), SMALL), _p(address_text)],
+        [_p(_("Planned"), SMALL), _p(_datetime(order.planned_start) or "—")],
+        [_p(_("Technicians"), SMALL),
+         _p(", ".join(t.display_name for t in order.technicians.all()) or "—")],
+    ]
+    table = Table(rows, colWidths=[40 * mm, None])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d5dd"))]))
+    return [*story, table]
+
+
+def render_work_order_pdf(work_order: WorkOrder) -> bytes:
+    """The work-order PDF (A4, Dutch) as bytes.
+
+    Contains the company, work-order number and customer reference, customer and work
+    address, the work description, every time entry (date, technician, kind, minutes) with
+    the hour totals per kind, every material line (item number, description, quantity,
+    unit, price in EUR, note) and who signed off and when. Needs the order's tenant context
+    (it reads the tenant-scoped relations).
+    """
+    with translation.override(PDF_LANGUAGE):
+        return _render_work_order(work_order)
+
+
+def _render_work_order(order: WorkOrder) -> bytes:
+    story = _header(order, _("Work order"))
+    story += [_p(_("Work description"), H2), _p(order.description or "—")]
+
+    entries = list(order.time_entries.select_related("technician").order_by("date", "id"))
+    story.append(_p(_("Time"), H2))
+    if entries:
+        rows = [[_("Date"), _("Technician"), _("Kind"), _("Minutes")]]
+        rows += [[_date(e.date), _p(e.technician.display_name, SMALL), e.get_kind_display(),
+                  str(e.minutes)] for e in entries]
+        table = Table(rows, colWidths=[25 * mm, None, 35 * mm, 22 * mm], repeatRows=1)
+        table.setStyle(TABLE_STYLE)
+        story.append(table)
+    else:
+        story.append(_p(_("No time registered.")))
+    totals = []
+    for kind, label in TimeKind.choices:
+        minutes = sum(e.minutes for e in entries if e.kind == kind)
+        totals.append([str(label), _("%(minutes)s min") % {"minutes": minutes},
+                       _("%(hours)s hours") % {"hours": _hours(minutes_to_hours(minutes))}])
+    total_table = Table(totals, colWidths=[40 * mm, 30 * mm, 30 * mm], hAlign="LEFT")
+    total_table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), "Helvetica-Bold"),
+                                     ("FONTSIZE", (0, 0), (-1, -1), 9)]))
+    story += [Spacer(1, 2 * mm), total_table]
+
+    lines = list(order.material_lines.select_related("item").order_by("id"))
+    story.append(_p(_("Materials"), H2))
+    if lines:
+        rows = [[_("Item"), _("Description"), _("Quantity"), _("Unit"), _("Price"), _("Note")]]
+        rows += [[line.item.number, _p(line.item.description, SMALL), _decimal(line.quantity),
+                  line.item.unit, _euro(line.item.sales_price), _p(line.note, SMALL)]
+                 for line in lines]
+        table = Table(rows, colWidths=[24 * mm, None, 18 * mm, 14 * mm, 22 * mm, 45 * mm],
+                      repeatRows=1)
+        table.setStyle(TABLE_STYLE)
+        story.append(table)
+    else:
+        story.append(_p(_("No materials registered.")))
+
+    story.append(_p(_("Sign-off"), H2))
+    if order.completed_at:
+        story.append(_p(_("Signed off by %(name)s on %(when)s.") % {
+            "name": order.signed_by_name or "—", "when": _datetime(order.completed_at)}))
+    else:
+        story.append(_p(_("Not completed yet.")))
+    return _build(story, f"{_('Work order')} {order.number}")
+
+
+def render_forms_pdf(work_order: WorkOrder) -> bytes:
+    """The custom-forms PDF (A4, Dutch) as bytes: each filled-in form with every question
+    and its answer; photos are embedded (scaled to fit), a missing photo file is named.
+    Needs the order's tenant context."""
+    with translation.override(PDF_LANGUAGE):
+        return _render_forms(work_order)
+
+
+def _answer_cell(answer) -> object:  # type: ignore[no-untyped-def]
+    question = answer.question
+    if question.kind == QuestionKind.YES_NO:
+        return _p({"yes": _("Yes"), "no": _("No")}.get(answer.value, answer.value or "—"))
+    if question.kind == QuestionKind.PHOTO:
+        if not answer.photo:
+            return _p("—")
+        try:
+            with answer.photo.open("rb") as handle:
+                data = io.BytesIO(handle.read())
+            image = Image(data)
+            scale = min(PHOTO_MAX_WIDTH / image.imageWidth, PHOTO_MAX_HEIGHT / image.imageHeight,
+                        1)
+            image.drawWidth = image.imageWidth * scale
+            image.drawHeight = image.imageHeight * scale
+            return image
+        except (OSError, ValueError):
+            return _p(_("(photo %(name)s could not be read)") % {"name": answer.value})
+    if question.kind == QuestionKind.NUMBER and answer.value:
+        return _p(answer.value.replace(".", ","))
+    return _p(answer.value or "—")
+
+
+def _render_forms(order: WorkOrder) -> bytes:
+    story = _header(order, _("Forms of work order"))
+    filled_forms = list(order.forms.select_related("template", "filled_by").order_by("id"))
+    if not filled_forms:
+        story += [Spacer(1, 4 * mm), _p(_("No forms filled in."))]
+    for filled in filled_forms:
+        story.append(_p(filled.template.name, H2))
+        who = filled.filled_by.display_name if filled.filled_by else "—"
+        story.append(_p(_("Filled in by %(name)s on %(when)s") % {
+            "name": who, "when": _datetime(filled.filled_at)}, SMALL))
+        answers = {a.question_id: a for a in filled.answers.select_related("question")}
+        rows = [[_("Question"), _("Answer")]]
+        for question in filled.template.questions.all():
+            answer = answers.get(question.pk)
+            rows.append([_p(question.label, SMALL),
+                         _answer_cell(answer) if answer is not None else _p("—")])
+        table = Table(rows, colWidths=[60 * mm, None], repeatRows=1)
+        table.setStyle(TABLE_STYLE)
+        story.append(table)
+    return _build(story, f"{_('Forms of work order')} {order.number}")

@@ -1,0 +1,109 @@
+"""The planning board: technicians as rows, the days of a week (Mon–Sun) as columns.
+
+Weeks are local weeks (Europe/Amsterdam): an order planned at 00:30 local time on Monday
+falls on Monday even though it is stored as Sunday 22:30 UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from werkbon.accounts.permissions import office_required
+from werkbon.workorders import services
+from werkbon.workorders.forms import PlanForm, local_datetime, technicians_of_current_tenant
+from werkbon.workorders.models import WorkOrder, WorkOrderStatus
+from werkbon.workorders.views.common import back_to
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _requested_monday(request: HttpRequest) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        day = timezone.localdate()
+    return week_start(day)
+
+
+@office_required
+@require_GET
+def planning(request: HttpRequest) -> HttpResponse:
+    monday = _requested_monday(request)
+    days = [monday + dt.timedelta(days=i) for i in range(7)]
+    start = local_datetime(monday, dt.time.min)
+    end = local_datetime(monday + dt.timedelta(days=7), dt.time.min)
+    technicians = list(technicians_of_current_tenant())
+    orders = (
+        WorkOrder.objects.filter(
+            planned_start__gte=start, planned_start__lt=end,
+            status__in=[WorkOrderStatus.PLANNED, WorkOrderStatus.COMPLETED],
+        )
+        .select_related("customer", "work_address")
+        .prefetch_related("technicians")
+        .order_by("planned_start")
+    )
+    # cells[technician_pk][day_index] → orders, in time order
+    cells: dict[int, list[list[WorkOrder]]] = {t.pk: [[] for _ in days] for t in technicians}
+    for order in orders:
+        index = (timezone.localtime(order.planned_start).date() - monday).days
+        for technician in order.technicians.all():
+            if technician.pk in cells:
+                cells[technician.pk][index].append(order)
+    rows = [{"technician": t, "cells": list(zip(days, cells[t.pk], strict=True))}
+            for t in technicians]
+    unplanned = (
+        WorkOrder.objects.filter(status=WorkOrderStatus.OPEN)
+        .select_related("customer", "work_address")
+        .order_by("number")
+    )
+    return render(request, "workorders/planning.html", {
+        "monday": monday,
+        "days": days,
+        "rows": rows,
+        "unplanned": unplanned,
+        "today": timezone.localdate(),
+        "previous_week": monday - dt.timedelta(days=7),
+        "next_week": monday + dt.timedelta(days=7),
+        "technicians": technicians,
+        "plan_form": PlanForm(prefix="plan", initial={"date": monday}),
+    })
+
+
+@office_required
+@require_POST
+def plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """Plan or move a work order: POST ``plan-technician``, ``plan-date`` (YYYY-MM-DD),
+    ``plan-time`` (HH:MM, local) and optionally ``plan-minutes``."""
+    order = get_object_or_404(WorkOrder, pk=pk)
+    form = PlanForm(request.POST, prefix="plan")
+    default = reverse("workorders:planning")
+    if not form.is_valid():
+        errors = "; ".join(" ".join(e) for e in form.errors.values())
+        messages.error(request, _("Not planned: %(errors)s") % {"errors": errors})
+        return back_to(request, default)
+    data = form.cleaned_data
+    try:
+        services.plan(
+            order, technicians=[data["technician"]], planned_start=form.planned_start,
+            planned_minutes=data["minutes"],
+        )
+    except services.LifecycleError as error:
+        messages.error(request, str(error))
+    else:
+        local = timezone.localtime(form.planned_start)
+        messages.success(request, _("Work order %(number)s planned for %(name)s on %(when)s.") % {
+            "number": order.number, "name": data["technician"].display_name,
+            "when": local.strftime("%d-%m-%Y %H:%M"),
+        })
+    return back_to(request, f"{default}?week={data['date'].isoformat()}")

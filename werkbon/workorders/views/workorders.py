@@ -1,0 +1,330 @@
+"""Office screens for work orders: list, create, detail, correct, reopen, archive, PDFs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from werkbon.accounts.permissions import office_required, tenant_member_required
+from werkbon.workorders import services
+from werkbon.workorders.forms import (
+    CompleteForm,
+    MaterialLineForm,
+    OfficeTimeEntryForm,
+    PlanForm,
+    WorkOrderFilterForm,
+    WorkOrderForm,
+)
+from werkbon.workorders.models import (
+    FormTemplate,
+    MaterialLine,
+    TimeEntry,
+    TimeKind,
+    WorkAddress,
+    WorkOrder,
+    WorkOrderStatus,
+)
+from werkbon.workorders.pdf import render_forms_pdf, render_work_order_pdf
+from werkbon.workorders.units import minutes_to_hours
+from werkbon.workorders.views.common import (
+    order_for_member,
+    paginate,
+    query_without_page,
+    refuse_if_archived,
+)
+
+
+def time_totals(order: WorkOrder) -> dict[str, object]:
+    """Minutes and hours (the rounding rule applied once per sum) per kind of time."""
+    entries = list(order.time_entries.all())
+    work = sum(e.minutes for e in entries if e.kind == TimeKind.WORK)
+    travel = sum(e.minutes for e in entries if e.kind == TimeKind.TRAVEL)
+    return {
+        "work_minutes": work,
+        "work_hours": minutes_to_hours(work),
+        "travel_minutes": travel,
+        "travel_hours": minutes_to_hours(travel),
+        "total_minutes": work + travel,
+        "total_hours": minutes_to_hours(work + travel),
+    }
+
+
+@office_required
+@require_GET
+def work_order_list(request: HttpRequest) -> HttpResponse:
+    form = WorkOrderFilterForm(request.GET or None)
+    orders = (
+        WorkOrder.objects.select_related("customer", "work_address")
+        .prefetch_related("technicians")
+        .order_by("-number")
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            q = data["q"].strip()
+            match = (
+                Q(customer__name__icontains=q)
+                | Q(customer__number__icontains=q)
+                | Q(description__icontains=q)
+                | Q(customer_reference__icontains=q)
+            )
+            if q.isdigit():
+                match |= Q(number=int(q))
+            orders = orders.filter(match)
+        if data["status"]:
+            orders = orders.filter(status=data["status"])
+        if data["technician"]:
+            orders = orders.filter(technicians=data["technician"])
+        if data["customer"]:
+            orders = orders.filter(customer=data["customer"])
+        if data["date_from"]:
+            orders = orders.filter(planned_start__date__gte=data["date_from"])
+        if data["date_to"]:
+            orders = orders.filter(planned_start__date__lte=data["date_to"])
+    page = paginate(request, orders.distinct())
+    return render(request, "workorders/list.html", {
+        "form": form, "page": page, "query": query_without_page(request),
+    })
+
+
+@office_required
+def work_order_create(request: HttpRequest) -> HttpResponse:
+    form = WorkOrderForm(request.POST or None, initial={"planned_minutes": 60})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.create_work_order(
+                customer=data["customer"],
+                work_address=data["work_address"],
+                description=data["description"],
+                customer_reference=data["customer_reference"],
+                technicians=list(data["technicians"]),
+                planned_start=form.planned_start,
+                planned_minutes=data["planned_minutes"],
+            )
+        except services.LifecycleError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Work order %(number)s created.") % {"number": order.number})
+            return redirect("workorders:detail", pk=order.pk)
+    return render(request, "workorders/form.html", {"form": form})
+
+
+@office_required
+@require_GET
+def work_address_options(request: HttpRequest) -> HttpResponse:
+    """The ``<option>``s of a customer's work addresses (htmx, when the customer changes)."""
+    customer_id = request.GET.get("customer", "")
+    addresses = (
+        WorkAddress.objects.filter(customer_id=int(customer_id), is_active=True)
+        if customer_id.isdigit()
+        else WorkAddress.objects.none()
+    )
+    return render(request, "workorders/_address_options.html", {"addresses": addresses})
+
+
+@office_required
+@require_GET
+def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(
+        WorkOrder.objects.select_related("customer", "work_address", "completed_by",
+                                         "archived_by"),
+        pk=pk,
+    )
+    editable = not order.is_archived
+    plan_initial = {"minutes": order.planned_minutes}
+    if order.planned_start:
+        local = timezone.localtime(order.planned_start)
+        plan_initial.update(date=local.date(), time=local.time().replace(second=0, microsecond=0))
+    first_tech = order.technicians.first()
+    if first_tech:
+        plan_initial["technician"] = first_tech.pk
+    return render(request, "workorders/detail.html", {
+        "order": order,
+        "editable": editable,
+        "entries": order.time_entries.select_related("technician"),
+        "lines": order.material_lines.select_related("item"),
+        "filled_forms": order.forms.select_related("template", "filled_by").prefetch_related(
+            "answers__question"),
+        "templates": FormTemplate.objects.filter(is_active=True),
+        "totals": time_totals(order),
+        "time_form": OfficeTimeEntryForm(prefix="time") if editable else None,
+        "material_form": MaterialLineForm(prefix="mat") if editable else None,
+        "plan_form": PlanForm(initial=plan_initial, prefix="plan")
+        if order.status in (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED) else None,
+        "complete_form": CompleteForm() if order.status in (
+            WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED) else None,
+    })
+
+
+@office_required
+def work_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct customer, work address, description and reference (not when archived)."""
+    order = get_object_or_404(WorkOrder, pk=pk)
+    if refused := refuse_if_archived(request, order):
+        return refused
+    initial = {
+        "customer": order.customer_id, "work_address": order.work_address_id,
+        "description": order.description, "customer_reference": order.customer_reference,
+        "planned_minutes": order.planned_minutes,
+    }
+    form = WorkOrderForm(request.POST or None, initial=initial)
+    for name in ("technicians", "planned_date", "planned_time"):
+        del form.fields[name]  # planning goes through the planning board / plan form
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            locked = services.lock(order)
+            try:
+                services.ensure_editable(locked)
+            except services.LifecycleError as error:
+                messages.error(request, str(error))
+                return redirect("workorders:detail", pk=order.pk)
+            data = form.cleaned_data
+            locked.customer = data["customer"]
+            locked.work_address = data["work_address"]
+            locked.description = data["description"]
+            locked.customer_reference = data["customer_reference"]
+            locked.planned_minutes = data["planned_minutes"]
+            locked.save()
+        messages.success(request, _("Work order %(number)s saved.") % {"number": order.number})
+        return redirect("workorders:detail", pk=order.pk)
+    return render(request, "workorders/form.html", {"form": form, "order": order})
+
+
+def _correct(request: HttpRequest, order: WorkOrder, change) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """Run ``change`` on a locked, editable order; refuse with a message when archived."""
+    try:
+        with transaction.atomic():
+            services.ensure_editable(services.lock(order))
+            change()
+    except services.LifecycleError as error:
+        messages.error(request, str(error))
+    return redirect("workorders:detail", pk=order.pk)
+
+
+@office_required
+def time_entry_edit(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    order = get_object_or_404(WorkOrder, pk=pk)
+    entry = get_object_or_404(TimeEntry, pk=entry_pk, work_order=order)
+    if refused := refuse_if_archived(request, order):
+        return refused
+    form = OfficeTimeEntryForm(
+        request.POST or None,
+        initial={"kind": entry.kind, "minutes": entry.minutes, "date": entry.date,
+                 "technician": entry.technician_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        def change() -> None:
+            entry.kind = form.cleaned_data["kind"]
+            entry.minutes = form.cleaned_data["minutes"]
+            entry.date = form.cleaned_data["date"]
+            entry.technician = form.cleaned_data["technician"]
+            entry.save()
+            messages.success(request, _("Time entry saved."))
+
+        return _correct(request, order, change)
+    return render(request, "workorders/correct.html", {
+        "order": order, "form": form, "title": _("Correct time entry"),
+    })
+
+
+@office_required
+@require_POST
+def time_entry_delete(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    order = get_object_or_404(WorkOrder, pk=pk)
+    entry = get_object_or_404(TimeEntry, pk=entry_pk, work_order=order)
+
+    def change() -> None:
+        entry.delete()
+        messages.success(request, _("Time entry deleted."))
+
+    return _correct(request, order, change)
+
+
+@office_required
+def material_line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    order = get_object_or_404(WorkOrder, pk=pk)
+    line = get_object_or_404(MaterialLine, pk=line_pk, work_order=order)
+    if refused := refuse_if_archived(request, order):
+        return refused
+    form = MaterialLineForm(
+        request.POST or None,
+        initial={"item": line.item_id, "quantity": line.quantity, "note": line.note},
+    )
+    if request.method == "POST" and form.is_valid():
+        def change() -> None:
+            line.item = form.cleaned_data["item"]
+            line.quantity = form.cleaned_data["quantity"]
+            line.note = form.cleaned_data["note"]
+            line.save()
+            messages.success(request, _("Material line saved."))
+
+        return _correct(request, order, change)
+    return render(request, "workorders/correct.html", {
+        "order": order, "form": form, "title": _("Correct material line"),
+    })
+
+
+@office_required
+@require_POST
+def material_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    order = get_object_or_404(WorkOrder, pk=pk)
+    line = get_object_or_404(MaterialLine, pk=line_pk, work_order=order)
+
+    def change() -> None:
+        line.delete()
+        messages.success(request, _("Material line deleted."))
+
+    return _correct(request, order, change)
+
+
+@office_required
+@require_POST
+def work_order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(WorkOrder, pk=pk)
+    try:
+        services.reopen(order)
+    except services.LifecycleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Work order %(number)s reopened.") % {"number": order.number})
+    return redirect("workorders:detail", pk=order.pk)
+
+
+@office_required
+@require_POST
+def work_order_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(WorkOrder, pk=pk)
+    try:
+        services.archive(order, user=request.user)  # type: ignore[arg-type]
+    except services.LifecycleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Work order %(number)s archived.") % {"number": order.number})
+    return redirect("workorders:detail", pk=order.pk)
+
+
+@tenant_member_required
+@require_GET
+def work_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    order = order_for_member(request, pk)
+    return _pdf_response(render_work_order_pdf(order), f"werkbon-{order.number}.pdf")
+
+
+@tenant_member_required
+@require_GET
+def forms_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    order = order_for_member(request, pk)
+    return _pdf_response(render_forms_pdf(order), f"formulieren-{order.number}.pdf")
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
