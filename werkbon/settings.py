@@ -224,6 +224,13 @@ CELERY_TASK_ROUTES = {
 WERKBON_SCHEDULER_TICK_SECONDS = env_int("WERKBON_SCHEDULER_TICK_SECONDS", 1, minimum=1)
 WERKBON_HEARTBEAT_SECONDS = env_int("WERKBON_HEARTBEAT_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "integrations-tick": {
+        "task": "werkbon.integrations.tasks.tick",
+        "schedule": float(WERKBON_SCHEDULER_TICK_SECONDS),
+        # A tick nobody ran in time is worthless (the next one does the same), so it expires
+        # instead of piling up while the workers are down.
+        "options": {"expires": max(5.0, 5.0 * WERKBON_SCHEDULER_TICK_SECONDS)},
+    },
     "worker-heartbeat": {
         "task": "werkbon.health.record_heartbeat",
         "schedule": float(WERKBON_HEARTBEAT_SECONDS),
