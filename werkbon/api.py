@@ -204,6 +204,14 @@ def _on_lifecycle_error(request: HttpRequest, exc: LifecycleError) -> HttpRespon
     return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
+@api.exception_handler(HttpError)
+def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        message = _("The body is not valid JSON.")
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+
 @api.exception_handler(Http404)
 def _on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     # One message for "does not exist" and "not yours", so existence never leaks.

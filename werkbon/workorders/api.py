@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import AwareDatetime, StringConstraints
@@ -478,7 +478,7 @@ def create_work_order(request: HttpRequest, payload: WorkOrderIn) -> Any:
         customer_reference=payload.customer_reference, technicians=technicians,
         planned_start=payload.planned_start, planned_minutes=payload.planned_minutes,
     )
-    return 201, _detail(order)
+    return Status(201, _detail(order))
 
 
 @router.get("/work-orders/{work_order_id}", response=_responses(WorkOrderOut),
@@ -555,7 +555,7 @@ def add_time_entry(request: HttpRequest, work_order_id: int, payload: TimeEntryI
     _refuse_technician_on_closed(user, order)
     entry = services.add_time_entry(order, technician=technician, kind=payload.kind,
                                     minutes=payload.minutes, date=payload.date)
-    return 201, _time_entry_out(entry)
+    return Status(201, _time_entry_out(entry))
 
 
 @router.get("/work-orders/{work_order_id}/material-lines",
@@ -580,7 +580,7 @@ def add_material_line(request: HttpRequest, work_order_id: int, payload: Materia
     _refuse_technician_on_closed(user, order)
     line = services.add_material_line(order, item=item, quantity=payload.quantity,
                                       note=payload.note, technician=user)
-    return 201, _material_line_out(line)
+    return Status(201, _material_line_out(line))
 
 
 # --- forms ----------------------------------------------------------------------------
