@@ -1,0 +1,283 @@
+"""The control plane under ``/_sandbox/`` (no OAuth; tests and demos only).
+
+See README.md "Control API" for the full list. Changes made here behave like an office user
+editing Visma.net: every write bumps ``lastModifiedDateTime`` (or sets the given one).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, Router
+
+from .core import json_response
+from .paging import parse_erp_datetime
+from .sandbox import KEYS, load_seed
+from .store import Record, format_ts
+
+if TYPE_CHECKING:
+    from .sandbox import Sandbox
+
+KINDS = {"customers": "customer", "locations": "location", "inventory": "inventory"}
+DEACTIVATE = {"customer": ("status", "Inactive"), "location": ("active", False), "inventory": ("status", "Inactive")}
+
+
+def _error(status: int, message: str) -> Response:
+    return json_response({"error": message}, status)
+
+
+def _raw(rec: Record, kind: str) -> dict[str, Any]:
+    return {**rec.data, "internalId": rec.internal_id, "createdDateTime": rec.created,
+            "lastModifiedDateTime": rec.modified, "timeStamp": rec.tag}
+
+
+def control_app(sandbox: Sandbox) -> Router:
+    store = sandbox.store
+
+    async def body_of(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        if not raw:
+            return {}
+        import json
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("a JSON object is expected")
+        return data
+
+    def company_or_404(request: Request) -> Any:
+        return store.company(request.path_params["tenant"])
+
+    def stamp(body: dict[str, Any]) -> str | None:
+        value = body.pop("lastModifiedDateTime", None)
+        if value is None:
+            return None
+        moment = parse_erp_datetime(str(value).replace("Z", ""))
+        if moment is None:
+            raise ValueError(f"lastModifiedDateTime '{value}' is not yyyy-MM-ddTHH:mm:ss[.fff]")
+        return format_ts(moment)
+
+    async def health(request: Request) -> Response:
+        return json_response({"status": "ok", "companies": len(store.companies())})
+
+    async def reset(request: Request) -> Response:
+        try:
+            body = await body_of(request)
+            document = body if "companies" in body else load_seed(body.get("seed", "demo"))
+            sandbox.reset(document)
+        except (ValueError, KeyError, FileNotFoundError) as exc:
+            return _error(400, f"reset failed: {exc}")
+        return json_response({"companies": [{"tenantId": c.tenant_id, "number": c.number, "name": c.name}
+                                            for c in store.companies()]})
+
+    async def companies(request: Request) -> Response:
+        return json_response([{"tenantId": c.tenant_id, "number": c.number, "name": c.name,
+                               "settings": c.settings} for c in store.companies()])
+
+    async def settings(request: Request) -> Response:
+        company = company_or_404(request)
+        if company is None:
+            return _error(404, "unknown tenant")
+        if request.method == "GET":
+            return json_response(company.settings)
+        try:
+            return json_response(store.update_settings(company.tenant_id, await body_of(request)))
+        except ValueError as exc:
+            return _error(400, str(exc))
+
+    def kind_of(request: Request) -> str:
+        p = request.path_params
+        return KINDS[p.get("kinds") or p.get("what") or "locations"]
+
+    def key_from_path(kind: str, request: Request) -> str:
+        p = request.path_params
+        return f"{p['customer']}/{p['key']}" if kind == "location" else p["key"]
+
+    def complete(tenant: str, kind: str, data: dict[str, Any]) -> None:
+        """Fill what Visma fills in itself (customer reference on locations)."""
+        if kind == "location":
+            number = (data.get("baccount") or {}).get("number") or data.pop("customer", None)
+            customer = store.get(tenant, "customer", str(number)) if number else None
+            if customer is None:
+                raise ValueError(f"customer {number!r} does not exist")
+            data["baccount"] = {"internalId": customer.internal_id, "number": customer.data["number"],
+                                "name": customer.data.get("name")}
+            data.setdefault("active", True)
+
+    async def add_record(request: Request) -> Response:
+        if (request.path_params.get("kinds") or request.path_params.get("what") or "locations") not in KINDS:
+            return _error(404, "unknown record kind (customers, locations, inventory)")
+        kind = kind_of(request)
+        company = company_or_404(request)
+        if company is None:
+            return _error(404, "unknown tenant")
+        try:
+            body = await body_of(request)
+            modified = stamp(body)
+            complete(company.tenant_id, kind, body)
+            key = KEYS[kind](body)
+        except (ValueError, KeyError, TypeError) as exc:
+            return _error(400, f"invalid {kind}: {exc}")
+        rec = store.put(company.tenant_id, kind, key, body, modified=modified)
+        if kind == "customer" and store.get(company.tenant_id, "location", f"{key}/MAIN") is None:
+            # Visma creates the default location with every customer.
+            store.put(company.tenant_id, "location", f"{key}/MAIN", {
+                "baccount": {"internalId": rec.internal_id, "number": key, "name": body.get("name")},
+                "locationId": "MAIN", "locationName": "Hoofdlocatie", "active": True,
+                "address": body.get("mainAddress"), "contact": body.get("mainContact")}, modified=modified)
+        return json_response(_raw(rec, kind), 201)
+
+    async def one_record(request: Request) -> Response:
+        if (request.path_params.get("kinds") or request.path_params.get("what") or "locations") not in KINDS:
+            return _error(404, "unknown record kind (customers, locations, inventory)")
+        kind = kind_of(request)
+        company = company_or_404(request)
+        if company is None:
+            return _error(404, "unknown tenant")
+        key = key_from_path(kind, request)
+        rec = store.get(company.tenant_id, kind, key)
+        if rec is None:
+            return _error(404, f"{kind} {key} not found")
+        if request.method == "GET":
+            return json_response(_raw(rec, kind))
+        if request.method == "DELETE":
+            store.delete(company.tenant_id, kind, rec.key)
+            return Response(status_code=204)
+        try:
+            body = await body_of(request)
+            modified = stamp(body)
+        except ValueError as exc:
+            return _error(400, str(exc))
+        data = {**rec.data, **body}
+        if kind == "location":
+            data["baccount"] = rec.data["baccount"]
+        data.update({k: rec.data[k] for k in ("number", "inventoryNumber", "locationId") if k in rec.data})
+        updated = store.put(company.tenant_id, kind, rec.key, data, modified=modified)
+        return json_response(_raw(updated, kind))
+
+    async def deactivate(request: Request) -> Response:
+        if (request.path_params.get("kinds") or request.path_params.get("what") or "locations") not in KINDS:
+            return _error(404, "unknown record kind (customers, locations, inventory)")
+        kind = kind_of(request)
+        company = company_or_404(request)
+        if company is None:
+            return _error(404, "unknown tenant")
+        key = key_from_path(kind, request)
+        rec = store.get(company.tenant_id, kind, key)
+        if rec is None:
+            return _error(404, f"{kind} {key} not found")
+        try:
+            modified = stamp(await body_of(request))
+        except ValueError as exc:
+            return _error(400, str(exc))
+        field, value = DEACTIVATE[kind]
+        updated = store.put(company.tenant_id, kind, rec.key, {**rec.data, field: value}, modified=modified)
+        return json_response(_raw(updated, kind))
+
+    async def list_records(request: Request) -> Response:
+        kind = {"sales-orders": "salesOrder", "invoices": "invoice", "attachments": "attachment",
+                **KINDS}.get(request.path_params["what"], "")
+        if not kind:
+            return _error(404, "unknown collection")
+        company = company_or_404(request)
+        if company is None:
+            return _error(404, "unknown tenant")
+        recs = store.list(company.tenant_id, kind)
+        return json_response([_raw(r, kind) for r in recs])
+
+    async def one_document(request: Request) -> Response:
+        company = company_or_404(request)
+        if company is None:
+            return _error(404, "unknown tenant")
+        what = request.path_params.get("what", "sales-orders")
+        key = request.path_params.get("key") or f"{request.path_params['type']}/{request.path_params['order']}"
+        if what in KINDS:
+            return await one_record(request)
+        if request.method != "GET" or what not in ("sales-orders", "invoices", "attachments"):
+            return _error(405, "read-only")
+        kind = {"sales-orders": "salesOrder", "invoices": "invoice", "attachments": "attachment"}[what]
+        rec = store.get(company.tenant_id, kind, key)
+        if rec is None:
+            return _error(404, f"{kind} {key} not found")
+        return json_response(_raw(rec, kind))
+
+    async def attachment_content(request: Request) -> Response:
+        company = company_or_404(request)
+        rec = store.get(company.tenant_id, "attachment", request.path_params["key"]) if company else None
+        if rec is None:
+            return _error(404, "attachment not found")
+        revision = int(request.query_params.get("revision", len(rec.data["revisions"])))
+        if not 1 <= revision <= len(rec.data["revisions"]):
+            return _error(404, "no such revision")
+        meta = rec.data["revisions"][revision - 1]
+        return Response(store.get_blob(meta["blob"]) or b"", media_type=meta["contentType"])
+
+    def filtered_log(request: Request) -> list[dict[str, Any]]:
+        q = request.query_params
+        path_re = re.compile(q["path"]) if q.get("path") else None
+        with sandbox.log_lock:
+            entries = list(sandbox.log)
+        return [e for e in entries
+                if (not q.get("method") or e["method"] == q["method"].upper())
+                and (path_re is None or path_re.search(e["path"]))
+                and (not q.get("company") or (e["company"] or "").lower() == q["company"].lower())
+                and (not q.get("status") or str(e["status"]) == q["status"])]
+
+    async def requests_log(request: Request) -> Response:
+        if request.method == "DELETE":
+            with sandbox.log_lock:
+                sandbox.log.clear()
+            return Response(status_code=204)
+        return json_response(filtered_log(request))
+
+    async def requests_count(request: Request) -> Response:
+        return json_response({"count": len(filtered_log(request))})
+
+    async def faults(request: Request) -> Response:
+        if request.method == "DELETE":
+            sandbox.faults.clear()
+            return Response(status_code=204)
+        if request.method == "GET":
+            return json_response(sandbox.faults.rules())
+        try:
+            rule = sandbox.faults.add(await body_of(request))
+        except (ValueError, re.error, TypeError) as exc:
+            return _error(400, str(exc))
+        return json_response(rule.public(), 201)
+
+    async def expire_tokens(request: Request) -> Response:
+        body = await body_of(request)
+        count = sandbox.auth.expire_all(bool(body.get("revokeRefreshTokens")))
+        return json_response({"expired": count})
+
+    async def attachment_b64(request: Request) -> Response:
+        company = company_or_404(request)
+        rec = store.get(company.tenant_id, "attachment", request.path_params["key"]) if company else None
+        if rec is None:
+            return _error(404, "attachment not found")
+        blob = store.get_blob(rec.data["revisions"][-1]["blob"]) or b""
+        return json_response({**_raw(rec, "attachment"), "contentBase64": base64.b64encode(blob).decode()})
+
+    return Router(routes=[
+        Route("/_sandbox/health", health),
+        Route("/_sandbox/reset", reset, methods=["POST"]),
+        Route("/_sandbox/companies", companies),
+        Route("/_sandbox/companies/{tenant}/settings", settings, methods=["GET", "PATCH"]),
+        Route("/_sandbox/companies/{tenant}/{kinds}", add_record, methods=["POST"]),
+        Route("/_sandbox/companies/{tenant}/{what}", list_records, methods=["GET"]),
+        Route("/_sandbox/companies/{tenant}/locations/{customer}/{key}/deactivate", deactivate, methods=["POST"]),
+        Route("/_sandbox/companies/{tenant}/locations/{customer}/{key}", one_record,
+              methods=["GET", "PATCH", "DELETE"]),
+        Route("/_sandbox/companies/{tenant}/attachments/{key}/content", attachment_content),
+        Route("/_sandbox/companies/{tenant}/attachments/{key}/base64", attachment_b64),
+        Route("/_sandbox/companies/{tenant}/sales-orders/{type}/{order}", one_document),
+        Route("/_sandbox/companies/{tenant}/{kinds}/{key}/deactivate", deactivate, methods=["POST"]),
+        Route("/_sandbox/companies/{tenant}/{what}/{key}", one_document, methods=["GET", "PATCH", "DELETE"]),
+        Route("/_sandbox/requests", requests_log, methods=["GET", "DELETE"]),
+        Route("/_sandbox/requests/count", requests_count),
+        Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/_sandbox/tokens/expire", expire_tokens, methods=["POST"]),
+    ])

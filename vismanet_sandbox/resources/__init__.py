@@ -1,0 +1,1 @@
+"""One module per emulated resource: handlers, validation and DTO rendering."""

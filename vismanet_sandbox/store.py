@@ -1,0 +1,300 @@
+"""Per-company state in SQLite: the moto ``BackendDict`` idea, one emulated ERP company per tenant.
+
+Every record lives in one table keyed by (company, kind, key). The store manages the fields a
+real ERP manages itself: ``internal_id`` (paging order), ``created``/``modified`` (UTC
+``YYYY-MM-DDTHH:MM:SS.fff``, the delta key) and ``version`` (a rowversion, rendered as
+``timeStamp``/ETag). Resource modules render DTOs from ``Record.data`` plus those fields.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "maxPageSize": 1000,
+    "maxPageSizeInventory": 5000,
+    "tokenLifetimeSeconds": 3600,
+    "rateLimit": {"limit": 100000, "windowSeconds": 3600, "policy": "4-fixed-window"},
+    "attachmentMaxBytes": 25 * 1024 * 1024,
+}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS companies (
+    tenant_id TEXT PRIMARY KEY COLLATE NOCASE,
+    number INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    data TEXT NOT NULL,
+    settings TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS records (
+    company TEXT NOT NULL COLLATE NOCASE,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL COLLATE NOCASE,
+    internal_id INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    modified TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (company, kind, key)
+);
+CREATE INDEX IF NOT EXISTS records_order ON records (company, kind, internal_id);
+CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (
+    company TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL, value INTEGER NOT NULL,
+    PRIMARY KEY (company, name)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def now_ts() -> str:
+    """The current UTC time in the ERP timestamp shape ``YYYY-MM-DDTHH:MM:SS.fff``."""
+    return format_ts(datetime.now(UTC))
+
+
+def format_ts(moment: datetime) -> str:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+def version_tag(version: int) -> str:
+    """A SQL Server rowversion look-alike (``AAAAAAAbcd8=``), used as timeStamp and ETag."""
+    return base64.b64encode(version.to_bytes(8, "big")).decode()
+
+
+@dataclass
+class Record:
+    key: str
+    internal_id: int
+    created: str
+    modified: str
+    version: int
+    data: dict[str, Any]
+
+    @property
+    def tag(self) -> str:
+        return version_tag(self.version)
+
+
+@dataclass
+class Company:
+    tenant_id: str
+    number: int
+    name: str
+    data: dict[str, Any]
+    settings: dict[str, Any]
+
+
+class Store:
+    """Thread-safe SQLite store. ``path=None`` keeps everything in memory."""
+
+    def __init__(self, path: str | None = None) -> None:
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
+        self._db.executescript(SCHEMA)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM companies").fetchone()[0] == 0
+
+    def clear(self) -> None:
+        with self.transaction() as db:
+            for table in ("companies", "records", "blobs", "counters", "meta"):
+                db.execute(f"DELETE FROM {table}")
+
+    def set_meta(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
+            )
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    # -- companies -------------------------------------------------------------------------
+
+    def add_company(self, tenant_id: str, number: int, name: str, data: dict[str, Any],
+                    settings: dict[str, Any] | None = None) -> None:
+        merged = json.loads(json.dumps(DEFAULT_SETTINGS))
+        merged.update(settings or {})
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO companies VALUES (?, ?, ?, ?, ?)",
+                (tenant_id, number, name, json.dumps(data), json.dumps(merged)),
+            )
+
+    def companies(self) -> list[Company]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM companies ORDER BY number").fetchall()
+        return [Company(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4])) for r in rows]
+
+    def company(self, tenant_id: str) -> Company | None:
+        with self._lock:
+            r = self._db.execute("SELECT * FROM companies WHERE tenant_id = ?", (tenant_id,)).fetchone()
+        return Company(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4])) if r else None
+
+    def update_settings(self, tenant_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        with self.transaction() as db:
+            row = db.execute("SELECT settings FROM companies WHERE tenant_id = ?", (tenant_id,)).fetchone()
+            if row is None:
+                raise KeyError(tenant_id)
+            settings = json.loads(row[0])
+            for key, value in changes.items():
+                if isinstance(value, dict) and isinstance(settings.get(key), dict):
+                    settings[key].update(value)
+                else:
+                    settings[key] = value
+            db.execute("UPDATE companies SET settings = ? WHERE tenant_id = ?",
+                       (json.dumps(settings), tenant_id))
+        return settings
+
+    # -- records ---------------------------------------------------------------------------
+
+    def _row(self, r: tuple[Any, ...]) -> Record:
+        return Record(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]))
+
+    def get(self, company: str, kind: str, key: str) -> Record | None:
+        with self._lock:
+            r = self._db.execute(
+                "SELECT key, internal_id, created, modified, version, data FROM records "
+                "WHERE company = ? AND kind = ? AND key = ?", (company, kind, key)).fetchone()
+        return self._row(r) if r else None
+
+    def get_internal(self, company: str, kind: str, internal_id: int) -> Record | None:
+        with self._lock:
+            r = self._db.execute(
+                "SELECT key, internal_id, created, modified, version, data FROM records "
+                "WHERE company = ? AND kind = ? AND internal_id = ?",
+                (company, kind, internal_id)).fetchone()
+        return self._row(r) if r else None
+
+    def list(
+        self,
+        company: str,
+        kind: str,
+        *,
+        modified: tuple[str, str] | None = None,
+        created: tuple[str, str] | None = None,
+        key_prefix: str | None = None,
+    ) -> list[Record]:
+        """Records of one kind in internal-id order, optionally filtered on the timestamps.
+
+        ``modified``/``created`` are ``(operator, timestamp)`` pairs; the operator is one of the
+        four the ERP accepts (already validated by the caller).
+        """
+        sql = ("SELECT key, internal_id, created, modified, version, data FROM records "
+               "WHERE company = ? AND kind = ?")
+        args: list[Any] = [company, kind]
+        for column, cond in (("modified", modified), ("created", created)):
+            if cond:
+                op, value = cond
+                assert op in (">", "<", ">=", "<=")
+                sql += f" AND {column} {op} ?"
+                args.append(value)
+        if key_prefix is not None:
+            sql += " AND key LIKE ? ESCAPE '\\'"
+            escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            args.append(escaped + "%")
+        sql += " ORDER BY internal_id"
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [self._row(r) for r in rows]
+
+    def _next_version(self, db: sqlite3.Connection) -> int:
+        row = db.execute("SELECT value FROM meta WHERE key = 'rowversion'").fetchone()
+        value = (json.loads(row[0]) if row else 1000) + 1
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rowversion', ?)", (json.dumps(value),))
+        return value
+
+    def put(
+        self,
+        company: str,
+        kind: str,
+        key: str,
+        data: dict[str, Any],
+        *,
+        modified: str | None = None,
+        created: str | None = None,
+        internal_id: int | None = None,
+    ) -> Record:
+        """Insert or replace a record; bumps version and ``modified`` like an ERP save does."""
+        with self.transaction() as db:
+            old = db.execute(
+                "SELECT internal_id, created FROM records WHERE company = ? AND kind = ? AND key = ?",
+                (company, kind, key)).fetchone()
+            stamp = modified or now_ts()
+            if old:
+                iid, created_at = old[0], created or old[1]
+            else:
+                iid = internal_id or self._next_counter(db, company, f"iid:{kind}", 1)
+                created_at = created or stamp
+            version = self._next_version(db)
+            db.execute(
+                "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (company, kind, key, iid, created_at, stamp, version, json.dumps(data, ensure_ascii=False)),
+            )
+            if internal_id:
+                # Seeded ids move the counter so later inserts never collide.
+                cur = db.execute("SELECT value FROM counters WHERE company = ? AND name = ?",
+                                 (company, f"iid:{kind}")).fetchone()
+                if not cur or cur[0] < internal_id:
+                    db.execute("INSERT OR REPLACE INTO counters VALUES (?, ?, ?)",
+                               (company, f"iid:{kind}", internal_id))
+        return Record(key, iid, created_at, stamp, version, data)
+
+    def delete(self, company: str, kind: str, key: str) -> bool:
+        with self._lock:
+            cur = self._db.execute("DELETE FROM records WHERE company = ? AND kind = ? AND key = ?",
+                                   (company, kind, key))
+        return cur.rowcount > 0
+
+    def _next_counter(self, db: sqlite3.Connection, company: str, name: str, start: int) -> int:
+        row = db.execute("SELECT value FROM counters WHERE company = ? AND name = ?", (company, name)).fetchone()
+        value = row[0] + 1 if row else start
+        db.execute("INSERT OR REPLACE INTO counters VALUES (?, ?, ?)", (company, name, value))
+        return value
+
+    def next_number(self, company: str, name: str, start: int) -> int:
+        """Next value of a numbering sequence (order numbers, invoice numbers)."""
+        with self.transaction() as db:
+            return self._next_counter(db, company, name, start)
+
+    def set_counter(self, company: str, name: str, value: int) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO counters VALUES (?, ?, ?)", (company, name, value))
+
+    # -- blobs -----------------------------------------------------------------------------
+
+    def put_blob(self, blob_id: str, data: bytes) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (blob_id, data))
+
+    def get_blob(self, blob_id: str) -> bytes | None:
+        with self._lock:
+            row = self._db.execute("SELECT data FROM blobs WHERE id = ?", (blob_id,)).fetchone()
+        return bytes(row[0]) if row else None
