@@ -125,6 +125,8 @@ def paginate_erp(
                 size, size_known, short_page = short_page, True, None
             if max_page:
                 size, size_known = min(size, max_page), True
+            if len(records) >= page_size:  # a full page proves the server did not clamp
+                size_known = True
             yield Page([parse(record) for record in records], number, total)
             seen += len(records)
             if total is not None:
