@@ -34,7 +34,8 @@ def refuse_if_managed(request: HttpRequest, what: str) -> str | None:
 @require_GET
 def customer_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    customers = Customer.objects.annotate(address_count=Count("work_addresses"))
+    customers = Customer.objects.annotate(address_count=Count("work_addresses", distinct=True)).order_by(
+        "name", "number")
     if q:
         customers = customers.filter(
             Q(name__icontains=q) | Q(number__icontains=q) | Q(city__icontains=q)
