@@ -109,7 +109,9 @@ def test_it_stops_v3_paging_on_a_short_page_when_next_page_is_absent(fake, make_
     assert len(fake.calls("GET", "/api/v3/SalesOrders")) == 2
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     total=st.integers(0, 40),
     page_size=st.integers(1, 12),
@@ -121,8 +123,11 @@ def test_it_yields_every_record_exactly_once_however_the_server_pages(
     make_client, total, page_size, clamp, metadata, total_in_metadata
 ):
     fake = FakeVisma()
-    fake.on("GET", "/v1/customer", erp_server(total, clamp=clamp, metadata=metadata,
-                                              total_in_metadata=total_in_metadata))
+    fake.on(
+        "GET",
+        "/v1/customer",
+        erp_server(total, clamp=clamp, metadata=metadata, total_in_metadata=total_in_metadata),
+    )
     client = make_client(http_client=httpx.Client(transport=httpx.MockTransport(fake.handler)))
     numbers = [c.number for c in client.customers.list(page_size=page_size)]
     assert numbers == [str(i) for i in range(total)]

@@ -9,23 +9,23 @@ import httpx
 import pytest
 
 import vismanet
-from vismanet import _endpoints
 from vismanet import (
     InvoiceAddressUpdate,
     InvoiceContactUpdate,
     NewCustomerInvoice,
     NewCustomerInvoiceLine,
     NewSalesOrder,
-    NewSalesOrderBilling,
     NewSalesOrderAddress,
+    NewSalesOrderBilling,
     NewSalesOrderCustomer,
     NewSalesOrderLine,
+    NewSalesOrderPrint,
     SalesOrderLinePatch,
     SalesOrderPatch,
     SubaccountSegment,
     UnexpectedResponseError,
+    _endpoints,
 )
-from vismanet._models.sales_orders import NewSalesOrderPrint
 
 EMPTY = httpx.Response(200, json=[])
 
@@ -187,7 +187,9 @@ def test_it_sends_v3_order_bodies_unwrapped_with_contract_names(contract, fake, 
     fake.on(
         "POST",
         "/api/v3/SalesOrders",
-        httpx.Response(201, headers={"Location": "https://salesorder.visma.net/api/v3/SalesOrders/SO/000123"}),
+        httpx.Response(
+            201, headers={"Location": "https://salesorder.visma.net/api/v3/SalesOrders/SO/000123"}
+        ),
     )
     order = NewSalesOrder(
         type="SO",
@@ -199,19 +201,31 @@ def test_it_sends_v3_order_bodies_unwrapped_with_contract_names(contract, fake, 
         billing=NewSalesOrderBilling(address=NewSalesOrderAddress(line1="Weg 1", country_id="NL")),
         print_=NewSalesOrderPrint(description_on_invoice=True),
         order_lines=[
-            NewSalesOrderLine(inventory_id="ARBEID", quantity=2.5, unit_price=62.5,
-                              has_manual_price=True, warehouse_id="HOOFD"),
+            NewSalesOrderLine(
+                inventory_id="ARBEID",
+                quantity=2.5,
+                unit_price=62.5,
+                has_manual_price=True,
+                warehouse_id="HOOFD",
+            ),
         ],
     )
     created = make_client().sales_orders.create(order)
     assert created.id == "000123"
     body = json.loads(fake.calls("POST", "/api/v3/SalesOrders")[0].content)
-    assert body["customer"] == {"id": "10023", "locationId": "MAIN", "order": "PO-1", "refNo": "JdV"}
+    assert body["customer"] == {
+        "id": "10023",
+        "locationId": "MAIN",
+        "order": "PO-1",
+        "refNo": "JdV",
+    }
     assert body["orderLines"][0]["quantity"] == 2.5
     assert body["date"] == "2025-06-02T00:00:00"
     assert body["print"] == {"descriptionOnInvoice": True}
     assert "value" not in json.dumps(body)
-    assert_keys_in_contract(body, contract["salesorder_v3.create"]["request_body"]["fields"], "order")
+    assert_keys_in_contract(
+        body, contract["salesorder_v3.create"]["request_body"]["fields"], "order"
+    )
     for field in contract["salesorder_v3.create"]["request_body"]["fields"]:
         if field.get("required"):
             assert field["name"] in body
@@ -232,8 +246,9 @@ def test_it_covers_every_v3_contract_field_in_the_write_models(contract):
 
 
 def test_it_sends_if_match_quoted_and_lines_under_a_lines_key(fake, make_client):
-    fake.on("POST", "/api/v3/SalesOrders/SO/000123/lines",
-            httpx.Response(202, headers={"ETag": '"v2"'}))
+    fake.on(
+        "POST", "/api/v3/SalesOrders/SO/000123/lines", httpx.Response(202, headers={"ETag": '"v2"'})
+    )
     result = make_client().sales_orders.add_lines(
         "SO", "000123", [NewSalesOrderLine(inventory_id="REISTIJD", quantity=0.5)], if_match="v1"
     )
@@ -261,7 +276,13 @@ def test_it_returns_the_new_invoice_number_from_a_location_on_any_host(fake, mak
     fake.on(
         "POST",
         "/v2/customerinvoice",
-        httpx.Response(201, headers={"Location": "https://other.example/API/controller/api/v1/customerinvoice/100231", "ETag": '"abc"'}),
+        httpx.Response(
+            201,
+            headers={
+                "Location": "https://other.example/API/controller/api/v1/customerinvoice/100231",
+                "ETag": '"abc"',
+            },
+        ),
     )
     created = make_client().customer_invoices.create(full_invoice())
     assert (created.id, created.etag) == ("100231", '"abc"')
@@ -276,11 +297,17 @@ def test_it_raises_when_a_create_answers_without_location(fake, make_client):
 
 def test_it_finds_invoices_by_marker(fake, make_client):
     fake.on(
-        "GET", "/v1/customerinvoice", httpx.Response(200, json=[{"referenceNumber": "100231"}]), EMPTY
+        "GET",
+        "/v1/customerinvoice",
+        httpx.Response(200, json=[{"referenceNumber": "100231"}]),
+        EMPTY,
     )
     found = list(make_client().customer_invoices.list(external_reference="werkbon:WB-1"))
     assert [i.reference_number for i in found] == ["100231"]
-    assert fake.calls("GET", "/v1/customerinvoice")[0].url.params["externalReference"] == "werkbon:WB-1"
+    assert (
+        fake.calls("GET", "/v1/customerinvoice")[0].url.params["externalReference"]
+        == "werkbon:WB-1"
+    )
 
 
 def test_it_uploads_attachments_as_multipart_and_reads_them_back(fake, make_client):
@@ -288,15 +315,21 @@ def test_it_uploads_attachments_as_multipart_and_reads_them_back(fake, make_clie
     fake.on(
         "POST",
         "/v1/salesorder/orderType/QT/000042/attachment",
-        httpx.Response(201, headers={"Location": f"https://api.finance.visma.net/v1/attachment/{guid}"}),
+        httpx.Response(
+            201, headers={"Location": f"https://api.finance.visma.net/v1/attachment/{guid}"}
+        ),
     )
     fake.on(
         "GET",
         f"/v1/attachment/{guid}",
-        httpx.Response(200, content=b"%PDF-1.7 body", headers={
-            "Content-Type": "application/pdf",
-            "Content-Disposition": 'attachment; filename="werkbon.pdf"',
-        }),
+        httpx.Response(
+            200,
+            content=b"%PDF-1.7 body",
+            headers={
+                "Content-Type": "application/pdf",
+                "Content-Disposition": 'attachment; filename="werkbon.pdf"',
+            },
+        ),
     )
     client = make_client()
     created = client.attachments.upload_to_sales_order(
@@ -307,16 +340,26 @@ def test_it_uploads_attachments_as_multipart_and_reads_them_back(fake, make_clie
     assert b'filename="werkbon.pdf"' in request.content
     assert b"Content-Type: application/pdf" in request.content
     downloaded = client.attachments.download(created.id)
-    assert (downloaded.content, downloaded.filename, downloaded.size) == (b"%PDF-1.7 body", "werkbon.pdf", 13)
+    assert (downloaded.content, downloaded.filename, downloaded.size) == (
+        b"%PDF-1.7 body",
+        "werkbon.pdf",
+        13,
+    )
 
 
 def test_it_attaches_the_etag_header_to_a_fetched_order(fake, make_client):
     fake.on(
         "GET",
         "/api/v3/SalesOrders/SO/000123",
-        httpx.Response(200, json={"orderId": "000123", "status": {"description": "Open"},
-                                  "attachments": [{"id": "g", "name": "a.pdf", "revision": 2}]},
-                       headers={"ETag": '"v7"'}),
+        httpx.Response(
+            200,
+            json={
+                "orderId": "000123",
+                "status": {"description": "Open"},
+                "attachments": [{"id": "g", "name": "a.pdf", "revision": 2}],
+            },
+            headers={"ETag": '"v7"'},
+        ),
     )
     order = make_client().sales_orders.get("SO", "000123", expand=["Attachments", "Note"])
     assert (order.etag, order.status_code, order.attachments[0].revision) == ('"v7"', "Open", 2)
