@@ -1,0 +1,43 @@
+"""``manage.py load_demo`` makes the demo company once and changes nothing the second time."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from werkbon.accounts.models import Tenant, User
+from werkbon.accounts.tenancy import tenant_context
+from werkbon.workorders.models import Customer, Item, WorkOrder, WorkOrderStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def counts(tenant):
+    with tenant_context(tenant):
+        return (Customer.objects.count(), Item.objects.count(), WorkOrder.objects.count(),
+                User.objects.count())
+
+
+def test_it_loads_the_demo_once(settings):
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    tenant = Tenant.objects.get(slug="demo")
+    assert tenant.name == "Installatietechniek Demo B.V."
+    assert "created  work order" in out.getvalue()
+    first = counts(tenant)
+    call_command("load_demo", stdout=io.StringIO())
+    assert counts(tenant) == first
+    piet = User.objects.get(username="piet")
+    assert (piet.tenant, piet.role, piet.default_warehouse, piet.get_full_name()) == (
+        tenant, "technician", "BUS1", "Piet Jansen")
+    assert User.objects.get(username="fatima").default_warehouse == "BUS2"
+    assert User.objects.get(username="kantoor").check_password("werkbon-demo")
+    support = User.objects.get(username="support")
+    assert support.is_staff and support.is_superuser and support.tenant is None
+    with tenant_context(tenant):
+        assert {"ARBEID", "REISTIJD", "VOORRIJDEN"} <= set(Item.objects.values_list("number", flat=True))
+        assert Item.objects.get(number="ARBEID").item_type == "non_stock"
+        assert set(WorkOrder.objects.values_list("status", flat=True)) == set(WorkOrderStatus.values)
+        assert Customer.objects.filter(name="Bakkerij Müller").exists()
