@@ -201,8 +201,11 @@ class VismaNetClient:
         Raises:
             ReconnectRequired: ``invalid_grant`` (code used, expired, or verifier mismatch).
             AuthenticationError: ``invalid_client`` (wrong client id or secret).
+            ValueError: the client was built for the service API (``tenant_id`` set).
             VismaNetError: any other subclass.
         """
+        if self.tenant_id is not None:
+            raise ValueError("the authorization-code flow is for the interactive API")
         return self._tokens.exchange_code(
             code=code, redirect_uri=redirect_uri, code_verifier=code_verifier
         )

@@ -158,7 +158,7 @@ class Transport:
                     exc, operation=endpoint.name, method=method, may_have_been_applied=ambiguous
                 ) from exc
 
-            self._observe(response)
+            observed = self._observe(response)
             status = response.status_code
             logger.debug(
                 "vismanet %s %s %s -> %d %s",
@@ -186,7 +186,7 @@ class Transport:
                 retry = False
             if status == 429 and self._on_rate_limited is not None:
                 self._on_rate_limited(
-                    RateLimitedEvent(endpoint.name, advised, retry, attempt, self.rate_limit)
+                    RateLimitedEvent(endpoint.name, advised, retry, attempt, observed)
                 )
             if not retry:
                 secrets = [*self.tokens.known_secrets(), token, *extra_secrets]
@@ -211,7 +211,9 @@ class Transport:
         """``request`` and decode the JSON body (``None`` for an empty body)."""
         return decode_json(self.request(endpoint, **kwargs), endpoint)
 
-    def _observe(self, response: httpx.Response) -> None:
+    def _observe(self, response: httpx.Response) -> RateLimitStatus | None:
+        """Remember the response's rate-limit headers, if it has any, and return them."""
         status = RateLimitStatus.from_headers(response.headers, self._clock())
         if status is not None:
             self.rate_limit = status
+        return status
