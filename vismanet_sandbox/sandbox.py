@@ -142,10 +142,11 @@ class Sandbox:
                 call.company, call.client_id, call.scopes = company, client_id, scopes
                 info["company"] = company.tenant_id
                 allowed, headers = self.limiter.hit(company.tenant_id, client_id, company.settings["rateLimit"])
-                info.setdefault("headers", {}).update(headers)
+                retry_after = headers.pop("Retry-After", None)
+                info.setdefault("headers", {}).update(headers)  # added to every response by the middleware
                 if not allowed:
-                    raise erp_message(429, f"Rate limit is exceeded. Try again in {headers['Retry-After']} seconds.",
-                                      headers={"Retry-After": headers["Retry-After"]})
+                    raise erp_message(429, f"Rate limit is exceeded. Try again in {retry_after} seconds.",
+                                      headers={"Retry-After": str(retry_after)})
                 if route.api == "erp" and request.headers.get("erp-api-background"):
                     raise erp_message(501, "vismanet_sandbox does not emulate the background API "
                                            "(erp-api-background header); send the request without it.")
@@ -287,6 +288,8 @@ def create_app(data_path: str | None = None, seed: str = "demo") -> Any:
             response = await sandbox.connect.authorize(request)
         elif path == "/connect/token" and request.method == "POST":
             response = await sandbox.connect.token(request)
+        elif path.startswith("/connect/"):
+            response = erp_message(501, f"Not implemented in vismanet_sandbox: {request.method} {path}.").response()
         elif path.startswith(API_PREFIXES):
             response = await sandbox.dispatch(request)
         else:
