@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PORT = os.environ.get("WERKBON_PORT", "8000")
 SANDBOX_PORT = os.environ.get("WERKBON_SANDBOX_PORT", "8765")
+# INFO logs the scheduler's tick every second; WERKBON_WORKER_LOG_LEVEL=INFO shows it all.
+WORKER_LOG_LEVEL = os.environ.get("WERKBON_WORKER_LOG_LEVEL", "WARNING")
 
 
 def wait_for_port(port: int, processes: list[subprocess.Popen[bytes]], timeout: float = 60) -> None:
@@ -40,34 +42,38 @@ def main() -> None:
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     commands_listed = subprocess.run([PY, "manage.py", "help", "--commands"], cwd=ROOT, env=env,
                                      check=True, capture_output=True, text=True).stdout.split()
-    if "load_demo" in commands_listed:
+    demo_loaded = "load_demo" in commands_listed
+    if demo_loaded:
         subprocess.run([PY, "manage.py", "load_demo"], cwd=ROOT, env=env, check=True)
     else:
         print("warning: no load_demo command yet, so no demo data or demo logins.", file=sys.stderr)
     (ROOT / "var" / "celery-queue").mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen[bytes]] = []
     commands = []
-    if (ROOT / "vismanet_sandbox" / "__main__.py").exists():
+    sandbox_started = (ROOT / "vismanet_sandbox" / "__main__.py").exists()
+    if sandbox_started:
         commands.append([PY, "-m", "vismanet_sandbox", "--port", SANDBOX_PORT,
                          "--data", str(ROOT / "var" / "sandbox.sqlite3")])
     commands += [
-        [PY, "-m", "celery", "-A", "werkbon", "worker", "-B", "-c", "2", "-l", "INFO",
+        [PY, "-m", "celery", "-A", "werkbon", "worker", "-B", "-c", "2", "-l", WORKER_LOG_LEVEL,
          "--schedule", str(ROOT / "var" / "celerybeat-schedule")],
         [PY, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
     ]
     for command in commands:
         processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
     wait_for_port(int(PORT), processes)
-    print(
-        f"\nWerkbon runs at http://127.0.0.1:{PORT}/\n"
+    logins = (
         "Demo logins (password 'werkbon-demo' for all):\n"
         "  office:      kantoor\n"
         "  technicians: piet, fatima\n"
-        f"Visma.net sandbox: http://127.0.0.1:{SANDBOX_PORT}/ (demo company 'Installatietechniek "
-        "Demo B.V.')\n"
-        "Stop with Ctrl-C.\n",
-        flush=True,
+        if demo_loaded else "No demo data yet: create a user with ./dev manage createsuperuser\n"
     )
+    sandbox = (
+        f"Visma.net sandbox: http://127.0.0.1:{SANDBOX_PORT}/ (demo company "
+        "'Installatietechniek Demo B.V.')\n" if sandbox_started else ""
+    )
+    print(f"\nWerkbon runs at http://127.0.0.1:{PORT}/\n{logins}{sandbox}Stop with Ctrl-C.\n",
+          flush=True)
 
     def stop(*_: object) -> None:
         for process in processes:
