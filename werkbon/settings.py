@@ -255,6 +255,11 @@ VISMANET_CONNECT_BASE_URL = env_str(
     "VISMANET_CONNECT_BASE_URL",
     VISMANET_SANDBOX_URL if _USE_SANDBOX else "https://connect.visma.com",
 )
+VISMANET_CONTEXT_BASE_URL = env_str(
+    "VISMANET_CONTEXT_BASE_URL",
+    f"{VISMANET_SANDBOX_URL}/API" if _USE_SANDBOX else "https://api.finance.visma.net/API",
+)
+VISMANET_TIMEOUT_SECONDS = env_int("VISMANET_TIMEOUT_SECONDS", 30, minimum=1)
 if _USE_SANDBOX:
     # The sandbox's demo application (registered in its seed data).
     VISMANET_CLIENT_ID = "werkbon-demo"

@@ -96,20 +96,21 @@ class Integration(TenantScopedModel):
 
 
 class Credential(TenantScopedModel):
-    """OAuth tokens of an integration; both tokens encrypted at rest, never logged."""
+    """OAuth tokens of an integration, encrypted at rest and never logged.
+
+    ``tokens`` is a JSON object ``{key: token record}`` (the adapter's client may keep more
+    than one token per company), stored as one encrypted text.
+    """
 
     integration = models.OneToOneField(Integration, on_delete=models.CASCADE, related_name="credential")
-    access_token = EncryptedTextField(blank=True)
-    refresh_token = EncryptedTextField(blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)  # UTC
-    scope = models.CharField(max_length=1000, blank=True)
+    tokens = EncryptedTextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:  # never the tokens
         return f"credential of {self.integration_id}"
 
     def __repr__(self) -> str:
-        return f"<Credential integration={self.integration_id} expires_at={self.expires_at}>"
+        return f"<Credential integration={self.integration_id}>"
 
 
 class SyncTable(models.TextChoices):
