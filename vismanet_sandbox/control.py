@@ -7,6 +7,7 @@ editing Visma.net: every write bumps ``lastModifiedDateTime`` (or sets the given
 from __future__ import annotations
 
 import base64
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,6 @@ def control_app(sandbox: Sandbox) -> Router:
         raw = await request.body()
         if not raw:
             return {}
-        import json
         data = json.loads(raw)
         if not isinstance(data, dict):
             raise ValueError("a JSON object is expected")
@@ -107,28 +107,37 @@ def control_app(sandbox: Sandbox) -> Router:
                                 "name": customer.data.get("name")}
             data.setdefault("active", True)
 
+    def add_one(tenant: str, kind: str, body: dict[str, Any]) -> Record:
+        modified = stamp(body)
+        complete(tenant, kind, body)
+        key = KEYS[kind](body)
+        rec = store.put(tenant, kind, key, body, modified=modified)
+        if kind == "customer" and store.get(tenant, "location", f"{key}/MAIN") is None:
+            # Visma creates the default location with every customer.
+            store.put(tenant, "location", f"{key}/MAIN", {
+                "baccount": {"internalId": rec.internal_id, "number": key, "name": body.get("name")},
+                "locationId": "MAIN", "locationName": "Hoofdlocatie", "active": True,
+                "address": body.get("mainAddress"), "contact": body.get("mainContact")}, modified=modified)
+        return rec
+
     async def add_record(request: Request) -> Response:
-        if (request.path_params.get("kinds") or request.path_params.get("what") or "locations") not in KINDS:
+        """POST one record (object) or many (array, for bulk loads such as paging benchmarks)."""
+        if request.path_params["kinds"] not in KINDS:
             return _error(404, "unknown record kind (customers, locations, inventory)")
         kind = kind_of(request)
         company = company_or_404(request)
         if company is None:
             return _error(404, "unknown tenant")
         try:
-            body = await body_of(request)
-            modified = stamp(body)
-            complete(company.tenant_id, kind, body)
-            key = KEYS[kind](body)
+            raw = await request.body()
+            payload = json.loads(raw or b"{}")
+            many = isinstance(payload, list)
+            added = [add_one(company.tenant_id, kind, dict(item)) for item in (payload if many else [payload])]
         except (ValueError, KeyError, TypeError) as exc:
             return _error(400, f"invalid {kind}: {exc}")
-        rec = store.put(company.tenant_id, kind, key, body, modified=modified)
-        if kind == "customer" and store.get(company.tenant_id, "location", f"{key}/MAIN") is None:
-            # Visma creates the default location with every customer.
-            store.put(company.tenant_id, "location", f"{key}/MAIN", {
-                "baccount": {"internalId": rec.internal_id, "number": key, "name": body.get("name")},
-                "locationId": "MAIN", "locationName": "Hoofdlocatie", "active": True,
-                "address": body.get("mainAddress"), "contact": body.get("mainContact")}, modified=modified)
-        return json_response(_raw(rec, kind), 201)
+        if many:
+            return json_response({"added": len(added)}, 201)
+        return json_response(_raw(added[0], kind), 201)
 
     async def one_record(request: Request) -> Response:
         if (request.path_params.get("kinds") or request.path_params.get("what") or "locations") not in KINDS:

@@ -175,3 +175,13 @@ def test_control_changes_visible(sandbox, erp):
     assert erp.get("/v1/inventory/NIEUW").json()["status"] == "Inactive"
     sandbox.control.delete_item(T, "NIEUW")
     assert erp.get("/v1/inventory/NIEUW").status_code == 404
+
+
+def test_bulk_add_and_large_paging(sandbox, erp):
+    import time
+    started = time.monotonic()
+    added = sandbox.control.add_customers(T, [{"number": f"B{n:05d}", "name": f"Bulk {n}"} for n in range(3000)])
+    assert added == 3000
+    numbers = [c["number"] for c in page_all(erp, "/v1/customer", 1000)]
+    assert len(numbers) == len(set(numbers)) == 3330
+    assert time.monotonic() - started < 30
