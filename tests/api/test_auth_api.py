@@ -156,3 +156,20 @@ def test_it_issues_a_token_from_the_command_line(office_a, records_a):
 def test_it_refuses_the_command_for_an_unknown_user(db):
     with pytest.raises(CommandError):
         call_command("create_api_token", "nobody", stdout=io.StringIO())
+
+
+def test_it_lets_support_staff_issue_a_token_in_the_admin_and_shows_the_key_once(office_a, records_a):
+    from werkbon.accounts.models import User
+
+    User.objects.create_superuser("support", password=PASSWORD)
+    client = Client()
+    client.login(username="support", password=PASSWORD)
+    response = client.post("/admin/accounts/apitoken/add/",
+                           {"user": office_a.pk, "name": "koppeling"}, follow=True)
+    assert response.status_code == 200
+    token = ApiToken.all_tenants.get(name="koppeling")
+    assert token.tenant_id == office_a.tenant_id
+    shown = [str(m) for m in response.context["messages"]]
+    key = next(word.rstrip(".,") for m in shown for word in m.split() if word.startswith("wb_"))
+    assert ApiToken.hash_key(key) == token.key_hash
+    assert ApiClient(key).get("/work-orders").status_code == 200
