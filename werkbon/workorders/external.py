@@ -30,3 +30,19 @@ def managing_system(tenant: Tenant | None) -> str | None:
         if name:
             return name
     return None
+
+
+# A panel renders extra HTML on the work-order page (e.g. an integration's export status
+# with a Retry button); it gets the request and the work order and returns HTML or "".
+Panel = Callable[[object, object], str]
+_panels: list[Panel] = []
+
+
+def register_panel(panel: Panel) -> None:
+    if panel not in _panels:
+        _panels.append(panel)
+
+
+def render_panels(request: object, work_order: object) -> str:
+    """The HTML of every registered panel for ``work_order`` (already escaped by them)."""
+    return "".join(panel(request, work_order) or "" for panel in _panels)
