@@ -66,7 +66,10 @@ def control_app(sandbox: Sandbox) -> Router:
     async def reset(request: Request) -> Response:
         try:
             body = await body_of(request)
-            document = body if "companies" in body else load_seed(body.get("seed", "demo"))
+            seed = body.get("seed", "demo")
+            if "companies" not in body and seed not in ("demo", "empty"):
+                raise ValueError(f"unknown seed {seed!r} (demo or empty)")
+            document = body if "companies" in body else load_seed(seed)
             sandbox.reset(document)
         except (ValueError, KeyError, FileNotFoundError) as exc:
             return _error(400, f"reset failed: {exc}")

@@ -159,6 +159,8 @@ class Sandbox:
 
         op = contract_operation_for(method, path)
         named = f" (contract operation '{op}')" if op else ""
+        if op and op.startswith(("salesorder_v1.", "salesorder_v2.")):
+            named += "; the ERP sales-order endpoints reached end of life on 2026-03-31, use Sales Orders v3"
         message = f"Not implemented in vismanet_sandbox: {method} {path}{named}."
         if path.lower().startswith("/api/v3/"):
             return problem(501, message, instance=path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import re
 import secrets
 from collections.abc import Iterator
@@ -44,7 +45,6 @@ def authorize(url: str, tenant: str, *, scope: str, challenge: str | None, state
     assert page.status_code == 200, page.text
     assert tenant in page.text
     hidden = dict(re.findall(r"<input type='hidden' name='([^']+)' value='([^']*)'>", page.text))
-    import html
     form = {k: html.unescape(v) for k, v in hidden.items()} | {"tenant_id": tenant, "decision": decision}
     return httpx.post(f"{url}/connect/authorize", data=form)
 

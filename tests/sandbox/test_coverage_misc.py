@@ -39,7 +39,7 @@ def test_demo_seed_is_reproducible():
 def test_unknown_operations_answer_not_implemented(sandbox, erp):
     legacy = erp.get("/v2/salesorder")
     assert legacy.status_code == 501
-    assert "salesorder_v2.list" in legacy.json()["Message"]
+    assert "salesorder_v2.list" in legacy.json()["Message"] and "Sales Orders v3" in legacy.json()["Message"]
     unknown = erp.get("/v1/supplier")
     assert unknown.status_code == 501 and "Not implemented" in unknown.json()["Message"]
     v3 = erp.get("/api/v3/Inventory")
@@ -47,6 +47,8 @@ def test_unknown_operations_answer_not_implemented(sandbox, erp):
     wrong_method = erp.put("/v1/customer/10001", json={})
     assert wrong_method.status_code == 501
     assert httpx.get(f"{sandbox.url}/nothing/here").status_code == 404
+    assert httpx.get(f"{sandbox.url}/connect/userinfo").status_code == 501
+    assert httpx.post(f"{sandbox.url}/_sandbox/reset", json={"seed": "nope"}).status_code == 400
     background = erp.get("/v1/branch", headers={"erp-api-background": "none"})
     assert background.status_code == 501 and "background" in background.json()["Message"]
 
