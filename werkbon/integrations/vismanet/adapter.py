@@ -1,0 +1,64 @@
+"""The Visma.net adapter as the integrations core sees it (``registry.Adapter``).
+
+It wires the pieces together; each lives in its own module:
+
+* ``sync/``: import of item groups, items, customers and work addresses, and cleanup;
+* ``orders.py``: Visma.net sales orders and quotes coming in as work orders;
+* ``export.py``: archived work orders going out as sales orders or customer invoices;
+* ``activation.py``, ``checks.py``, ``views.py``: the wizard, settings checks and screens.
+"""
+
+from __future__ import annotations
+
+from werkbon.accounts.models import Tenant
+from werkbon.integrations import registry
+from werkbon.integrations.models import (
+    ExportRecord,
+    Integration,
+    IntegrationKind,
+    IntegrationStatus,
+)
+from werkbon.workorders import external
+
+DISPLAY_NAME = "Visma.net"
+
+
+class VismaNetAdapter:
+    kind = IntegrationKind.VISMANET.value
+    display_name = DISPLAY_NAME
+
+    def first_import(self, integration: Integration) -> None:
+        from werkbon.integrations.vismanet import sync
+
+        sync.first_import(integration)
+
+    def incremental_sync(self, integration: Integration) -> None:
+        from werkbon.integrations.vismanet import orders, sync
+
+        sync.incremental(integration)
+        orders.import_orders(integration)
+
+    def cleanup(self, integration: Integration) -> None:
+        from werkbon.integrations.vismanet import sync
+
+        sync.cleanup(integration)
+
+    def export(self, record: ExportRecord) -> None:
+        from werkbon.integrations.vismanet import export
+
+        export.export(record)
+
+
+def _manages_records(tenant: Tenant) -> str | None:
+    """While the integration is active, Visma.net is the master of customers and items."""
+    active = Integration.all_tenants.filter(
+        tenant=tenant, kind=IntegrationKind.VISMANET, status=IntegrationStatus.ACTIVE
+    ).exists()
+    return DISPLAY_NAME if active else None
+
+
+def install() -> None:
+    """Called once from the app's ``ready()``."""
+    registry.register(VismaNetAdapter())
+    external.register_manager(_manages_records)
+    from werkbon.integrations.vismanet import receivers  # noqa: F401 (connects signals)
