@@ -224,9 +224,9 @@ class Command(BaseCommand):
                                            technician=tech)
                 services.add_material_line(order, item=items[second], quantity=Decimal("2.5"),
                                            note="afvoer vernieuwd", technician=tech)
-                services.complete(order, user=tech, signed_by_name="Jörg Müller"
+                order = services.complete(order, user=tech, signed_by_name="Jörg Müller"
                                   if customer is müller else "Ronaldo Peña")
             if status == "archived":
-                services.archive(order, user=office)
+                order = services.archive(order, user=office)
             self.stdout.write(f"created  work order {order.number} ({order.get_status_display()})"
                               f" {customer.name}")
