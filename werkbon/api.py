@@ -43,6 +43,7 @@ from werkbon.workorders.services import LifecycleError
 
 
 def _enter_tenant(request: HttpRequest, user: User) -> User:
+    # No reset token is kept here: the URL wrapper (_wrap_view) restores the context.
     set_current_tenant(user.tenant)
     request.tenant = user.tenant  # type: ignore[attr-defined]
     return user
@@ -62,8 +63,9 @@ class TokenAuth(HttpBearer):
 class TenantSessionAuth(SessionAuth):
     """The logged-in user of a tenant (support staff without a tenant cannot use the API).
 
-    CSRF is checked on unsafe methods by ninja's cookie auth; a missing session is a 401,
-    not a CSRF error.
+    Django's CSRF check (ninja's ``check_csrf``, the one its ``django_auth`` runs) guards
+    unsafe methods: a 403 without a valid ``X-CSRFToken``. No session is a 401, not a
+    CSRF error.
     """
 
     def __call__(self, request: HttpRequest) -> User | None:
