@@ -1,8 +1,8 @@
 """Coverage of the contract: ``python -m vismanet_sandbox.coverage`` regenerates COVERAGE.md
 and ``data/contract_operations.json`` (the snapshot used to name unimplemented operations).
 
-The contract lives outside the package (``../shared/reference/visma-net-contract.json`` next to
-the repository, or ``$VISMANET_CONTRACT``).
+The contract is the repository's copy ``docs/reference/visma-net-contract.json`` (of the team's
+``shared/reference`` file), or ``$VISMANET_CONTRACT``; it is not shipped inside the package.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def contract_path() -> Path:
     env = os.environ.get("VISMANET_CONTRACT")
     if env:
         return Path(env)
-    return PACKAGE_DIR.parents[1] / "shared" / "reference" / "visma-net-contract.json"
+    return PACKAGE_DIR.parent / "docs" / "reference" / "visma-net-contract.json"
 
 
 def load_contract(path: Path | None = None) -> dict[str, Any]:

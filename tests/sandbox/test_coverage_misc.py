@@ -15,7 +15,6 @@ from vismanet_sandbox import coverage, demo
 from vismanet_sandbox.data import make_demo
 
 
-@pytest.mark.skipif(not coverage.contract_path().exists(), reason="contract file not available")
 def test_coverage_table_is_current():
     contract = coverage.load_contract()
     assert coverage.COVERAGE_FILE.read_text("utf-8") == coverage.render(contract), \

@@ -14,7 +14,8 @@ import pytest
 
 from vismanet import InMemoryTokenStore, RetryPolicy, TokenRecord, VismaNetClient
 
-CONTRACT_PATH = Path("/work/shared/reference/visma-net-contract.json")
+# A copy of ../shared/reference/visma-net-contract.json (the team's contract) kept in the repo.
+CONTRACT_PATH = Path(__file__).resolve().parents[2] / "docs" / "reference" / "visma-net-contract.json"
 NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 CLIENT_SECRET = "s3cret-client-value-42"
 TENANT = "0f5d6c1e-1111-2222-3333-444455556666"
