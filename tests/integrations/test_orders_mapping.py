@@ -1,0 +1,106 @@
+"""Pure mapping of Visma.net orders to work-order fields (no database, no HTTP)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from vismanet import SalesOrder, SalesOrderLine
+from werkbon.integrations.vismanet.mapping import orders as mapping
+from werkbon.integrations.vismanet.mapping.orders import OrderAddress, OrderLineFields
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Kerkstraat 12a", ("Kerkstraat", "12a")),
+        ("Dorpsweg 1-3", ("Dorpsweg", "1-3")),
+        ("2e Laan 4", ("2e Laan", "4")),
+        ("Laan 3 B", ("Laan", "3B")),
+        ("Postbus", ("Postbus", "")),
+        ("  Plein   1940  45 ", ("Plein 1940", "45")),
+    ],
+)
+def test_it_splits_a_street_line_into_street_and_house_number(line, expected):
+    assert mapping.split_street(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("description", "word", "expected"),
+    [
+        ("Werkbon WB-1 - CV-ketel", "werkbon", True),
+        ("storing WERKBON groepenkast", "Werkbon", True),
+        ("Vervangen boiler", "werkbon", False),
+        (None, "werkbon", False),
+        ("Vervangen boiler", "", True),
+        ("Vervangen boiler", "   ", True),
+    ],
+)
+def test_it_matches_the_filter_word_case_insensitively(description, word, expected):
+    assert mapping.matches_filter(description, word) is expected
+
+
+@pytest.mark.parametrize(("status", "closed"), [("Open", False), ("Hold", False), ("CreditHold", False),
+                                                ("Completed", True), ("Cancelled", True), ("Invoiced", True)])
+def test_it_knows_which_orders_are_finished(status, closed):
+    assert mapping.is_closed(status) is closed
+
+
+def test_it_compares_addresses_ignoring_case_spaces_and_punctuation():
+    a = OrderAddress("Kerkstraat", "12a", "1234 AB", "Utrecht", "NL")
+    assert mapping.same_address(a, OrderAddress("kerkstraat", "12 A", "1234ab", "UTRECHT", ""))
+    assert not mapping.same_address(a, OrderAddress("Kerkstraat", "12b", "1234 AB", "Utrecht", "NL"))
+    assert not mapping.same_address(a, OrderAddress("Kerkstraat", "12a", "1234 AB", "Utrecht", "BE"))
+
+
+def test_it_reads_the_header_of_an_order():
+    order = SalesOrder.model_validate({
+        "type": "SO", "orderId": "000111", "status": {"description": "Open"},
+        "description": "Werkbon lekkage", "note": "Sleutel bij de buren",
+        "lastModified": "2026-11-29T10:00:00.123Z",
+        "customer": {"id": "10001", "refNo": "J. de Vries", "location": {"id": "LOC01"}},
+        "shipping": {"address": {"line1": "Dorpsstraat 94a", "postalCode": "1234 AB", "city": "Ede",
+                                 "country": {"id": "nl"}}},
+    })
+    fields = mapping.order_fields(order)
+    assert fields.key == "SO/000111" and fields.label == "SO 000111"
+    assert fields.customer_number == "10001" and fields.location_id == "LOC01"
+    assert fields.description == "Werkbon lekkage\n\nSleutel bij de buren"
+    assert fields.customer_reference == "J. de Vries"
+    assert fields.address == OrderAddress("Dorpsstraat", "94a", "1234 AB", "Ede", "NL")
+    assert fields.last_modified == dt.datetime(2026, 11, 29, 10, 0, 0, 123000, tzinfo=dt.UTC)
+
+
+def test_it_refuses_an_order_without_customer():
+    with pytest.raises(ValueError, match="customer"):
+        mapping.order_fields(SalesOrder.model_validate({"type": "SO", "orderId": "1"}))
+
+
+def test_it_reads_an_order_line_as_material_line_fields():
+    line = SalesOrderLine.model_validate({
+        "lineId": 3, "inventory": {"id": "MAT-1085", "description": "Kraan"}, "description": "Kraan chroom",
+        "quantity": 2.5,
+    })
+    assert mapping.line_fields(line) == OrderLineFields(3, "MAT-1085", Decimal("2.500"), "Kraan chroom")
+    text_line = SalesOrderLine.model_validate({"lineId": 4, "description": "Let op: hond"})
+    assert mapping.line_fields(text_line) is None
+
+
+def test_it_plans_which_material_lines_to_add_update_and_remove():
+    existing = {
+        1: OrderLineFields(1, "ARBEID", Decimal("2.000")),
+        2: OrderLineFields(2, "MAT-1", Decimal("1.000")),
+        3: OrderLineFields(3, "MAT-2", Decimal("1.000")),
+    }
+    incoming = [
+        OrderLineFields(1, "ARBEID", Decimal("2")),  # unchanged (2 == 2.000)
+        OrderLineFields(2, "MAT-1", Decimal("4.000")),  # quantity changed
+        OrderLineFields(4, "MAT-3", Decimal("1.000")),  # new
+    ]
+    changes = mapping.line_changes(existing, incoming)
+    assert [line.line_id for line in changes.add] == [4]
+    assert [line.line_id for line in changes.update] == [2]
+    assert changes.remove == [3]
+    assert not mapping.line_changes(existing, list(existing.values()))

@@ -1,0 +1,1 @@
+"""Mapping between Visma.net records and Werkbon field values (pure functions)."""

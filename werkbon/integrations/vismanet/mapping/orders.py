@@ -1,0 +1,226 @@
+"""Visma.net sales orders and quotes → Werkbon work orders (manual 5.10): pure functions.
+
+The rules are written down in ``docs/sync-rules.md`` ("Orders and quotes"). Nothing here
+touches the database or the network: ``orders.py`` fetches and stores, this module decides
+what a Visma.net order means for a work order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from vismanet import SalesOrder, SalesOrderLine
+
+# Statuses of an order that is finished in Visma.net: it never becomes a new work order.
+CLOSED_STATUSES = frozenset({"completed", "cancelled", "canceled", "invoiced", "voided", "closed"})
+QUANTITY_QUANTUM = Decimal("0.001")  # MaterialLine.quantity has three decimal places
+REFERENCE_MAX = 100  # WorkOrder.customer_reference
+NOTE_MAX = 500  # MaterialLine.note
+_HOUSE_NUMBER = re.compile(r"^(?P<street>.*?\D)\s*(?P<number>\d+\s*[A-Za-z]?(?:\s*[-/]\s*\w+)?)$")
+
+
+@dataclass(frozen=True)
+class OrderAddress:
+    """A postal address split the way a work address stores it."""
+
+    street: str
+    house_number: str = ""
+    postal_code: str = ""
+    city: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class OrderFields:
+    """What a work order takes from a Visma.net order (the order's header)."""
+
+    order_type: str
+    order_id: str
+    customer_number: str
+    location_id: str
+    address: OrderAddress | None  # the delivery (shipping) address typed on the order
+    description: str
+    customer_reference: str
+    status: str
+    last_modified: dt.datetime | None  # Visma's clock, aware UTC
+
+    @property
+    def key(self) -> str:
+        return order_key(self.order_type, self.order_id)
+
+    @property
+    def label(self) -> str:
+        return order_label(self.order_type, self.order_id)
+
+
+@dataclass(frozen=True)
+class OrderLineFields:
+    """What a material line takes from an order line; ``quantity`` in the item's unit."""
+
+    line_id: int
+    item_number: str
+    quantity: Decimal
+    note: str = ""
+
+
+@dataclass
+class LineChanges:
+    """Material lines to add, to update (same line id, other item/quantity/note) and to
+    remove (their order line is gone). Lines a technician added are never in here."""
+
+    add: list[OrderLineFields] = field(default_factory=list)
+    update: list[OrderLineFields] = field(default_factory=list)
+    remove: list[int] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.add or self.update or self.remove)
+
+
+def order_key(order_type: str, order_id: str) -> str:
+    """``ExternalLink.external_id`` of an order: ``"SO/000101"``."""
+    return f"{order_type}/{order_id}"
+
+
+def line_key(order_type: str, order_id: str, line_id: int) -> str:
+    """``ExternalLink.external_id`` of an order line: ``"SO/000101/3"``."""
+    return f"{order_type}/{order_id}/{line_id}"
+
+
+def order_label(order_type: str, order_id: str) -> str:
+    """How the log names an order: ``"SO 000101"``."""
+    return f"{order_type} {order_id}"
+
+
+def external_type(order_type: str, quote_type: str = "QT") -> str:
+    """``ExternalLink.external_type`` of a work order made from this order type."""
+    return "quote" if order_type == quote_type else "sales_order"
+
+
+def matches_filter(description: str | None, word: str) -> bool:
+    """True when no filter word is set, or ``description`` contains it (any case)."""
+    word = (word or "").strip()
+    if not word:
+        return True
+    return word.casefold() in (description or "").casefold()
+
+
+def is_closed(status: str | None) -> bool:
+    """True for orders that are finished in Visma.net (completed, cancelled, invoiced…)."""
+    return (status or "").strip().casefold() in CLOSED_STATUSES
+
+
+def work_order_description(description: str | None, note: str | None) -> str:
+    """The work description: the order's description, then its note on a new paragraph."""
+    parts = [part.strip() for part in (description or "", note or "") if part and part.strip()]
+    return "\n\n".join(parts)
+
+
+def split_street(line: str) -> tuple[str, str]:
+    """``"Kerkstraat 12a"`` → ``("Kerkstraat", "12a")``; no number → ``(line, "")``."""
+    line = " ".join((line or "").split())
+    match = _HOUSE_NUMBER.match(line)
+    if not match or not match.group("street").strip():
+        return line, ""
+    return match.group("street").strip(), match.group("number").replace(" ", "")
+
+
+def _text(value: Any) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+def address_from_v3(raw: Mapping[str, Any] | None) -> OrderAddress | None:
+    """An order's shipping address (the v3 ``shipping.address`` object, camelCase keys)
+    as an :class:`OrderAddress`; None when it has no street line."""
+    if not raw:
+        return None
+    line1 = _text(raw.get("line1"))
+    if not line1:
+        return None
+    street, number = split_street(line1)
+    country = raw.get("country")
+    country_id = _text(country.get("id") if isinstance(country, Mapping) else raw.get("countryId"))
+    return OrderAddress(
+        street=street[:255],
+        house_number=number[:20],
+        postal_code=_text(raw.get("postalCode"))[:20],
+        city=_text(raw.get("city"))[:100],
+        country=country_id[:2].upper(),
+    )
+
+
+def _normal_street(street: str, number: str) -> str:
+    return re.sub(r"[\s,.]+", "", f"{street}{number}").casefold()
+
+
+def same_address(a: OrderAddress, b: OrderAddress) -> bool:
+    """Identical addresses, ignoring case, spaces and punctuation (and an empty country)."""
+    return (
+        _normal_street(a.street, a.house_number) == _normal_street(b.street, b.house_number)
+        and a.postal_code.replace(" ", "").upper() == b.postal_code.replace(" ", "").upper()
+        and a.city.strip().casefold() == b.city.strip().casefold()
+        and (not a.country or not b.country or a.country.upper() == b.country.upper())
+    )
+
+
+def order_fields(order: SalesOrder) -> OrderFields:
+    """The header fields of a v3 order read with ``expand=Customer,Note,Shipping``.
+
+    Raises ValueError when the order has no type, id or customer (a malformed record).
+    """
+    customer = order.customer
+    if not order.type or not order.order_id or customer is None or not customer.id:
+        raise ValueError("order without type, id or customer")
+    location = customer.location or {}
+    shipping = order.shipping or {}
+    return OrderFields(
+        order_type=order.type,
+        order_id=order.order_id,
+        customer_number=customer.id,
+        location_id=_text(location.get("id")),
+        address=address_from_v3(shipping.get("address")),
+        description=work_order_description(order.description, order.note),
+        customer_reference=_text(customer.ref_no)[:REFERENCE_MAX],
+        status=order.status_code or "",
+        last_modified=order.last_modified,
+    )
+
+
+def line_fields(line: SalesOrderLine) -> OrderLineFields | None:
+    """A v3 order line as material-line fields; None for a line without an item (text
+    lines) or without a usable quantity."""
+    item = line.inventory.id if line.inventory else None
+    if line.line_id is None or not item:
+        return None
+    try:
+        quantity = Decimal(str(line.quantity if line.quantity is not None else 0))
+        quantity = quantity.quantize(QUANTITY_QUANTUM)
+    except InvalidOperation:
+        return None
+    description = _text(line.description)
+    item_description = _text(line.inventory.description if line.inventory else "")
+    note = description if description and description != item_description else ""
+    return OrderLineFields(line_id=line.line_id, item_number=item.strip(), quantity=quantity,
+                           note=note[:NOTE_MAX])
+
+
+def line_changes(
+    existing: Mapping[int, OrderLineFields], incoming: Sequence[OrderLineFields]
+) -> LineChanges:
+    """Compare the material lines made from order lines (by order line id) with the
+    order's lines now: what to add, update and remove."""
+    changes = LineChanges()
+    seen: set[int] = set()
+    for line in incoming:
+        seen.add(line.line_id)
+        current = existing.get(line.line_id)
+        if current is None:
+            changes.add.append(line)
+        elif current != line:
+            changes.update.append(line)
+    changes.remove = sorted(line_id for line_id in existing if line_id not in seen)
+    return changes
