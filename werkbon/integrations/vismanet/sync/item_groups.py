@@ -1,0 +1,50 @@
+"""Item groups ← Visma.net item classes: fetch all (no lastModified), map, upsert by code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_noop
+
+from vismanet import ItemClass
+from vismanet._endpoints import ITEMCLASS_LIST
+from werkbon.integrations.models import LogLevel, LogTable, SyncTable
+from werkbon.integrations.vismanet.mapping.inbound import item_group_fields
+from werkbon.integrations.vismanet.sync.pipeline import Changes, ListSource, Run
+from werkbon.workorders.models import ItemGroup
+
+
+class ItemGroups:
+    name = SyncTable.ITEM_GROUPS.value
+    log_table = LogTable.ITEM_GROUP.value
+    incremental = False  # item classes carry no modified time: re-read fully (they are few)
+
+    def source(self) -> ListSource:
+        return ListSource(ITEMCLASS_LIST, ItemClass.model_validate)
+
+    def store(self, run: Run, records: list[ItemClass]) -> Changes:
+        changes = Changes()
+        wanted = {fields["code"]: fields for fields in map(item_group_fields, records) if fields["code"]}
+        existing = {group.code: group for group in ItemGroup.objects.filter(code__in=wanted)}
+        new = []
+        for code, fields in wanted.items():
+            group = existing.get(code)
+            if group is None:
+                new.append(ItemGroup(tenant_id=run.integration.tenant_id, **fields))
+                changes.added += 1
+                changes.note(LogLevel.INFO, self.log_table, gettext_noop("Item group %(code)s added to Werkbon"),
+                             {"code": code}, code)
+            elif group.description != fields["description"]:
+                group.description = fields["description"]
+                group.save(update_fields=["description", "updated_at"])
+                changes.updated += 1
+                changes.note(LogLevel.INFO, self.log_table, gettext_noop("Item group %(code)s updated in Werkbon"),
+                             {"code": code}, code)
+        ItemGroup.objects.bulk_create(new)
+        return changes
+
+    def summary(self) -> tuple[str, dict[str, Any]]:
+        return gettext_noop("First import: %(count)s item groups in Werkbon."), {"count": ItemGroup.objects.count()}
+
+
+TABLE = ItemGroups()

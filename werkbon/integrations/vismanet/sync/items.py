@@ -1,0 +1,89 @@
+"""Items ← Visma.net inventory: fetch (delta) → keep non-stock items → upsert by number.
+
+Stock items are never imported. An item we have that Visma.net now reports as a stock item
+is treated as deleted there (removed, or deactivated when a work order uses it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from vismanet import INVENTORY_EXPAND_FLAGS, InventoryItem
+from vismanet._endpoints import INVENTORY_LIST
+from werkbon.integrations.models import LogLevel, LogTable, SyncTable
+from werkbon.integrations.vismanet.mapping.inbound import (
+    is_importable_item,
+    item_fields,
+    item_group_code,
+)
+from werkbon.integrations.vismanet.sync.pipeline import Changes, ListSource, Run
+from werkbon.integrations.vismanet.sync.removal import Reason, note_removal, retire_item
+from werkbon.workorders.models import Item, ItemGroup
+
+FIELDS = ["description", "unit", "sales_price", "item_type", "status", "group"]
+
+
+class Items:
+    name = SyncTable.ITEMS.value
+    log_table = LogTable.ITEM.value
+    incremental = True
+
+    def source(self) -> ListSource:
+        # Every type: a non-stock item that becomes a stock item must be seen to go away.
+        return ListSource(INVENTORY_LIST, InventoryItem.model_validate,
+                          tuple((flag, "false") for flag in INVENTORY_EXPAND_FLAGS))
+
+    def store(self, run: Run, records: list[InventoryItem]) -> Changes:
+        changes = Changes()
+        by_number = {r.inventory_number: r for r in records if r.inventory_number}
+        existing = {item.number: item for item in Item.objects.filter(number__in=list(by_number))}
+        groups = self._groups(run, [r for r in by_number.values() if is_importable_item(r)])
+        new, changed = [], []
+        now = timezone.now()
+        for number, record in by_number.items():
+            item = existing.get(number)
+            if not is_importable_item(record):
+                if item is not None:  # non-stock → stock: as if deleted in Visma.net
+                    note_removal(changes, "item", number, retire_item(item), Reason.STOCK)
+                continue
+            fields = item_fields(record)
+            fields["group"] = groups.get(item_group_code(record))
+            if item is None:
+                new.append(Item(tenant_id=run.integration.tenant_id, **fields))
+                changes.added += 1
+                changes.note(LogLevel.INFO, self.log_table, gettext_noop("Item %(number)s added to Werkbon"),
+                             {"number": number}, number)
+                continue
+            diff = {name: fields[name] for name in FIELDS if getattr(item, name) != fields[name]}
+            if diff:
+                for name, value in diff.items():
+                    setattr(item, name, value)
+                item.updated_at = now
+                changed.append(item)
+                changes.updated += 1
+                changes.note(LogLevel.INFO, self.log_table, gettext_noop("Item %(number)s updated in Werkbon"),
+                             {"number": number}, number)
+        Item.objects.bulk_create(new, batch_size=500)
+        Item.objects.bulk_update(changed, [*FIELDS, "updated_at"], batch_size=500)
+        return changes
+
+    @staticmethod
+    def _groups(run: Run, records: list[InventoryItem]) -> dict[str, ItemGroup]:
+        """The item groups of ``records`` by code; a class not yet known is created."""
+        wanted = {item_group_code(r): r.item_class for r in records if item_group_code(r)}
+        groups = {g.code: g for g in ItemGroup.objects.filter(code__in=list(wanted))}
+        missing = [ItemGroup(tenant_id=run.integration.tenant_id, code=code,
+                             description=(cls.description or "")[:255] if cls else "")
+                   for code, cls in wanted.items() if code not in groups]
+        for group in ItemGroup.objects.bulk_create(missing):
+            groups[group.code] = group
+        return groups
+
+    def summary(self) -> tuple[str, dict[str, Any]]:
+        return gettext_noop("First import: %(count)s items in Werkbon."), {"count": Item.objects.count()}
+
+
+TABLE = Items()

@@ -1,0 +1,98 @@
+"""Work addresses ← Visma.net customer locations: fetch (delta) → map → upsert by
+(customer, ``location:<id>``).
+
+* An ACTIVE location with an address becomes a work address of its customer, unless the
+  customer already has an identical address (e.g. the ``MAIN`` location, which usually
+  is the main address).
+* An inactive location's work address is removed, or deactivated when a work order (or an
+  installed object) uses it.
+* Locations of business accounts that are not customers in Werkbon (suppliers, or a
+  customer not imported) are skipped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from vismanet import CustomerLocation
+from vismanet._endpoints import LOCATION_LIST
+from werkbon.integrations.models import LogTable, SyncTable
+from werkbon.integrations.vismanet.mapping.inbound import (
+    address_identity,
+    location_key,
+    location_work_address,
+)
+from werkbon.integrations.vismanet.sync.customers import ADDRESS_FIELDS, address_note
+from werkbon.integrations.vismanet.sync.pipeline import Changes, ListSource, Run
+from werkbon.integrations.vismanet.sync.removal import retire_work_address
+from werkbon.workorders.models import Customer, WorkAddress
+
+
+def _identity(address: WorkAddress) -> tuple[str, str, str, str]:
+    return address_identity({name: getattr(address, name) for name in ADDRESS_FIELDS})
+
+
+class Locations:
+    name = SyncTable.WORK_ADDRESSES.value
+    log_table = LogTable.WORK_ADDRESS.value
+    incremental = True
+
+    def source(self) -> ListSource:
+        return ListSource(LOCATION_LIST, CustomerLocation.model_validate)
+
+    def store(self, run: Run, records: list[CustomerLocation]) -> Changes:
+        changes = Changes()
+        numbers = {r.baccount.number for r in records if r.baccount and r.baccount.number and r.location_id}
+        customers = {c.number: c for c in Customer.objects.filter(number__in=numbers)}
+        addresses: dict[int, list[WorkAddress]] = defaultdict(list)
+        for address in WorkAddress.objects.filter(customer__in=customers.values()):
+            addresses[address.customer_id].append(address)
+        new: list[tuple[WorkAddress, str]] = []
+        changed: list[WorkAddress] = []
+        now = timezone.now()
+        for record in records:
+            customer = customers.get(record.baccount.number if record.baccount else None)
+            if customer is None or not record.location_id:
+                continue
+            own = addresses[customer.pk]
+            key = location_key(record.location_id)
+            address = next((a for a in own if a.external_key == key), None)
+            fields = location_work_address(record) if record.active else None
+            if fields is None:
+                if address is not None:
+                    own.remove(address)
+                    address_note(changes, retire_work_address(address), address, customer.number)
+                continue
+            if address is None:
+                if address_identity(fields) in {_identity(a) for a in own if a.is_active}:
+                    continue  # no duplicate of an identical address
+                address = WorkAddress(tenant_id=run.integration.tenant_id, customer=customer, external_key=key,
+                                      **fields)
+                own.append(address)
+                new.append((address, customer.number))
+                continue
+            diff = {n: fields[n] for n in ADDRESS_FIELDS if getattr(address, n) != fields[n]}
+            if diff or not address.is_active:
+                for name, value in diff.items():
+                    setattr(address, name, value)
+                address.is_active = True
+                address.updated_at = now
+                if address not in changed:
+                    changed.append(address)
+                address_note(changes, "updated", address, customer.number)
+        WorkAddress.objects.bulk_create([a for a, _n in new], batch_size=500)
+        for address, number in new:
+            address_note(changes, "added", address, number)
+        WorkAddress.objects.bulk_update(changed, [*ADDRESS_FIELDS, "is_active", "updated_at"], batch_size=500)
+        return changes
+
+    def summary(self) -> tuple[str, dict[str, Any]]:
+        return (gettext_noop("First import: %(count)s work addresses in Werkbon."),
+                {"count": WorkAddress.objects.count()})
+
+
+TABLE = Locations()
