@@ -11,5 +11,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("logging/", views.log_list, name="log"),
     path("logging/opnieuw/", views.log_retry, name="log_retry"),
+    path("vismanet/export/", include("werkbon.integrations.vismanet.export_urls")),
     path("vismanet/", include("werkbon.integrations.vismanet.urls")),
 ]

@@ -61,4 +61,6 @@ def install() -> None:
     """Called once from the app's ``ready()``."""
     registry.register(VismaNetAdapter())
     external.register_manager(_manages_records)
-    from werkbon.integrations.vismanet import receivers  # noqa: F401 (connects signals)
+    from werkbon.integrations.vismanet import panels, receivers  # noqa: F401 (connects signals)
+
+    external.register_panel(panels.panel)

@@ -1,0 +1,110 @@
+"""The "Visma.net" panel on the work-order page: the export status, the document number,
+the reason and action of a failure, and a Retry button (registered through
+``werkbon.workorders.external.register_panel``, so the work-order app never imports us).
+
+While an export is on its way the panel refreshes itself (htmx, every 2 seconds).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from werkbon.accounts.models import Role
+from werkbon.accounts.permissions import office_required, tenant_member_required
+from werkbon.integrations.models import ExportRecord, ExportStatus, LogEntry, LogLevel
+from werkbon.integrations.vismanet import export
+from werkbon.workorders.models import Customer, WorkOrder
+
+IN_PROGRESS = (ExportStatus.QUEUED, ExportStatus.SENDING, ExportStatus.ATTACHMENTS_PENDING)
+CUSTOMER_MESSAGES = (export.MSG_NO_CUSTOMER, export.MSG_CUSTOMER_UNKNOWN, export.MSG_CUSTOMER_INACTIVE)
+
+
+def _record(work_order: WorkOrder) -> ExportRecord | None:
+    return ExportRecord.objects.filter(kind=export.KIND, work_order_number=work_order.number).first()
+
+
+def _context(request: HttpRequest, work_order: WorkOrder, record: ExportRecord) -> dict[str, object]:
+    problem = (LogEntry.objects.filter(export=record, level__in=[LogLevel.ERROR, LogLevel.WARNING])
+               .order_by("-created_at", "-id").first())
+    is_office = getattr(request.user, "role", None) == Role.OFFICE
+    failed = record.status == ExportStatus.FAILED
+    document_label = {export.SALES_ORDER: _("Sales order"), export.CUSTOMER_INVOICE: _("Customer invoice")}
+    return {
+        "order": work_order,
+        "record": record,
+        "document_label": document_label.get(record.document_type, ""),
+        "problem": problem if record.status != ExportStatus.SENT else None,
+        "polling": record.status in IN_PROGRESS,
+        "can_retry": is_office and record.status in (ExportStatus.FAILED, ExportStatus.QUEUED,
+                                                     ExportStatus.ATTACHMENTS_PENDING),
+        "can_choose_customer": is_office and failed and not record.document_number
+        and problem is not None and problem.message in CUSTOMER_MESSAGES,
+        "waiting": record.status in (ExportStatus.QUEUED, ExportStatus.ATTACHMENTS_PENDING)
+        and record.attempts > 0,
+    }
+
+
+def render_panel(request: HttpRequest, work_order: WorkOrder, notice: str = "") -> str:
+    """The panel's HTML, or "" when the work order has no export (integration not active
+    when it was archived, or not archived yet). ``notice``: a line shown after a Retry."""
+    record = _record(work_order)
+    if record is None:
+        return ""
+    context = {**_context(request, work_order, record), "notice": notice}
+    return render_to_string("integrations/vismanet/_export_panel.html", context, request=request)
+
+
+def panel(request_or_none: object, work_order: object) -> str:
+    """The hook registered with ``external.register_panel``."""
+    if not isinstance(work_order, WorkOrder) or request_or_none is None:
+        return ""
+    return render_panel(request_or_none, work_order)  # type: ignore[arg-type]
+
+
+def _work_order(pk: int) -> WorkOrder:
+    work_order = WorkOrder.objects.filter(pk=pk).first()  # tenant-scoped: another tenant's → 404
+    if work_order is None:
+        raise Http404(_("Work order not found."))
+    return work_order
+
+
+@require_GET
+@tenant_member_required
+def panel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The panel alone (htmx polling)."""
+    return HttpResponse(render_panel(request, _work_order(pk)))
+
+
+@require_POST
+@office_required
+def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Retry the work order's export; POST ``customer`` (a customer number) first puts that
+    customer on a work order whose export failed for want of a usable customer."""
+    work_order = _work_order(pk)
+    record = _record(work_order)
+    if record is None:
+        raise Http404(_("This work order has no export to Visma.net."))
+    number = (request.POST.get("customer") or "").strip()
+    status, level, notice = 200, messages.SUCCESS, _("The export to Visma.net is queued again.")
+    if number:
+        customer = Customer.objects.filter(number=number).first()
+        if customer is None or not customer.is_active:
+            status, level = 400, messages.ERROR
+            notice = _("Customer %(number)s does not exist or is inactive.") % {"number": number}
+        else:
+            try:
+                export.set_customer(record, customer)
+            except ValueError:
+                status, level = 400, messages.ERROR
+                notice = _("The customer can no longer be changed for this export.")
+    if status == 200 and not export.retry(record):
+        status, level, notice = 409, messages.WARNING, _("This export cannot be sent again now.")
+    if request.headers.get("HX-Request"):
+        return HttpResponse(render_panel(request, work_order, notice), status=status)
+    messages.add_message(request, level, notice)
+    return redirect("workorders:detail", pk=work_order.pk)
