@@ -143,7 +143,9 @@ ACT_NO_WAREHOUSE = gettext_noop(
 MSG_WAREHOUSE_UNKNOWN = gettext_noop("Warehouse %(warehouse)s does not exist in Visma.net.")
 ACT_WAREHOUSE_UNKNOWN = gettext_noop(
     "Correct the user's default warehouse or the integration settings, then press Retry.")
-MSG_REFUSED = gettext_noop("Visma.net refused the %(document)s for work order %(number)s: %(errors)s")
+MSG_REFUSED_ORDER = gettext_noop("Visma.net refused the sales order for work order %(number)s: %(errors)s")
+MSG_REFUSED_INVOICE = gettext_noop(
+    "Visma.net refused the customer invoice for work order %(number)s: %(errors)s")
 ACT_REFUSED = gettext_noop("Correct what Visma.net names, then press Retry.")
 MSG_ACCESS = gettext_noop("Visma.net refused access while sending work order %(number)s: %(errors)s")
 ACT_ACCESS = gettext_noop(
@@ -170,9 +172,6 @@ ACT_SETTINGS_INVALID = gettext_noop("Correct the integration settings, then pres
 MSG_TRANSIENT = gettext_noop("Sending work order %(number)s to Visma.net failed for now: %(errors)s")
 ACT_TRANSIENT = gettext_noop("No action needed: it is tried again automatically at %(when)s.")
 ACT_NONE = gettext_noop("No action needed")
-DOC_SALES_ORDER = gettext_noop("sales order")
-DOC_INVOICE = gettext_noop("customer invoice")
-DOC_ORDER_LINES = gettext_noop("order lines")
 
 
 class PermanentFailure(Exception):
@@ -619,10 +618,10 @@ def _permanent_from_error(record: ExportRecord, error: VismaNetError) -> Permane
         return PermanentFailure(MSG_ACCESS, ACT_ACCESS, params, table=LogTable.INTEGRATION,
                                 detail=str(error))
     if isinstance(error, VismaValidationError | NotFoundError) and not error.may_have_been_applied:
-        document = {SALES_ORDER: DOC_SALES_ORDER, CUSTOMER_INVOICE: DOC_INVOICE}.get(
-            record.document_type, DOC_SALES_ORDER)
-        return PermanentFailure(MSG_REFUSED, ACT_REFUSED, {**params, "document": document},
-                                detail=str(error))
+        invoice = (record.document_type == CUSTOMER_INVOICE
+                   or "customerinvoice" in (error.operation or ""))
+        return PermanentFailure(MSG_REFUSED_INVOICE if invoice else MSG_REFUSED_ORDER, ACT_REFUSED,
+                                params, detail=str(error))
     return None
 
 
