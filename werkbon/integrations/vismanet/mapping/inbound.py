@@ -143,6 +143,7 @@ def customer_contacts(customer: Customer) -> list[ContactValues]:
 
 # Tokens that belong to the house number although they are not numbers: "5 bus 3" (BE).
 _NUMBER_JOINERS = {"bus", "box"}
+SUFFIX_MAX = 4  # "A", "bis", "hs", "III", "rood": longer words are not part of a number
 
 
 def split_street(line: str) -> tuple[str, str]:
@@ -152,8 +153,9 @@ def split_street(line: str) -> tuple[str, str]:
     takes everything after it: ``"Beatrixstraat 202bis"`` → (``Beatrixstraat``, ``202bis``);
     ``"Dorpsstraat 10 A"`` → (``Dorpsstraat``, ``10 A``); ``"Laan 1940-1945 12"`` →
     (``Laan 1940-1945``, ``12``); ``"Kerkstraat 5 bus 3"`` → (``Kerkstraat``, ``5 bus 3``);
-    ``"2e Jan Steenstraat 8"`` → (``2e Jan Steenstraat``, ``8``). A line with no such word,
-    or a number too long for the field, stays whole in the street.
+    ``"2e Jan Steenstraat 8"`` → (``2e Jan Steenstraat``, ``8``). Words after the number
+    must be short additions (at most four letters, or "bus"/"box"). A line with no such
+    number, a longer addition or a number too long for the field stays whole in the street.
     """
     words = " ".join(line.split()).split(" ") if line and line.strip() else []
     for index in range(len(words) - 1, 0, -1):
@@ -162,7 +164,8 @@ def split_street(line: str) -> tuple[str, str]:
         if index >= 2 and words[index - 1].casefold() in _NUMBER_JOINERS and words[index - 2][0].isdigit():
             continue  # "5 bus 3": the number starts at "5"
         street, number = " ".join(words[:index]), " ".join(words[index:])
-        if len(number) <= HOUSE_NUMBER_MAX:
+        suffix_ok = all(len(word) <= SUFFIX_MAX or word.casefold() in _NUMBER_JOINERS for word in words[index + 1:])
+        if suffix_ok and len(number) <= HOUSE_NUMBER_MAX:
             return street[:NAME_MAX], number
         break
     return " ".join(words)[:NAME_MAX], ""

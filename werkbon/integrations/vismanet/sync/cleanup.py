@@ -4,12 +4,15 @@
    checked strictly; anything odd makes it incomplete: a failed page, a short page before
    ``totalCount`` was reached, ``totalCount`` changing between pages, or a key seen twice
    (records shifting between pages).
-2. Only when every listing is complete: customers and items that are gone, inactive
+2. A local customer or item missing from the listing is asked for one by one (a delete
+   plus an insert between pages keeps the count and shows no duplicate): it must answer
+   "not found", otherwise the listing counts as incomplete.
+3. Only when every listing is complete: customers and items that are gone, inactive
    (or, for items, stock items) in Visma.net, and any that exist only in Werkbon, are
    removed, in one transaction. A row still used by a work order is deactivated instead
    (with a warning when the work order is not archived). Unused item groups that are no
    item class any more are removed too.
-3. An incomplete listing removes NOTHING and logs a warning.
+4. An incomplete listing removes NOTHING and logs a warning.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from vismanet import (
 from vismanet import (
     CustomerStatus,
     InventoryItem,
+    NotFoundError,
     RateLimitedError,
     ReconnectRequired,
     VismaNetClient,
@@ -57,7 +61,11 @@ DONE = gettext_noop("Cleanup done: %(removed)s customers and items removed, %(de
 
 
 class IncompleteListing(Exception):
-    """A listing that cannot be trusted to contain every key."""
+    """A listing that cannot be trusted to contain every key (``table``: which one)."""
+
+    def __init__(self, message: str, table: str = "") -> None:
+        super().__init__(message)
+        self.table = table
 
 
 @dataclass(frozen=True)
@@ -126,30 +134,67 @@ def _listings(client: VismaNetClient, integration: Integration) -> dict[str, Lis
     return listings
 
 
+def _confirm_gone(client: VismaNetClient, what: str, number: str) -> None:
+    """Ask Visma.net for one record the listing did not contain: a listing can miss a record
+    when one is deleted and another added between pages (same totalCount, no duplicate).
+
+    Raises: IncompleteListing when the record exists after all or the answer is unclear.
+    """
+    try:
+        if what == "customer":
+            client.customers.get(number)
+        else:
+            client.inventory.get(number)
+    except NotFoundError:
+        return
+    except (ReconnectRequired, RateLimitedError):
+        raise
+    except VismaNetError as error:
+        raise IncompleteListing(f"checking {what} {number} failed: {error}", f"{what}s") from error
+    raise IncompleteListing(f"{what} {number} exists in Visma.net but was missing from the listing", f"{what}s")
+
+
+def _plan(client: VismaNetClient, listings: dict[str, Listing]) -> list[tuple[str, Customer | Item, Reason]]:
+    """What to remove, and why; every "gone" one confirmed one by one."""
+    plan: list[tuple[str, Customer | Item, Reason]] = []
+    visma_customers: dict[str, VismaCustomer] = listings["customers"].records  # type: ignore[assignment]
+    for customer in Customer.objects.order_by("number"):
+        record = visma_customers.get(customer.number)
+        if record is None:
+            _confirm_gone(client, "customer", customer.number)
+            plan.append(("customer", customer, Reason.GONE))
+        elif record.status == CustomerStatus.INACTIVE:
+            plan.append(("customer", customer, Reason.INACTIVE))
+    visma_items: dict[str, InventoryItem] = listings["items"].records  # type: ignore[assignment]
+    for item in Item.objects.order_by("number"):
+        record = visma_items.get(item.number)
+        if record is None:
+            _confirm_gone(client, "item", item.number)
+            plan.append(("item", item, Reason.GONE))
+        elif not is_importable_item(record):
+            plan.append(("item", item, Reason.STOCK))
+        elif record.status in INACTIVE_ITEM_STATUSES:
+            plan.append(("item", item, Reason.INACTIVE))
+    return plan
+
+
 def cleanup(client: VismaNetClient, integration: Integration) -> Changes | None:
     """Run the cleanup; returns what changed, or None when a listing was incomplete."""
     listings = _listings(client, integration)
     if listings is None:
         return None
+    try:
+        plan = _plan(client, listings)
+    except IncompleteListing as problem:
+        log(integration, LogLevel.WARNING, LogTable.INTEGRATION, INCOMPLETE[problem.table],
+            action=INCOMPLETE_ACTION, detail=str(problem))
+        return None
     run = Run(integration, first_import=False, job="cleanup")
     changes = Changes()
     with transaction.atomic():
-        visma_customers: dict[str, VismaCustomer] = listings["customers"].records  # type: ignore[assignment]
-        for customer in Customer.objects.all():
-            record = visma_customers.get(customer.number)
-            if record is None:
-                note_removal(changes, "customer", customer.number, retire_customer(customer), Reason.GONE)
-            elif record.status == CustomerStatus.INACTIVE:
-                note_removal(changes, "customer", customer.number, retire_customer(customer), Reason.INACTIVE)
-        visma_items: dict[str, InventoryItem] = listings["items"].records  # type: ignore[assignment]
-        for item in Item.objects.all():
-            record = visma_items.get(item.number)
-            if record is None:
-                note_removal(changes, "item", item.number, retire_item(item), Reason.GONE)
-            elif not is_importable_item(record):
-                note_removal(changes, "item", item.number, retire_item(item), Reason.STOCK)
-            elif record.status in INACTIVE_ITEM_STATUSES:
-                note_removal(changes, "item", item.number, retire_item(item), Reason.INACTIVE)
+        for what, row, reason in plan:
+            outcome = retire_customer(row) if what == "customer" else retire_item(row)  # type: ignore[arg-type]
+            note_removal(changes, what, row.number, outcome, reason)
         classes = set(listings["item_groups"].records)
         ItemGroup.objects.exclude(code__in=classes).filter(items__isnull=True).delete()
         run.write_notes(changes)
@@ -157,11 +202,8 @@ def cleanup(client: VismaNetClient, integration: Integration) -> Changes | None:
         now = timezone.now()
         log(integration, LogLevel.INFO, LogTable.INTEGRATION, DONE,
             params={"removed": changes.removed, "deactivated": changes.deactivated})
-        SyncState.objects.filter(integration=integration, table__in=[SyncTable.CUSTOMERS, SyncTable.ITEMS]).update(
-            last_cleanup_at=now
-        )
+        tables = [SyncTable.CUSTOMERS, SyncTable.ITEMS]
+        SyncState.objects.filter(integration=integration, table__in=tables).update(last_cleanup_at=now)
         if changes.any:
-            SyncState.objects.filter(
-                integration=integration, table__in=[SyncTable.CUSTOMERS, SyncTable.ITEMS]
-            ).update(last_change_at=now)
+            SyncState.objects.filter(integration=integration, table__in=tables).update(last_change_at=now)
     return changes
