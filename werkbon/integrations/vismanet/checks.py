@@ -151,7 +151,7 @@ def check_filter_word(value: str | None) -> CheckResult:
         return _fail(gettext_noop("The filter word is longer than %(max)s characters."), max=MAX_FILTER_WORD)
     if not value:
         return _ok(gettext_noop("No filter word."))
-    return _ok(gettext_noop("Filter word \u201c%(word)s\u201d."), word=value)
+    return _ok(gettext_noop("Filter word \"%(word)s\"."), word=value)
 
 
 def _order_type(client: VismaNetClient, order_type: str) -> Any | None:
