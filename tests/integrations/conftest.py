@@ -164,3 +164,14 @@ def archived_work_order(office, technician, *, customer: str | None = demo.FIRST
     if archive:
         order = services.archive(order, user=office)
     return order
+
+
+@pytest.fixture
+def importing_integration(tenant_a, connect_integration) -> Integration:
+    """Tenant A's integration on the demo company, connected, first import NOT run yet
+    (the sync tests run it, or a worker does)."""
+    integration = make_integration(tenant_a)
+    Integration.all_tenants.filter(pk=integration.pk).update(first_import_finished_at=None)
+    integration.refresh_from_db()
+    connect_integration(integration)
+    return integration
