@@ -39,7 +39,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-WORK_DIR = ROOT / "var" / "demo"
+WORK_DIR = ROOT / "var" / "demo"  # deleted at the start of every run
 REDIRECT_URI = "http://127.0.0.1:8000/integraties/vismanet/callback"  # any 127.0.0.1 URI will do
 
 # What the demo registers, and so what the document must show.
@@ -343,7 +343,7 @@ def run(sandbox_url: str, timeout: float) -> tuple[dict[str, Any], list[str]]:
         fresh = Integration.all_tenants.get(pk=integration.pk)
         return fresh.first_import_finished_at is not None
 
-    wait_for("the first import (is the worker running? see var/demo/worker.log)", imported, timeout)
+    wait_for(f"the first import (is the worker running? see {WORK_DIR / 'worker.log'})", imported, timeout)
     fresh = Integration.all_tenants.get(pk=integration.pk)
     say(f"first import done in {time.monotonic() - started:.1f} s ({fresh.progress_done} records)")
 
@@ -357,7 +357,7 @@ def run(sandbox_url: str, timeout: float) -> tuple[dict[str, Any], list[str]]:
             raise DemoError(f"the export failed: {record.last_error} — {record.last_action}")
         return record if record and record.status == ExportStatus.SENT else None
 
-    record = wait_for("the export (see var/demo/worker.log)", exported, timeout)
+    record = wait_for(f"the export (see {WORK_DIR / 'worker.log'})", exported, timeout)
     say(f"exported as {record.document_number} in {time.monotonic() - started:.1f} s")
 
     with tenant_context(tenant):
@@ -391,13 +391,22 @@ def run(sandbox_url: str, timeout: float) -> tuple[dict[str, Any], list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global WORK_DIR  # one folder for the whole run; the test passes its own
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep var/demo/ (database, logs) afterwards")
     parser.add_argument("--timeout", type=float, default=45.0, help="seconds to wait for each background step")
+    parser.add_argument("--work-dir", type=Path, default=WORK_DIR,
+                        help="throw-away folder for the database, broker and logs (default var/demo/)")
     args = parser.parse_args(argv)
+    WORK_DIR = args.work_dir.resolve()
 
+    marker = WORK_DIR / ".werkbon-demo"
+    if WORK_DIR.exists() and any(WORK_DIR.iterdir()) and not marker.exists():
+        print(f"{WORK_DIR} is not empty and not a demo folder: not deleting it.", file=sys.stderr)
+        return 1
     shutil.rmtree(WORK_DIR, ignore_errors=True)
     WORK_DIR.mkdir(parents=True)
+    marker.touch()
     port = free_port()
     sandbox_url = f"http://127.0.0.1:{port}"
     env = demo_env(sandbox_url)
@@ -412,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
 
             def sandbox_up() -> bool:
                 if sandbox.poll() is not None:
-                    raise DemoError("the sandbox stopped; see var/demo/sandbox.log")
+                    raise DemoError(f"the sandbox stopped; see {WORK_DIR / 'sandbox.log'}")
                 try:
                     return httpx.get(f"{sandbox_url}/_sandbox/health", timeout=1).status_code == 200
                 except httpx.TransportError:
