@@ -72,6 +72,7 @@ def test_it_reports_what_differs_from_the_rules(break_it, complaint):
     assert any(complaint in difference for difference in differences), differences
 
 
+@pytest.mark.slow
 def test_it_runs_the_main_job_end_to_end(tmp_path):
     """``python devtools/demo.py``: sandbox, worker, activation, import, export, read back."""
     run = subprocess.run(
