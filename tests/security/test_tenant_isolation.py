@@ -84,7 +84,8 @@ OFFICE_AREAS: dict[str, set[str]] = {
         "my_work", "my_work_order", "add_time_entry", "add_material_line", "complete",
         "fill_form", "answer_photo", "pdf", "forms_pdf", "item_options",
     },
-    "integrations": set(),
+    # the export panel is read-only for technicians (the retry button is the office's)
+    "integrations": {"vismanet_export_panel"},
 }
 
 # What a path parameter names. Generic names (pk, id) are read from the route segment
@@ -115,6 +116,7 @@ SEGMENT_KINDS: dict[str, str] = {
     "vragen": "form_question", "tijd": "time_entry", "time-entries": "time_entry",
     "materiaal": "material_line", "material-lines": "material_line",
     "tokens": "api_token", "gebruikers": "user", "monteurs": "user", "technicians": "user",
+    "export": "work_order",  # integrations: a work order's export panel
 }
 # Parameters that name no record: filled with values that would show tenant B's data if
 # a view leaked (the date of B's planned work order), and checked like a list URL.
