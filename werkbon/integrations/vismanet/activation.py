@@ -12,6 +12,9 @@ call the same code). The order is the manual's:
 3. :func:`activate` with checked settings and the terms accepted: ACTIVE, first import
    started in the background.
 
+Each function runs in the integration's tenant (it sets the tenant context itself), so
+jobs and commands can call them directly.
+
 :func:`deactivate` stops import and export at once. Tokens are dropped on deactivation
 (a re-activation always connects again through the wizard, so keeping a refresh token
 would only keep a live credential nobody uses). ExportRecord rows are never deleted, so
@@ -47,6 +50,7 @@ from vismanet import (
     VismaNetError,
 )
 from werkbon.accounts.models import Tenant, User
+from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations.log import log
 from werkbon.integrations.models import (
     ExternalLink,
@@ -248,7 +252,7 @@ def wipe(tenant: Tenant, tables: Collection[str], *, integration: Integration | 
     by_key = {table.key: table for table in WIPE_TABLES}
     path: Path | None = None
     try:
-        with transaction.atomic():
+        with tenant_context(tenant), transaction.atomic():
             objects: list[dict[str, Any]] = []
             removed: dict[str, int] = {}
             for key in _DELETE_ORDER:
@@ -356,9 +360,10 @@ def finish_connect(integration: Integration, *, code: str, redirect_uri: str,
     integration.company_number = company.number[:100]
     integration.company_tenant_id = company.tenant_id[:100]
     integration.save(update_fields=["company_name", "company_number", "company_tenant_id", "updated_at"])
-    log(integration, LogLevel.INFO, LogTable.INTEGRATION,
-        gettext_noop("Connected to Visma.net company %(company)s."),
-        params={"company": integration.company_label})
+    with tenant_context(integration.tenant):
+        log(integration, LogLevel.INFO, LogTable.INTEGRATION,
+            gettext_noop("Connected to Visma.net company %(company)s."),
+            params={"company": integration.company_label})
     return company
 
 
@@ -395,7 +400,7 @@ def activate(integration: Integration, new_settings: VismaNetSettings, *, user: 
     if not is_connected(integration):
         raise ActivationError(_("Connect to Visma.net first."))
     now = timezone.now()
-    with transaction.atomic():
+    with tenant_context(integration.tenant), transaction.atomic():
         integration.status = IntegrationStatus.ACTIVE
         integration.started_at = now
         integration.ended_at = None
@@ -444,9 +449,10 @@ def save_settings(integration: Integration, new_settings: VismaNetSettings, *,
     integration.settings_saved_at = timezone.now()
     integration.sync_interval_seconds = new_settings.sync_interval_seconds
     integration.save(update_fields=["settings", "settings_saved_at", "sync_interval_seconds", "updated_at"])
-    log(integration, LogLevel.INFO, LogTable.SETTINGS,
-        gettext_noop("Settings changed by %(user)s: %(changes)s"),
-        params={"user": getattr(user, "username", "-"), "changes": "; ".join(changes)})
+    with tenant_context(integration.tenant):
+        log(integration, LogLevel.INFO, LogTable.SETTINGS,
+            gettext_noop("Settings changed by %(user)s: %(changes)s"),
+            params={"user": getattr(user, "username", "-"), "changes": "; ".join(changes)})
     return changes
 
 
@@ -456,7 +462,7 @@ def save_settings(integration: Integration, new_settings: VismaNetSettings, *,
 def deactivate(integration: Integration, *, user: User | None) -> Integration:
     """INACTIVE from now: queued jobs do nothing any more (they check ``is_active``), the
     scheduler enqueues nothing, the tokens are dropped. Export records stay."""
-    with transaction.atomic():
+    with tenant_context(integration.tenant), transaction.atomic():
         integration.status = IntegrationStatus.INACTIVE
         integration.ended_at = timezone.now()
         integration.next_sync_at = None
@@ -477,7 +483,8 @@ def request_cleanup(integration: Integration, *, user: User | None) -> None:
         raise ActivationError(_("The integration is not active."))
     from werkbon.integrations import tasks
 
-    log(integration, LogLevel.INFO, LogTable.INTEGRATION,
-        gettext_noop("Cleanup requested by %(user)s."), params={"user": getattr(user, "username", "-")})
+    with tenant_context(integration.tenant):
+        log(integration, LogLevel.INFO, LogTable.INTEGRATION,
+            gettext_noop("Cleanup requested by %(user)s."), params={"user": getattr(user, "username", "-")})
     pk = integration.pk
     transaction.on_commit(lambda: tasks.sync_cleanup.delay(pk))
