@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API docs page's Swagger UI locally (the network is closed)
     "werkbon.accounts",
     "werkbon.workorders",
     "werkbon.integrations",
