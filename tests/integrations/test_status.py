@@ -1,0 +1,109 @@
+"""The status page (manual 5.13, 6.1): status, times in Europe/Amsterdam, the company,
+last local change and last integration update per table, quota, next sync, pause; edit
+settings (checked again, logged), cleanup on demand, the progress bar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from tests.conftest import PASSWORD
+from tests.integrations.test_activation import GOOD_SETTINGS
+from werkbon.accounts.tenancy import tenant_context
+from werkbon.integrations import tasks
+from werkbon.integrations.models import LogEntry, LogLevel, SyncState, SyncTable
+from werkbon.workorders.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt.UTC
+
+
+@pytest.fixture
+def office(office_a) -> Client:
+    client = Client()
+    client.login(username=office_a.username, password=PASSWORD)
+    return client
+
+
+def test_it_shows_status_times_company_tables_quota_and_next_sync(office, vismanet_integration, tenant_a):
+    integration = vismanet_integration
+    integration.started_at = dt.datetime(2025, 6, 19, 13, 42, tzinfo=UTC)  # 15:42 in Amsterdam
+    integration.quota_limit, integration.quota_remaining = 5000, 4321
+    integration.quota_observed_at = dt.datetime(2025, 6, 19, 14, 0, tzinfo=UTC)
+    integration.next_sync_at = dt.datetime(2025, 6, 19, 14, 1, 30, tzinfo=UTC)
+    integration.paused_until = dt.datetime(2099, 1, 1, 11, 0, tzinfo=UTC)
+    integration.save()
+    with tenant_context(tenant_a):
+        SyncState.objects.create(integration=integration, table=SyncTable.CUSTOMERS,
+                                 last_change_at=dt.datetime(2019, 6, 19, 7, 1, tzinfo=UTC))
+        Customer.objects.create(number="1", name="Lokaal")
+    page = office.get("/integraties/vismanet/").content.decode()
+    assert '<span data-testid="status">ACTIEF</span>' in page
+    assert "19-06-2025 15:42" in page
+    assert "Installatietechniek Demo B.V. (4710001)" in page
+    assert "4321 / 5000" in page
+    assert "19-06-2025 16:01:30" in page  # next sync, local time
+    assert "01-01-2099 12:00:00" in page  # paused until
+    for label in ("Artikelgroep", "Artikel", "Klant", "Werkadres", "Werkbon mutatie", "Integratie update"):
+        assert label in page
+    assert "19-06-2019 09:01" in page  # the customers' integration update
+    assert 'data-testid="deactivate"' in page and 'data-testid="edit"' in page
+
+
+def test_it_shows_an_inactive_integration_that_never_ran(office):
+    page = office.get("/integraties/vismanet/").content.decode()
+    assert "INACTIEF" in page
+    assert 'data-testid="activate"' in page
+
+
+def test_it_changes_settings_after_checking_and_logs_what_changed(office, vismanet_integration, tenant_a):
+    form = office.get("/integraties/vismanet/wijzigen/").content.decode()
+    assert 'value="ARBEID"' in form  # the saved settings are the starting point
+    changed = {**GOOD_SETTINGS, "travel_time_item": "", "sync_interval_seconds": "120"}
+    changed.pop("terms")
+    response = office.post("/integraties/vismanet/wijzigen/", changed)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    vismanet_integration.refresh_from_db()
+    assert vismanet_integration.settings["travel_time_item"] is None
+    assert vismanet_integration.sync_interval_seconds == 120
+    with tenant_context(tenant_a):
+        entry = LogEntry.objects.get(message__startswith="Settings changed")
+    assert entry.level == LogLevel.INFO
+    assert "travel_time_item: 'REISTIJD' → None" in entry.params["changes"]
+    assert "sync_interval_seconds: 60 → 120" in entry.params["changes"]
+
+
+def test_it_refuses_a_settings_change_that_fails_a_check(office, vismanet_integration):
+    changed = {**GOOD_SETTINGS, "default_warehouse": "KELDER"}
+    response = office.post("/integraties/vismanet/wijzigen/", changed)
+    assert response.status_code == 400
+    assert "Magazijn KELDER bestaat niet in Visma.net." in response.content.decode()
+    vismanet_integration.refresh_from_db()
+    assert vismanet_integration.settings["default_warehouse"] == "HOOFD"
+
+
+def test_it_starts_a_cleanup_on_demand(office, vismanet_integration, monkeypatch,
+                                       django_capture_on_commit_callbacks):
+    started = []
+    monkeypatch.setattr(tasks.sync_cleanup, "delay", lambda pk: started.append(pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = office.post("/integraties/vismanet/opschonen/")
+    assert response.status_code == 302
+    assert started == [vismanet_integration.pk]
+
+
+def test_it_polls_the_progress_until_the_first_import_is_done(office, vismanet_integration):
+    vismanet_integration.first_import_finished_at = None
+    vismanet_integration.progress_done, vismanet_integration.progress_total = 120, 480
+    vismanet_integration.import_phase = "customers"
+    vismanet_integration.save()
+    running = office.get("/integraties/vismanet/voortgang/").content.decode()
+    assert 'data-percent="25"' in running and 'hx-trigger="every 2s"' in running
+    assert "120 van 480" in running and "customers" in running
+    vismanet_integration.first_import_finished_at = dt.datetime.now(UTC)
+    vismanet_integration.save()
+    done = office.get("/integraties/vismanet/voortgang/").content.decode()
+    assert 'data-percent="100"' in done and "hx-trigger" not in done
