@@ -368,15 +368,22 @@ def _make_document(integration: Integration, record: ExportRecord, work_order: W
     plan = outbound.plan_document(facts, settings)
     if not plan.customer_number:
         raise PermanentFailure(MSG_NO_CUSTOMER, ACT_NO_CUSTOMER, {"number": facts.number})
-    is_order = settings.target == TargetOption.SALES_ORDER
-    warehouse = choose_warehouse(work_order, settings) if is_order else None
-    preflight(client, record, plan.customer_number, plan.item_numbers, warehouse)
-
+    # The document type is pinned at the first attempt: a target changed in the settings
+    # between an ambiguous attempt and the next must not make a second document elsewhere.
+    if not record.document_type:
+        target = SALES_ORDER if settings.target == TargetOption.SALES_ORDER else CUSTOMER_INVOICE
+        ExportRecord.objects.filter(pk=record.pk).update(document_type=target)
+        record.document_type = target
+    is_order = record.document_type == SALES_ORDER
     if is_order:
+        warehouse = choose_warehouse(work_order, settings)
+        # Search first: a document an earlier attempt made is adopted even if the check
+        # below would fail now.
         found = find_sales_order(client, record, settings.sales_order_type, plan)
         if found:
             number, kind = f"{settings.sales_order_type} {found}", "adopted"
         else:
+            preflight(client, record, plan.customer_number, plan.item_numbers, warehouse)
             body = outbound.to_sales_order(plan, order_type=settings.sales_order_type,
                                            warehouse=warehouse, original=quote)
             created = client.sales_orders.create(body)
@@ -387,6 +394,7 @@ def _make_document(integration: Integration, record: ExportRecord, work_order: W
         if found:
             number, kind = found, "adopted"
         else:
+            preflight(client, record, plan.customer_number, plan.item_numbers, None)
             number, kind = str(client.customer_invoices.create(outbound.to_customer_invoice(plan)).id), "created"
         _store_document(record, CUSTOMER_INVOICE, number)
     for cut in plan.shortened:  # logged once: the document exists now
@@ -475,21 +483,21 @@ def preflight(client: VismaNetClient, record: ExportRecord, customer_number: str
 
 def find_sales_order(client: VismaNetClient, record: ExportRecord, order_type: str,
                      plan: outbound.DocumentPlan) -> str | None:
-    """The id of an order of ``order_type`` on the customer that carries our marker in its
-    customer-order field, changed since the record was written (minus a margin), or None."""
+    """The id of an order of ``order_type`` that carries our marker in its customer-order
+    field, changed since the record was written (minus a margin), or None. Not filtered on
+    the customer: the customer may have been chosen again after a failure."""
     since = record.created_at - SEARCH_MARGIN
-    for summary in client.sales_orders.list(order_type=order_type, customer_id=plan.customer_number,
-                                            modified_since=since):
+    for summary in client.sales_orders.list(order_type=order_type, modified_since=since):
         if (summary.customer_order or "") == plan.marker and summary.order_id:
             return summary.order_id
     return None
 
 
 def find_invoice(client: VismaNetClient, record: ExportRecord, plan: outbound.DocumentPlan) -> str | None:
-    """The number of an invoice on the customer with our marker as external reference."""
+    """The number of an invoice with our marker as external reference, changed since the
+    record was written (minus a margin), or None."""
     since = record.created_at - SEARCH_MARGIN
-    for invoice in client.customer_invoices.list(external_reference=plan.marker,
-                                                 customer=plan.customer_number, last_modified=since):
+    for invoice in client.customer_invoices.list(external_reference=plan.marker, last_modified=since):
         if (invoice.external_reference or "").casefold() == plan.marker.casefold() and invoice.reference_number:
             return invoice.reference_number
     return None
