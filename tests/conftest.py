@@ -10,7 +10,8 @@ from werkbon.accounts.models import Role, Tenant, User
 from werkbon.accounts.tenancy import tenant_context
 
 # In CI a skipped scaleout test fails, and the service run must pass at least one.
-pytest_plugins = ("devtools.pytest_ci", "tests.fixtures.sandbox", "tests.fixtures.browser")
+pytest_plugins = ("devtools.pytest_ci", "tests.fixtures.sandbox", "tests.fixtures.browser",
+                  "tests.fixtures.workers")
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "test-pass-123"
