@@ -17,6 +17,7 @@ Tests that need the sandbox's control API (faults, bulk data, the consent page) 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -90,6 +91,21 @@ class Backend:
         return client
 
 
+@functools.cache
+def live_token_store() -> InMemoryTokenStore:
+    """One store for the whole live run: Visma Connect may rotate the refresh token, and the
+    next test must use the new one."""
+    refresh = os.environ.get("VISMANET_LIVE_REFRESH_TOKEN")
+    if os.environ.get("VISMANET_LIVE_TENANT_ID") or not refresh:
+        return InMemoryTokenStore()
+    # An already expired access token: the first call refreshes.
+    record = TokenRecord(
+        access_token="expired", expires_at=datetime.now(UTC) - timedelta(hours=1),
+        refresh_token=refresh,
+    )
+    return InMemoryTokenStore({"api": record})
+
+
 def live_settings() -> dict[str, Any]:
     try:
         options: dict[str, Any] = {
@@ -110,16 +126,9 @@ def live_settings() -> dict[str, Any]:
     refresh = os.environ.get("VISMANET_LIVE_REFRESH_TOKEN")
     if tenant:
         options["tenant_id"] = tenant
-        options["token_store"] = InMemoryTokenStore()
-    elif refresh:
-        # An already expired access token: the first call refreshes.
-        record = TokenRecord(
-            access_token="expired", expires_at=datetime.now(UTC) - timedelta(hours=1),
-            refresh_token=refresh,
-        )
-        options["token_store"] = InMemoryTokenStore({"api": record})
-    else:
+    elif not refresh:
         pytest.fail("VISMANET_LIVE=1 needs VISMANET_LIVE_TENANT_ID or VISMANET_LIVE_REFRESH_TOKEN")
+    options["token_store"] = live_token_store()
     return options
 
 

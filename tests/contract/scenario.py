@@ -101,6 +101,15 @@ def read_everything(client: VismaNetClient, *, context_list: bool = True) -> Non
         line = client.sales_orders.get_line("SO", order.order_id, lines[0].line_id)
         assert line.line_id == lines[0].line_id
 
+    # A fresh sandbox has no invoices; a real company usually has (get/download then run too).
+    invoices = list(itertools.islice(client.customer_invoices.list(expand_attachments=True,
+                                                                   page_size=5), 5))
+    if invoices:
+        assert client.customer_invoices.get(invoices[0].reference_number).reference_number
+        attached = [a for i in invoices for a in i.attachments or []]
+        if attached:
+            assert client.attachments.download(attached[0].id).content is not None
+
 
 def write_everything(
     client: VismaNetClient, *, customer: str, item: str, warehouse: str, order_type: str = "SO"

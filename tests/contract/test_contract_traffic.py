@@ -66,14 +66,15 @@ def test_it_sends_and_receives_only_contract_shapes_for_every_operation(
         scenario.write_everything(client, customer=facts.customer, item=facts.item,
                                   warehouse=facts.warehouse)
     else:
-        expected = {op for op in expected if contract.ops[op]["method"] == "GET"} | {
-            "auth.token.client_credentials", "auth.token.refresh"}
+        # Read-only: every GET, except those that need an existing invoice or attachment.
+        expected = {op for op in expected if contract.ops[op]["method"] == "GET"} - {
+            "customerinvoice.get", "attachment.get"}
     if backend.kind == "sandbox":
         interactive_round_trip(backend)
     else:
-        expected -= {"auth.token.authorization_code"}  # needs a browser consent
-        expected -= {"auth.token.client_credentials" if client.tenant_id is None
-                     else "auth.token.refresh"}
+        # Live runs share one token store (refresh tokens may rotate), so the token request
+        # happens in whichever test runs first; it is validated there.
+        expected = {op for op in expected if not op.startswith("auth.")}
 
     seen = assert_conforms(contract, backend.traffic)
 
