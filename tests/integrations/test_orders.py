@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vismanet import (
     NewSalesOrder,
@@ -108,8 +108,10 @@ def linked_work_order(order_id: str, external_type: str = "sales_order", order_t
 
 
 def messages(level: str | None = None) -> list[str]:
+    """The log's messages as an English user reads them."""
     entries = LogEntry.objects.order_by("id")
-    return [entry.user_message for entry in (entries.filter(level=level) if level else entries)]
+    with translation.override("en"):
+        return [entry.user_message for entry in (entries.filter(level=level) if level else entries)]
 
 
 def forget_watermark(integration: Integration) -> None:
@@ -317,7 +319,9 @@ def test_it_logs_an_error_with_detail_when_visma_net_fails(orders, sandbox):
     import_orders(orders)
     entry = LogEntry.objects.get(level="error")
     assert entry.table == "order"
-    assert entry.user_message.startswith("Importing orders from Visma.net failed")
+    assert messages("error")[0].startswith("Importing orders from Visma.net failed")
+    with translation.override("nl"):
+        assert entry.user_message.startswith("Het overhalen van orders uit Visma.net is mislukt")
     assert "ServerError" in entry.detail
     assert not WorkOrder.objects.exists()
     assert SyncState.objects.get(integration=orders, table="orders").watermark is None
