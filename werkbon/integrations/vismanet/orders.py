@@ -245,6 +245,9 @@ class OrderImport:
     # -- new orders ---------------------------------------------------------------------------
 
     def create(self, order_id: str, modified: dt.datetime | None) -> None:
+        """Make the work order of a new order. ``modified`` is the listing's lastModified;
+        None for a retry of a waiting order, which must not move the watermark: orders
+        between it and the retried one's newer timestamp have not been listed yet."""
         label = mapping.order_label(self.order_type, order_id)
         fetched = self._fetch(order_id)
         if fetched is None:
@@ -261,12 +264,12 @@ class OrderImport:
                 fields.description, self.settings.order_import_filter_word
             ):
                 self._drop_pending(order_id)
-                self._advance(modified or fields.last_modified)
+                self._advance(modified)
                 return
             customer = self._customer(fields.customer_number)
             if customer is None:
                 self._wait_for_customer(fields)
-                self._advance(modified or fields.last_modified)
+                self._advance(modified)
                 return
             work_order = services.create_work_order(
                 customer=customer,
@@ -285,7 +288,7 @@ class OrderImport:
             self._drop_pending(order_id)
             self._log(LogLevel.INFO, LogTable.WORK_ORDER, M_CREATED,
                       {"order": label, "work_order": work_order.number}, object_ref=str(work_order.number))
-            self._advance(modified or fields.last_modified, changed=True)
+            self._advance(modified, changed=True)
 
     def _wait_for_customer(self, fields: mapping.OrderFields) -> None:
         data = {"order_type": fields.order_type, "order_id": fields.order_id,
