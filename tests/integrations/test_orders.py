@@ -24,6 +24,7 @@ from vismanet import (
 )
 from vismanet_sandbox import demo
 from werkbon.accounts.tenancy import tenant_context
+from werkbon.integrations import tasks
 from werkbon.integrations.models import ExternalLink, Integration, LogEntry, SyncState
 from werkbon.integrations.vismanet.client import client_for
 from werkbon.integrations.vismanet.orders import import_orders
@@ -350,3 +351,12 @@ def test_it_keeps_the_work_order_numbers_gap_free(orders):
     import_orders(orders)
     numbers = WorkOrder.objects.aggregate(Max("number"))["number__max"]
     assert numbers == WorkOrder.objects.count()
+
+
+@pytest.mark.django_db
+def test_it_runs_after_each_incremental_sync(orders):
+    """The scheduled job (adapter.incremental_sync) imports orders after the other tables."""
+    configure(orders, order_import_filter_word="werkbon")
+    tasks.sync_incremental(orders.pk)
+    assert {link.external_id for link in ExternalLink.objects.filter(external_type="sales_order")} == {
+        "SO/000101", "SO/000102", "SO/000103"}
