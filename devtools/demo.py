@@ -320,9 +320,13 @@ def read_back(sandbox_url: str, company_tenant_id: str, document_number: str) ->
 
 
 def run(sandbox_url: str, timeout: float) -> tuple[dict[str, Any], list[str]]:
+    import logging
+
     import django
 
     django.setup()
+    # The filesystem broker has no host; kombu says so on every enqueue. Not news here.
+    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     from vismanet_sandbox import demo
     from werkbon.accounts.models import Role, Tenant, User
     from werkbon.accounts.tenancy import tenant_context
