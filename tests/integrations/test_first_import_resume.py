@@ -32,15 +32,16 @@ print(integration.pk)
 """
 
 
-def embedded_app(tmp_path, sandbox) -> EmbeddedApp:
-    """An embedded installation pointed at the sandbox, with one integration connected."""
+def embedded_app(tmp_path, sandbox, setup: str = SETUP) -> EmbeddedApp:
+    """An embedded installation pointed at the sandbox, with one integration connected
+    (``setup``: Django code run once, formatted with ``url``; prints the integration id)."""
     app = EmbeddedApp(
         tmp_path, VISMANET_ERP_BASE_URL=sandbox.url, VISMANET_SALESORDER_BASE_URL=sandbox.url,
         VISMANET_CONNECT_BASE_URL=sandbox.url, VISMANET_CONTEXT_BASE_URL=f"{sandbox.url}/API",
         VISMANET_CLIENT_ID=demo.CLIENT_ID, VISMANET_CLIENT_SECRET=demo.CLIENT_SECRET,
     )
     app.migrate()
-    app.integration_id = int(app.python(SETUP.format(url=sandbox.url)).split()[-1])
+    app.integration_id = int(app.python(setup.format(url=sandbox.url)).split()[-1])
     return app
 
 
