@@ -261,6 +261,10 @@ VISMANET_CONTEXT_BASE_URL = env_str(
     f"{VISMANET_SANDBOX_URL}/API" if _USE_SANDBOX else "https://api.finance.visma.net/API",
 )
 VISMANET_TIMEOUT_SECONDS = env_int("VISMANET_TIMEOUT_SECONDS", 30, minimum=1)
+# The OAuth redirect URI registered in the Visma Developer Portal; empty = built from the
+# request (https://<host>/integraties/vismanet/callback), which is right unless a proxy
+# rewrites the host.
+VISMANET_REDIRECT_URI = env_str("VISMANET_REDIRECT_URI", "")
 if _USE_SANDBOX:
     # The sandbox's demo application (registered in its seed data).
     VISMANET_CLIENT_ID = "werkbon-demo"

@@ -183,7 +183,7 @@ def wipe(request: HttpRequest) -> HttpResponse:
 
 
 def _redirect_uri(request: HttpRequest) -> str:
-    configured = getattr(django_settings, "VISMANET_REDIRECT_URI", "")
+    configured = django_settings.VISMANET_REDIRECT_URI
     return configured or request.build_absolute_uri(reverse("integrations:vismanet_callback"))
 
 
