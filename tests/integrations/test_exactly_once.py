@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 
 import pytest
 
@@ -146,6 +147,10 @@ def random_faults(control, rng: random.Random) -> None:
     for _ in range(rng.randint(1, 3)):
         kind = rng.choice(FAULT_KINDS)
         path = rng.choice(FAULT_PATHS)
+        if path == "connect/token" and kind in ("drop_after_write", "error_after_write"):
+            # a lost token answer spends the rotated refresh token: the user must reconnect,
+            # which is not the export's to solve (that failure is tested on its own)
+            kind = "status503"
         count = rng.randint(1, 4)
         if kind == "expire":
             control.expire_tokens()
@@ -186,7 +191,8 @@ def test_it_sends_200_work_orders_exactly_once_under_random_faults(vismanet_inte
             sandbox.control.clear_faults()  # the storm ends: everything must settle
     sandbox.control.clear_faults()
     states = dict(ExportRecord.all_tenants.values_list("pk", "status"))
-    assert set(states.values()) == {ExportStatus.SENT}, {s: list(states.values()).count(s) for s in set(states.values())}
+    errors = Counter(ExportRecord.all_tenants.exclude(status=ExportStatus.SENT).values_list("last_error", flat=True))
+    assert set(states.values()) == {ExportStatus.SENT}, (Counter(states.values()), errors.most_common(5))
     orders = sandbox.control.sales_orders(TENANT)
     invoices = sandbox.control.invoices(TENANT)
     for record in ExportRecord.all_tenants.all():
