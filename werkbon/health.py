@@ -11,6 +11,7 @@ import socket
 from datetime import datetime, timedelta
 
 from celery import Task, shared_task
+from celery.signals import worker_ready
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -49,3 +50,10 @@ def worker_seems_alive(max_age: timedelta = timedelta(minutes=5)) -> bool:
     """True when the scheduler's system-wide heartbeat is younger than ``max_age``."""
     beat_at = last_heartbeat(None)
     return beat_at is not None and timezone.now() - beat_at <= max_age
+
+
+@worker_ready.connect
+def _beat_on_start(**_: object) -> None:
+    # The status page asks "is a worker alive?": answer yes as soon as one is up, instead of
+    # after the first scheduled heartbeat a minute later.
+    record_heartbeat.delay()
