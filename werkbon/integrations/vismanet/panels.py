@@ -19,6 +19,7 @@ from werkbon.accounts.permissions import office_required, tenant_member_required
 from werkbon.integrations.models import ExportRecord, ExportStatus, LogEntry, LogLevel
 from werkbon.integrations.vismanet import export
 from werkbon.workorders.models import Customer, WorkOrder
+from werkbon.workorders.views.common import order_for_member
 
 IN_PROGRESS = (ExportStatus.QUEUED, ExportStatus.SENDING, ExportStatus.ATTACHMENTS_PENDING)
 CUSTOMER_MESSAGES = (export.MSG_NO_CUSTOMER, export.MSG_CUSTOMER_UNKNOWN, export.MSG_CUSTOMER_INACTIVE)
@@ -76,8 +77,8 @@ def _work_order(pk: int) -> WorkOrder:
 @require_GET
 @tenant_member_required
 def panel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The panel alone (htmx polling)."""
-    return HttpResponse(render_panel(request, _work_order(pk)))
+    """The panel alone (htmx polling); a technician only sees orders planned to them."""
+    return HttpResponse(render_panel(request, order_for_member(request, pk)))
 
 
 @require_POST
