@@ -265,6 +265,11 @@ VISMANET_TIMEOUT_SECONDS = env_int("VISMANET_TIMEOUT_SECONDS", 30, minimum=1)
 # request (https://<host>/integraties/vismanet/callback), which is right unless a proxy
 # rewrites the host.
 VISMANET_REDIRECT_URI = env_str("VISMANET_REDIRECT_URI", "")
+# Transient export failures: at most N attempts per work order in any window, with
+# exponential back-off from the base (issue 5: twice in any five minutes).
+VISMANET_EXPORT_RETRY_WINDOW_SECONDS = env_int("VISMANET_EXPORT_RETRY_WINDOW_SECONDS", 300, minimum=0)
+VISMANET_EXPORT_MAX_ATTEMPTS_PER_WINDOW = env_int("VISMANET_EXPORT_MAX_ATTEMPTS_PER_WINDOW", 2, minimum=1)
+VISMANET_EXPORT_BACKOFF_SECONDS = env_int("VISMANET_EXPORT_BACKOFF_SECONDS", 30, minimum=0)
 if _USE_SANDBOX:
     # The sandbox's demo application (registered in its seed data).
     VISMANET_CLIENT_ID = "werkbon-demo"

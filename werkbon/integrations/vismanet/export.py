@@ -82,15 +82,15 @@ RETRYABLE = (ExportStatus.QUEUED, ExportStatus.SENDING, ExportStatus.ATTACHMENTS
 
 def _window() -> dt.timedelta:
     """At most MAX_ATTEMPTS_PER_WINDOW attempts in any window of this length (5 minutes)."""
-    return dt.timedelta(seconds=getattr(django_settings, "VISMANET_EXPORT_RETRY_WINDOW_SECONDS", 300))
+    return dt.timedelta(seconds=django_settings.VISMANET_EXPORT_RETRY_WINDOW_SECONDS)
 
 
 def _max_attempts() -> int:
-    return int(getattr(django_settings, "VISMANET_EXPORT_MAX_ATTEMPTS_PER_WINDOW", 2))
+    return int(django_settings.VISMANET_EXPORT_MAX_ATTEMPTS_PER_WINDOW)
 
 
 def _backoff_base() -> float:
-    return float(getattr(django_settings, "VISMANET_EXPORT_BACKOFF_SECONDS", 30))
+    return float(django_settings.VISMANET_EXPORT_BACKOFF_SECONDS)
 
 
 # ---- messages (English msgids; Dutch in werkbon/locale/nl/LC_MESSAGES/django.po) -----------
