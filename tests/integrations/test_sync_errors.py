@@ -69,3 +69,25 @@ def test_it_logs_an_unexpected_error_with_its_traceback_and_raises_it(imported, 
     assert "Traceback" in entry.detail and "bug in the mapping" in entry.detail
     assert SyncState.objects.get(table="customers").watermark == watermark
     assert Customer.objects.get(number="10001").name != "Nieuw"
+
+
+def test_it_stops_after_the_current_page_when_the_integration_is_deactivated(importing_integration, tenant_a,
+                                                                              sandbox):
+    from werkbon.integrations.models import IntegrationStatus
+
+    sandbox.control.settings(sandbox.demo.DEMO_TENANT_ID, maxPageSize=50)
+    store = customers_module.TABLE.store
+
+    def deactivate_after_storing(run, records):
+        changes = store(run, records)
+        Integration.all_tenants.filter(pk=importing_integration.pk).update(status=IntegrationStatus.INACTIVE)
+        return changes
+
+    with tenant_context(tenant_a), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(customers_module.TABLE, "store", deactivate_after_storing)
+        sync.first_import(importing_integration)
+        assert Customer.objects.count() == 50  # one page, then it stopped
+        assert Integration.objects.get(pk=importing_integration.pk).first_import_finished_at is None
+        assert not LogEntry.objects.filter(level=LogLevel.ERROR).exists()
+        assert SyncState.objects.get(table="customers").resume_page == 2
+        assert not SyncState.objects.filter(table="work_addresses", first_import_done=True).exists()  # not started

@@ -32,7 +32,13 @@ from vismanet._endpoints import Endpoint  # see read_page: the client has no sta
 from vismanet._time import format_erp_filter
 from vismanet._transport import decode_json
 from werkbon.integrations.log import log
-from werkbon.integrations.models import Integration, JobLease, LogLevel, SyncState
+from werkbon.integrations.models import (
+    Integration,
+    IntegrationStatus,
+    JobLease,
+    LogLevel,
+    SyncState,
+)
 
 OVERLAP = dt.timedelta(minutes=5)
 PAGE_SIZE = 1000  # asked for; Visma.net clamps it to metadata.maxPageSize
@@ -182,6 +188,10 @@ def largest(current: dt.datetime | None, records: list[Any]) -> dt.datetime | No
     return max(stamps) if stamps else None
 
 
+class Deactivated(Exception):
+    """The integration was deactivated while a job ran: stop after the committed page."""
+
+
 class Run:
     """One job run for one integration: writes capped log entries and keeps the lease."""
 
@@ -221,7 +231,13 @@ class Run:
         self._held_back.clear()
 
     def keep_lease(self) -> None:
-        """Push this job's lease forward while a long import runs (no-op without one)."""
+        """Between pages: stop when the integration was deactivated meanwhile (deactivation
+        stops the jobs at once), else push this job's lease forward (no-op without one).
+
+        Raises: Deactivated.
+        """
+        if not Integration.objects.filter(pk=self.integration.pk, status=IntegrationStatus.ACTIVE).exists():
+            raise Deactivated
         now = timezone.now()
         JobLease.objects.filter(
             tenant_id=self.integration.tenant_id, job=self.job, leased_until__gt=now
