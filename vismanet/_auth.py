@@ -34,12 +34,16 @@ TOKEN_KEY_API = "api"  # noqa: S105 - a store key, not a secret
 TOKEN_KEY_SALESORDERS = "salesorders"  # noqa: S105 - a store key
 """Token-store key of the separate Sales Orders v3 token (client-credentials flow only)."""
 
+SALESORDER_SCOPES = ("visma.net.erp.salesorder:read", "visma.net.erp.salesorder:write")
+# An interactive token serves both APIs (the user consents once), so it asks for the Sales
+# Orders v3 scopes too; every salesorder_v3.* operation requires them (contract).
 INTERACTIVE_SCOPES = (
     "openid",
     "offline_access",
     "vismanet_erp_interactive_api:read",
     "vismanet_erp_interactive_api:create",
     "vismanet_erp_interactive_api:update",
+    *SALESORDER_SCOPES,
 )
 SERVICE_SCOPES = (
     "vismanet_erp_service_api:read",
@@ -47,7 +51,6 @@ SERVICE_SCOPES = (
     "vismanet_erp_service_api:update",
     "vismanet_erp_service_api:delete",
 )
-SALESORDER_SCOPES = ("visma.net.erp.salesorder:read", "visma.net.erp.salesorder:write")
 DEFAULT_TOKEN_LIFETIME = 3600  # seconds, when the token response omits expires_in
 
 

@@ -200,9 +200,6 @@ def test_an_interactive_token_with_the_v3_scopes_serves_both_apis(backend: Backe
     assert list(client.sales_orders.list(order_type="QT"))
 
 
-@pytest.mark.xfail(strict=True, reason="client bug: INTERACTIVE_SCOPES lacks the v3 scopes the"
-                   " contract requires for salesorder_v3.* (visma.net.erp.salesorder:read/write),"
-                   " so a default interactive client gets 403 from every v3 call")
 def test_a_default_interactive_client_can_read_sales_orders(backend: Backend):
     client = connect(backend)
     assert list(client.sales_orders.list(order_type="QT"))

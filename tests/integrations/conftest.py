@@ -20,14 +20,14 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from vismanet import INTERACTIVE_SCOPES, SALESORDER_SCOPES, VismaNetClient
+from vismanet import INTERACTIVE_SCOPES, VismaNetClient
 from vismanet_sandbox import demo
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations.models import Integration, IntegrationKind, IntegrationStatus
 from werkbon.integrations.vismanet.client import CredentialTokenStore
 
 # One interactive token serves the ERP API (incl. delete) and Sales Orders v3.
-TEST_SCOPES = (*INTERACTIVE_SCOPES, "vismanet_erp_interactive_api:delete", *SALESORDER_SCOPES)
+TEST_SCOPES = (*INTERACTIVE_SCOPES, "vismanet_erp_interactive_api:delete")
 REDIRECT_URI = "http://127.0.0.1:8000/integraties/vismanet/callback"
 
 DEFAULT_SETTINGS: dict[str, Any] = {

@@ -44,7 +44,6 @@ from django.utils.translation import gettext_noop
 
 from vismanet import (
     INTERACTIVE_SCOPES,
-    SALESORDER_SCOPES,
     AuthorizationRequest,
     VismaNetClient,
     VismaNetError,
@@ -74,13 +73,9 @@ from werkbon.workorders.models import (
     WorkOrder,
 )
 
-# One interactive token serves the ERP API and Sales Orders v3 (the export writes v3
-# orders), so the consent asks for both, plus ERP delete (attachment revisions, cleanup).
-CONNECT_SCOPES: tuple[str, ...] = (
-    *INTERACTIVE_SCOPES,
-    "vismanet_erp_interactive_api:delete",
-    *SALESORDER_SCOPES,
-)
+# The client's interactive scopes (ERP and Sales Orders v3), plus ERP delete (attachment
+# revisions, cleanup).
+CONNECT_SCOPES: tuple[str, ...] = (*INTERACTIVE_SCOPES, "vismanet_erp_interactive_api:delete")
 
 
 class ActivationError(Exception):
