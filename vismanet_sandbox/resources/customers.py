@@ -60,7 +60,6 @@ def render(rec: Record) -> dict[str, Any]:
         "defaultPaymentMethodId": d.get("defaultPaymentMethodId"),
         "numberOfEmployees": d.get("numberOfEmployees"),
         "excludeDebtCollection": d.get("excludeDebtCollection", False),
-        "note": d.get("note"),
         "lastModifiedDateTime": rec.modified,
         "createdDateTime": rec.created,
         "timeStamp": rec.tag,

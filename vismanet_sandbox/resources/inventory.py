@@ -59,7 +59,6 @@ def render(rec: Record, expand: dict[str, bool | None] | None = None,
         "defaultReceiptTo": None,
         "priceClass": None,
         "lastModifiedDateTime": rec.modified,
-        "createdDateTime": rec.created,
         "timestamp": rec.tag,
         "errorInfo": None,
     }

@@ -241,7 +241,7 @@ def render(call: Call, rec: Record, with_attachments: bool) -> dict[str, Any]:
         })
     dto: dict[str, Any] = {
         "referenceNumber": d["referenceNumber"], "documentType": "Invoice", "status": d["status"],
-        "hold": d["hold"], "released": d["status"] in ("Open", "Closed"),
+        "hold": d["hold"],
         "customer": {"number": d["customer"]["number"], "name": d["customer"].get("name")},
         "documentDate": d["documentDate"], "origInvoiceDate": d["documentDate"],
         "documentDueDate": d.get("documentDueDate"), "postPeriod": d.get("postPeriod"),

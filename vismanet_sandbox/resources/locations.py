@@ -32,7 +32,6 @@ def render(rec: Record) -> dict[str, Any]:
         "corporateId": d.get("corporateId"),
         "peppolScheme": None,
         "lastModifiedDateTime": rec.modified,
-        "createdDateTime": rec.created,
         "internalId": rec.internal_id,
         "errorInfo": None,
     }

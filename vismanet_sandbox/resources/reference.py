@@ -39,6 +39,12 @@ async def list_posting_classes(call: Call) -> Response:
                     lambda r: {"id": r.data["id"], "description": r.data.get("description")}, delta=False)
 
 
+def _warehouse_address(data: dict[str, Any] | None) -> dict[str, Any]:
+    """WarehouseAddressDto: the ERP Address without ``addressLine3``, plus type and validated."""
+    rendered = {key: value for key, value in (address(data) or {}).items() if key != "addressLine3"}
+    return {**rendered, "addressType": "Warehouse", "validated": False}
+
+
 def render_warehouse(rec: Record) -> dict[str, Any]:
     d = rec.data
     return {
@@ -50,9 +56,9 @@ def render_warehouse(rec: Record) -> dict[str, Any]:
         "shipLocation": {"id": "S1", "description": "Uitgifte"},
         "returnLocation": {"id": "R1", "description": "Ontvangst"},
         "dropShipLocation": None, "contact": None,
-        "address": {**(address(d.get("address")) or {}), "addressType": "Warehouse", "validated": False},
+        "address": _warehouse_address(d.get("address")),
         "locations": d.get("locations", []),
-        "lastModifiedDateTime": rec.modified, "timestamp": rec.tag,
+        "timestamp": rec.tag,
     }
 
 
@@ -80,8 +86,7 @@ def render_order_type(rec: Record) -> dict[str, Any]:
     d = rec.data
     return {"orderType": d["orderType"], "active": d.get("active", True), "description": d.get("description"),
             "behavior": d.get("behavior"), "defaultOperation": d.get("defaultOperation", "Issue"),
-            "customerDocumentType": d.get("customerDocumentType", "Invoice"),
-            "lastModifiedDateTime": rec.modified, "errorInfo": None}
+            "customerDocumentType": d.get("customerDocumentType", "Invoice"), "errorInfo": None}
 
 
 async def list_order_types(call: Call) -> Response:
