@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from vismanet import NewSalesOrder, NewSalesOrderCustomer, NewSalesOrderLine
 from vismanet_sandbox import demo
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations.models import ExportRecord, ExportStatus, ExternalLink, LogEntry, LogLevel
+from werkbon.integrations.vismanet.client import client_for
 from werkbon.workorders import services
 from werkbon.workorders.models import MaterialLine
 
@@ -28,9 +30,19 @@ def link_line(material_line_pk: int, order_type: str, order_id: str, line_id: in
 
 
 def work_order_from_so_000101(office, tech):
-    """Like the order import makes it: SO 000101's lines (1 ARBEID 0.5, 2 REISTIJD 4) as
-    material lines; the technician used 1.5 of line 1, removed line 2, added MAT-1001 × 2
-    and registered 90 min work and 30 min travel."""
+    """Like the order import makes it: SO 000101's lines (1 ARBEID 0.5, 2 REISTIJD 4) are
+    planned time, not material lines; the technician added MAT-1001 × 2 and registered
+    90 min work and 30 min travel."""
+    order = archived_work_order(office, tech, work=(90,), travel=(30,), archive=False,
+                                materials=(("MAT-1001", "2"),))
+    link_order(order, "SO", "000101")
+    return services.archive(order, user=office), list(order.material_lines.order_by("id"))
+
+
+def legacy_work_order_from_so_000101(office, tech):
+    """As an earlier version imported SO 000101: its time lines as linked material lines;
+    the technician changed line 1 to 1.5, removed line 2, added MAT-1001 × 2 and registered
+    90 min work and 30 min travel."""
     order = archived_work_order(office, tech, work=(90,), travel=(30,), archive=False,
                                 materials=(("ARBEID", "1.5"), ("REISTIJD", "4"), ("MAT-1001", "2")))
     lines = list(order.material_lines.order_by("id"))
@@ -59,15 +71,30 @@ def test_it_writes_back_to_the_originating_sales_order(vismanet_integration, san
     assert record.document_number == "SO 000101" and record.document_type == "sales_order"
     n = order.number
     assert order_lines(sandbox) == [
-        (1, "ARBEID", 1.5, None), (2, "REISTIJD", 0.0, None),  # quantities actually used; removed → 0
-        (3, "ARBEID", 1.5, f"Werkbon {n} [work]"), (4, "REISTIJD", 0.5, f"Werkbon {n} [travel]"),
-        (5, "MAT-1001", 2.0, f"Werkbon {n} [m{lines[2].pk}]"), (6, demo.ITEM_CALLOUT, 1.0, f"Werkbon {n} [default]"),
+        (1, "ARBEID", 1.5, None), (2, "REISTIJD", 0.5, None),  # the hours on the order's own time lines
+        (3, "MAT-1001", 2.0, f"Werkbon {n} [m{lines[0].pk}]"), (4, demo.ITEM_CALLOUT, 1.0, f"Werkbon {n} [default]"),
     ]
     assert len(sandbox.control.sales_orders(TENANT)) == orders_before  # no second order
     assert sandbox.control.invoices(TENANT) == []
     assert [a["name"] for a in sandbox.control.attachments(TENANT)] == [f"werkbon-{n}.pdf"]
     info = LogEntry.all_tenants.get(export=record, level=LogLevel.INFO)
-    assert info.params["changed"] == 2 and info.params["added"] == 4
+    assert info.params["changed"] == 2 and info.params["added"] == 2
+
+
+@pytest.mark.django_db
+def test_it_puts_the_hours_on_the_time_lines_of_a_work_order_imported_by_an_earlier_version(
+        vismanet_integration, sandbox, tenant_a, office_a, tech_a):
+    """Time lines an earlier version imported as linked material lines are superseded by the
+    registered hours: not written as material, no extra time line."""
+    with tenant_context(tenant_a):
+        order, lines = legacy_work_order_from_so_000101(office_a, tech_a)
+        record = run(ExportRecord.objects.get(work_order_number=order.number))
+    assert record.status == ExportStatus.SENT
+    n = order.number
+    assert order_lines(sandbox) == [
+        (1, "ARBEID", 1.5, None), (2, "REISTIJD", 0.5, None),
+        (3, "MAT-1001", 2.0, f"Werkbon {n} [m{lines[2].pk}]"),
+    ]
 
 
 @pytest.mark.django_db
@@ -79,10 +106,33 @@ def test_it_never_duplicates_a_written_back_line_after_a_lost_answer(vismanet_in
         order, _lines = work_order_from_so_000101(office_a, tech_a)
         record = run(ExportRecord.objects.get(work_order_number=order.number))
     assert record.status == ExportStatus.QUEUED  # ambiguous: the lines may have been added
-    assert len(order_lines(sandbox)) == 5  # they were
+    assert len(order_lines(sandbox)) == 3  # it was
     record = run(record)
     assert record.status == ExportStatus.SENT
-    assert len(order_lines(sandbox)) == 5  # re-read and recognised by their tag: nothing added twice
+    assert len(order_lines(sandbox)) == 3  # re-read and recognised by its tag: nothing added twice
+
+
+@pytest.mark.django_db
+def test_it_never_duplicates_a_time_line_it_added_to_an_order_without_one(vismanet_integration, sandbox,
+                                                                          tenant_a, office_a, tech_a, settings):
+    settings.VISMANET_EXPORT_RETRY_WINDOW_SECONDS = 0
+    with client_for(vismanet_integration) as client:
+        order_id = client.sales_orders.create(NewSalesOrder(
+            type="SO", customer=NewSalesOrderCustomer(id=demo.FIRST_CUSTOMER), description="Werkbon kraan",
+            order_lines=[NewSalesOrderLine(inventory_id="MAT-1001", quantity=2, warehouse_id="HOOFD")])).id
+    sandbox.control.fault("drop_after_write", method="POST", path=f"SalesOrders/SO/{order_id}/lines", count=1)
+    with tenant_context(tenant_a):
+        order = archived_work_order(office_a, tech_a, work=(135,), travel=(20,), materials=(), archive=False)
+        link_order(order, "SO", order_id)
+        order = services.archive(order, user=office_a)
+        record = run(ExportRecord.objects.get(work_order_number=order.number))
+        assert record.status == ExportStatus.QUEUED  # ambiguous: the time lines may have been added
+        record = run(record)
+    assert record.status == ExportStatus.SENT
+    lines = sandbox.control.sales_order(TENANT, "SO", order_id)["lines"]
+    n = order.number
+    assert [(ln["inventoryId"], ln["quantity"], ln.get("note")) for ln in lines] == [
+        ("MAT-1001", 2.0, None), ("ARBEID", 2.25, f"Werkbon {n} [work]"), ("REISTIJD", 0.33, f"Werkbon {n} [travel]")]
 
 
 @pytest.mark.django_db

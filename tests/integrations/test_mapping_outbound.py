@@ -149,6 +149,39 @@ def test_it_tags_lines_added_to_an_existing_order():
     assert body["note"] == "Werkbon 12 [work]"
 
 
+def test_it_puts_the_hours_on_the_orders_own_time_lines_first_one_gets_them_others_zero():
+    order_lines = [
+        outbound.OrderLine(1, "ARBEID", Decimal("2")), outbound.OrderLine(2, "REISTIJD", Decimal("0.5")),
+        outbound.OrderLine(3, "MAT-1001", Decimal("4")), outbound.OrderLine(4, "arbeid", Decimal("1")),
+        # a material line on ARBEID an earlier attempt added: not a time line
+        outbound.OrderLine(5, "ARBEID", Decimal("3"), "Werkbon 12 [m7]\nlinks"),
+    ]
+    hours, covered = outbound.time_line_quantities(order_lines, facts(work_minutes=135, travel_minutes=20),
+                                                   make_settings(), "Werkbon 12")
+    assert hours == {1: Decimal("2.25"), 4: Decimal(0), 2: Decimal("0.33")}
+    assert covered == {"work", "travel"}
+
+
+def test_it_sets_an_existing_time_line_to_zero_and_needs_a_new_line_only_without_one():
+    order_lines = [outbound.OrderLine(1, "ARBEID", Decimal("2"))]
+    hours, covered = outbound.time_line_quantities(order_lines, facts(work_minutes=0, travel_minutes=20),
+                                                   make_settings(), "Werkbon 12")
+    assert hours == {1: Decimal(0)} and covered == {"work"}  # travel gets a new line
+    hours, covered = outbound.time_line_quantities(order_lines, facts(), make_settings(work_time_item=None),
+                                                   "Werkbon 12")
+    assert hours == {} and covered == set()
+
+
+def test_it_recognises_a_time_line_an_earlier_attempt_added_by_its_tag():
+    order_lines = [outbound.OrderLine(1, "MAT-1001", Decimal("2")),
+                   outbound.OrderLine(2, "ARBEID", Decimal("2.25"), "Werkbon 12 [work]"),
+                   outbound.OrderLine(3, "ARBEID", Decimal("0.33"), "Werkbon 12 [travel]")]
+    hours, covered = outbound.time_line_quantities(order_lines, facts(work_minutes=135, travel_minutes=20),
+                                                   make_settings(travel_time_item="ARBEID"), "Werkbon 12")
+    assert hours == {2: Decimal("2.25"), 3: Decimal("0.33")} and covered == {"work", "travel"}
+    assert outbound.tagged_key("Werkbon 12 [work]", "Werkbon 1") is None
+
+
 def pdf_hours(minutes: int) -> str:
     """How the work-order PDF prints a sum: the PDF module's own formatting."""
     from werkbon.workorders.pdf import _hours

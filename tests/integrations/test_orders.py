@@ -170,7 +170,7 @@ def test_it_takes_order_lines_as_material_lines(orders):
     import_orders(orders)
     work_order = linked_work_order(order_id)
     lines = {line.item.number: line.quantity for line in work_order.material_lines.all()}
-    assert lines == {"ARBEID": Decimal("1.5"), "MAT-1001": Decimal("3")}
+    assert lines == {"MAT-1001": Decimal("3")}  # ARBEID is planned time, not material
     warnings = messages("warning")
     assert any(f"Line 3 of order SO {order_id} was skipped: item VRD-2001 is a stock item" in w for w in warnings)
     assert any(f"Line 4 of order SO {order_id} was skipped: item MAT-1005 is not in Werkbon" in w for w in warnings)
@@ -178,6 +178,26 @@ def test_it_takes_order_lines_as_material_lines(orders):
         link = ExternalLink.objects.get(local_type="material_line", local_id=line.pk)
         assert link.external_type == "order_line"
         assert link.external_id == f"SO/{order_id}/{link.data['line_id']}"
+
+
+@pytest.mark.django_db
+def test_it_keeps_a_sales_orders_time_lines_out_of_the_material_lines_and_shows_the_planned_hours(orders):
+    order_id = new_order(orders, description="Werkbon storing",
+                         lines=[("ARBEID", 2), ("REISTIJD", 0.5), ("MAT-1001", 3)])
+    import_orders(orders)
+    work_order = linked_work_order(order_id)
+    assert {line.item.number: line.quantity for line in work_order.material_lines.all()} == {"MAT-1001": Decimal(3)}
+    assert work_order.description == ("Werkbon storing\n\nGepland in Visma.net: 2,00 uur ARBEID\n"
+                                      "Gepland in Visma.net: 0,50 uur REISTIJD")
+    # No link to the time lines: the export finds them by re-reading the order.
+    links = ExternalLink.objects.filter(external_type="order_line", external_id__startswith=f"SO/{order_id}/")
+    assert [link.external_id for link in links] == [f"SO/{order_id}/3"]
+    assert not messages("warning")  # expected lines, not skipped ones
+    forget_watermark(orders)
+    import_orders(orders)  # re-read: nothing changes
+    work_order.refresh_from_db()
+    assert work_order.material_lines.count() == 1
+    assert work_order.description.endswith("0,50 uur REISTIJD")
 
 
 @pytest.mark.django_db

@@ -104,3 +104,15 @@ def test_it_plans_which_material_lines_to_add_update_and_remove():
     assert [line.line_id for line in changes.update] == [2]
     assert changes.remove == [3]
     assert not mapping.line_changes(existing, list(existing.values()))
+
+
+def test_it_tells_planned_time_lines_and_their_hours_in_dutch():
+    lines = [OrderLineFields(1, "ARBEID", Decimal("1.5")), OrderLineFields(2, "MAT-1001", Decimal("2")),
+             OrderLineFields(3, "REISTIJD", Decimal("0")), OrderLineFields(4, "ARBEID", Decimal("0.5"))]
+    assert [mapping.is_time_line(line, ["ARBEID", "REISTIJD"]) for line in lines] == [True, False, True, True]
+    assert not mapping.is_time_line(lines[0], [None, ""])
+    planned = mapping.planned_hours(lines, ["ARBEID", "REISTIJD"])
+    assert planned == [("ARBEID", Decimal("2.00"))]  # summed; zero hours left out
+    assert mapping.planned_time_text(planned) == "Gepland in Visma.net: 2,00 uur ARBEID"
+    assert mapping.with_planned_time("Lekkage", "Gepland in Visma.net: 2,00 uur ARBEID") == (
+        "Lekkage\n\nGepland in Visma.net: 2,00 uur ARBEID")

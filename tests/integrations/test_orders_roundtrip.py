@@ -56,3 +56,52 @@ def test_it_writes_a_work_order_back_to_the_sales_order_it_came_from(orders, san
     import_orders(orders)
     assert not LogEntry.objects.exclude(pk__in=seen).filter(level__in=["warning", "error"]).exists()
     assert work_order.material_lines.count() == 2
+
+
+@pytest.mark.django_db
+def test_it_puts_the_hours_on_the_orders_own_time_lines(orders, sandbox, tech_a, office_a):  # noqa: F811
+    """No double billing: the order's planned ARBEID and REISTIJD lines get the hours actually
+    registered; no second ARBEID/REISTIJD line, no second order."""
+    order_id = new_order(orders, lines=[("ARBEID", 2), ("REISTIJD", 0.5), ("MAT-1001", 4)])
+    before = {line["inventoryId"]: line["lineId"]
+              for line in sandbox.control.sales_order(demo.DEMO_TENANT_ID, "SO", order_id)["lines"]}
+    import_orders(orders)
+    work_order = linked_work_order(order_id)
+    assert [line.item.number for line in work_order.material_lines.all()] == ["MAT-1001"]
+    assert "Gepland in Visma.net: 2,00 uur ARBEID" in work_order.description
+    services.plan(work_order, technicians=[tech_a], planned_start=timezone.now() + dt.timedelta(hours=1))
+    services.add_time_entry(work_order, technician=tech_a, kind=TimeKind.WORK, minutes=135,
+                            date=timezone.localdate())
+    services.add_time_entry(work_order, technician=tech_a, kind=TimeKind.TRAVEL, minutes=20,
+                            date=timezone.localdate())
+    services.complete(work_order, user=tech_a)
+    services.archive(work_order, user=office_a)
+    count_before = len(sales_orders(sandbox))
+
+    record = ExportRecord.objects.get(work_order_number=work_order.number)
+    tasks.export_work_order(record.pk)
+    record.refresh_from_db()
+    assert record.status == ExportStatus.SENT, list(LogEntry.objects.values_list("message", "detail"))
+    assert record.document_number == f"SO {order_id}"
+    assert len(sales_orders(sandbox)) == count_before  # no second order
+    order = sandbox.control.sales_order(demo.DEMO_TENANT_ID, "SO", order_id)
+    lines = sorted((line["lineId"], line["inventoryId"], line["quantity"]) for line in order["lines"])
+    assert lines == [(before["ARBEID"], "ARBEID", 2.25), (before["REISTIJD"], "REISTIJD", 0.33),
+                     (before["MAT-1001"], "MAT-1001", 4.0)]  # the same line ids, nothing added
+
+
+@pytest.mark.django_db
+def test_it_sets_the_orders_time_line_to_zero_when_no_time_was_registered(orders, sandbox, tech_a,  # noqa: F811
+                                                                          office_a):
+    order_id = new_order(orders, lines=[("ARBEID", 2), ("REISTIJD", 0.5)])
+    import_orders(orders)
+    work_order = linked_work_order(order_id)
+    services.plan(work_order, technicians=[tech_a], planned_start=timezone.now() + dt.timedelta(hours=1))
+    services.add_time_entry(work_order, technician=tech_a, kind=TimeKind.WORK, minutes=60,
+                            date=timezone.localdate())
+    services.complete(work_order, user=tech_a)
+    services.archive(work_order, user=office_a)
+    tasks.export_work_order(ExportRecord.objects.get(work_order_number=work_order.number).pk)
+    order = sandbox.control.sales_order(demo.DEMO_TENANT_ID, "SO", order_id)
+    assert sorted((line["inventoryId"], line["quantity"]) for line in order["lines"]) == [
+        ("ARBEID", 1.0), ("REISTIJD", 0.0)]

@@ -530,10 +530,13 @@ def _order_key(link: ExternalLink) -> tuple[str, str]:
 def _write_back(integration: Integration, record: ExportRecord, work_order: WorkOrder,
                 settings: VismaNetSettings, client: VismaNetClient, origin: ExternalLink,
                 order: Any) -> Outcome:
-    """Write the work order back to the sales order it came from: lines that came from the
-    order get the quantity actually used (0 when the material line was deleted), what the
-    work order adds becomes new lines tagged ``Werkbon N [key]`` in their note; lines already
-    tagged (an earlier attempt) are not added again."""
+    """Write the work order back to the sales order it came from: the order's work-time and
+    travel-time lines get the registered hours (:func:`outbound.time_line_quantities`: the
+    first line on the item the sum, further ones 0), lines that came from the order as
+    material lines get the quantity actually used (0 when the material line was deleted),
+    what the work order adds becomes new lines tagged ``Werkbon N [key]`` in their note;
+    lines already tagged (an earlier attempt) are not added again. Everything is decided on
+    the order's lines as re-read now, so a retry after a lost answer changes nothing twice."""
     order_type, order_id = _order_key(origin)
     document = f"{order_type} {order_id}"
     number = work_order.number
@@ -545,9 +548,17 @@ def _write_back(integration: Integration, record: ExportRecord, work_order: Work
     plan = outbound.plan_document(facts, settings)
     lines = list(client.sales_orders.lines(order_type, order_id))
     by_id = {line.line_id: line for line in lines}
+    # Time first: the order's own time lines take the hours (no time billed twice).
+    hours, covered = outbound.time_line_quantities(
+        [outbound.OrderLine(line.line_id, (line.inventory.id if line.inventory else None) or "",
+                            Decimal(str(line.quantity or 0)), line.note or "")
+         for line in lines if line.line_id is not None],
+        facts, settings, plan.marker)
+    patches = [SalesOrderLinePatch(line_id=line_id, quantity=float(quantity))
+               for line_id, quantity in hours.items()
+               if Decimal(str(by_id[line_id].quantity or 0)) != quantity]
     materials = {m.key: m for m in facts.materials}
     linked: dict[str, int] = {}  # material key → order line id
-    patches = []
     prefix = f"{order_type}/{order_id}/"
     for link in ExternalLink.objects.filter(kind=KIND, local_type="material_line", external_type="order_line",
                                             external_id__startswith=prefix):
@@ -556,11 +567,15 @@ def _write_back(integration: Integration, record: ExportRecord, work_order: Work
         if line_id not in by_id:
             continue  # deleted in Visma.net: a material line still used is added as new
         linked[key] = line_id
+        if line_id in hours:
+            # A time line an earlier version imported as a material line: the registered
+            # hours replace it; the material line itself is not written.
+            continue
         used = materials[key].quantity if key in materials else Decimal(0)
         if Decimal(str(by_id[line_id].quantity or 0)) != used:
             patches.append(SalesOrderLinePatch(line_id=line_id, quantity=float(used)))
     tags = [line.note or "" for line in lines]
-    added = [line for line in plan.lines if line.key not in linked
+    added = [line for line in plan.lines if line.key not in linked and line.key not in covered
              and not any(outbound.line_tag(plan.marker, line.key) in note for note in tags)]
     warehouse = choose_warehouse(work_order, settings) if added else None
     preflight(client, record, None, list(dict.fromkeys(line.item_number for line in added)), warehouse)

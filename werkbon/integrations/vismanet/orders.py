@@ -11,7 +11,10 @@ Links (``ExternalLink``, kind ``vismanet``) the export relies on for the write-b
 * work order ← order: ``local_type="work_order"``, ``external_type`` ``"sales_order"`` or
   ``"quote"``, ``external_id="SO/000101"``, data ``{order_type, order_id, last_modified}``;
 * material line ← order line: ``local_type="material_line"``, ``external_type="order_line"``,
-  ``external_id="SO/000101/3"``, data ``{line_id}``;
+  ``external_id="SO/000101/3"``, data ``{line_id}``. A sales order's lines on the work-time
+  or travel-time item get no material line and no link: they are the order's planned hours
+  (shown in the work description), and the export finds them again by re-reading the order's
+  lines and puts the registered hours on them;
 * an order waiting for its customer: ``local_type="pending"``, ``local_id=0``,
   ``external_type="pending_order"``, data ``{order_type, order_id, customer, last_modified}``.
 """
@@ -199,6 +202,13 @@ class OrderImport:
         self.settings = settings
         self.order_type = order_type
         self.external_type = mapping.external_type(order_type, QUOTE_TYPE)
+        # A sales order's time lines are planned hours, not material (the export writes the
+        # registered hours back onto them). A quote's lines are taken as they are: it yields
+        # a new document.
+        self.time_items: tuple[str, ...] = (
+            tuple(item for item in (settings.work_time_item, settings.travel_time_item) if item)
+            if self.external_type == "sales_order" else ()
+        )
         self.state, _ = SyncState.objects.get_or_create(integration=integration, table=SyncTable.ORDERS)
 
     # -- the run ------------------------------------------------------------------------------
@@ -274,7 +284,7 @@ class OrderImport:
             work_order = services.create_work_order(
                 customer=customer,
                 work_address=self._work_address(customer, fields),
-                description=fields.description,
+                description=self._description(fields, fetched.lines),
                 customer_reference=fields.customer_reference,
             )
             ExternalLink.objects.create(
@@ -353,7 +363,7 @@ class OrderImport:
                           object_ref=str(work_order.number))
                 self._advance(modified)
                 return
-            changed = self._update_header(work_order, customer, fields)
+            changed = self._update_header(work_order, customer, fields, fetched.lines)
             if self.settings.order_import_lines:
                 changed = self._apply_lines(work_order, fields, fetched.lines) or changed
             if changed:
@@ -378,11 +388,12 @@ class OrderImport:
         link.data = {**(link.data or {}), "last_modified": _iso(modified)}
         link.save(update_fields=["data", "updated_at"])
 
-    def _update_header(self, work_order: WorkOrder, customer: Customer, fields: mapping.OrderFields) -> bool:
+    def _update_header(self, work_order: WorkOrder, customer: Customer, fields: mapping.OrderFields,
+                       lines: list[SalesOrderLine]) -> bool:
         wanted = {
             "customer_id": customer.pk,
             "work_address_id": getattr(self._work_address(customer, fields), "pk", None),
-            "description": fields.description,
+            "description": self._description(fields, lines),
             "customer_reference": fields.customer_reference,
         }
         changed = [name for name, value in wanted.items() if getattr(work_order, name) != value]
@@ -392,17 +403,28 @@ class OrderImport:
             work_order.save(update_fields=[*changed, "updated_at"])
         return bool(changed)
 
+    def _description(self, fields: mapping.OrderFields, lines: list[SalesOrderLine]) -> str:
+        """The order's description and note, plus its planned hours ("Gepland in Visma.net:
+        2,00 uur ARBEID") when its lines are read and it has time lines."""
+        if not self.time_items or not lines:
+            return fields.description
+        read = [wanted for wanted in (mapping.line_fields(line) for line in lines) if wanted is not None]
+        planned = mapping.planned_hours(read, self.time_items)
+        return mapping.with_planned_time(fields.description, mapping.planned_time_text(planned))
+
     # -- lines --------------------------------------------------------------------------------
 
     def _apply_lines(self, work_order: WorkOrder, fields: mapping.OrderFields,
                      lines: list[SalesOrderLine]) -> bool:
         """Make the material lines that came from order lines match the order; lines a
-        technician or the office added are left alone. Returns whether anything changed."""
+        technician or the office added are left alone. Returns whether anything changed.
+        A sales order's lines on the work-time or travel-time item are planned hours, never
+        material lines (one made by an earlier version is removed like a deleted order line)."""
         items: dict[str, Item] = {}
         incoming: list[mapping.OrderLineFields] = []
         for line in lines:
             wanted = mapping.line_fields(line)
-            if wanted is None:
+            if wanted is None or mapping.is_time_line(wanted, self.time_items):
                 continue
             item = self._usable_item(work_order, fields, line, wanted)
             if item is not None:

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from django.utils import formats, translation
+from django.utils.translation import gettext
 
 from vismanet import SalesOrder, SalesOrderLine
 
 # Statuses of an order that is finished in Visma.net: it never becomes a new work order.
 CLOSED_STATUSES = frozenset({"completed", "cancelled", "canceled", "invoiced", "voided", "closed"})
 QUANTITY_QUANTUM = Decimal("0.001")  # MaterialLine.quantity has three decimal places
+HOURS_QUANTUM = Decimal("0.01")  # planned hours are shown with two decimals
+# The work order's texts are in the company's language (like the documents it sends).
+WORK_ORDER_LANGUAGE = "nl"
 REFERENCE_MAX = 100  # WorkOrder.customer_reference
 NOTE_MAX = 500  # MaterialLine.note
 _HOUSE_NUMBER = re.compile(r"^(?P<street>.*?\D)\s*(?P<number>\d+\s*[A-Za-z]?(?:\s*[-/]\s*\w+)?)$")
@@ -224,3 +230,38 @@ def line_changes(
             changes.update.append(line)
     changes.remove = sorted(line_id for line_id in existing if line_id not in seen)
     return changes
+
+
+def is_time_line(line: OrderLineFields, time_items: Iterable[str | None]) -> bool:
+    """True for an order line on the work-time or travel-time item: planned hours, which
+    never become a material line (a technician registers time as time entries, and the
+    export writes the hours back onto this very line)."""
+    wanted = {item.strip().casefold() for item in time_items if item and item.strip()}
+    return line.item_number.strip().casefold() in wanted
+
+
+def planned_hours(lines: Iterable[OrderLineFields], time_items: Iterable[str | None]) -> list[tuple[str, Decimal]]:
+    """The planned hours per time item (summed over its lines, in the order the items first
+    appear); items planned at zero hours are left out."""
+    items = [item for item in time_items if item and item.strip()]
+    totals: dict[str, Decimal] = {}
+    for line in lines:
+        if is_time_line(line, items):
+            totals[line.item_number] = totals.get(line.item_number, Decimal(0)) + line.quantity
+    return [(item, hours.quantize(HOURS_QUANTUM)) for item, hours in totals.items() if hours > 0]
+
+
+def planned_time_text(planned: Sequence[tuple[str, Decimal]]) -> str:
+    """One line per time item for the work description, in the company's language:
+    ``Gepland in Visma.net: 2,00 uur ARBEID``."""
+    with translation.override(WORK_ORDER_LANGUAGE):
+        return "\n".join(
+            gettext("Planned in Visma.net: %(hours)s hours %(item)s")
+            % {"hours": formats.number_format(hours, 2, use_l10n=True), "item": item}
+            for item, hours in planned
+        )
+
+
+def with_planned_time(description: str, planned_text: str) -> str:
+    """The work description with the planned hours as its last paragraph."""
+    return "\n\n".join(part for part in (description, planned_text) if part)

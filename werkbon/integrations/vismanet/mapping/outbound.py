@@ -20,6 +20,7 @@ checks them against Visma.net and sends the result. The rules are written down i
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -131,6 +132,54 @@ def marker(work_order_number: int) -> str:
 def line_tag(marker_text: str, key: str) -> str:
     """The note tag of a line added to an existing sales order, e.g. ``Werkbon 12 [work]``."""
     return f"{marker_text} [{key}]"
+
+
+def tagged_key(note: str | None, marker_text: str) -> str | None:
+    """The key of our tag in a line's note (``Werkbon 12 [work]`` → ``"work"``), or None."""
+    match = re.search(re.escape(marker_text) + r" \[([^\]\s]+)\]", note or "")
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """A line of an existing sales order, as the write-back re-reads it."""
+
+    line_id: int
+    item_number: str
+    quantity: Decimal
+    note: str = ""
+
+
+def time_line_quantities(order_lines: Sequence[OrderLine], facts: WorkOrderFacts, settings: VismaNetSettings,
+                         marker_text: str) -> tuple[dict[int, Decimal], set[str]]:
+    """Write-back to an originating sales order: the order's own work-time and travel-time
+    lines take the registered hours, so time is never billed twice.
+
+    Per time item that is set (work first, then travel): the order's lines on that item, in
+    the order's line order, leaving out lines already given to the other key and lines our
+    tag gives to another key (a material line or the default item an earlier attempt
+    added). The first gets the hours (:func:`minutes_to_hours` of the sum, 0 when nothing
+    was registered), any further line on the item 0. Returns ``{line_id: hours}`` and the
+    keys (``work``/``travel``) whose hours went onto an existing line; a key not in it needs
+    a new line, as for a work order that did not come from an order. A line an earlier
+    attempt added with the ``[work]`` tag is such an existing line: never a second one."""
+    quantities: dict[int, Decimal] = {}
+    covered: set[str] = set()
+    for key, item, minutes in ((WORK_KEY, settings.work_time_item, facts.work_minutes),
+                               (TRAVEL_KEY, settings.travel_time_item, facts.travel_minutes)):
+        if not item:
+            continue
+        candidates = [
+            line for line in order_lines
+            if line.line_id not in quantities
+            and line.item_number.strip().casefold() == item.strip().casefold()
+            and tagged_key(line.note, marker_text) in (None, key)
+        ]
+        for index, line in enumerate(candidates):
+            quantities[line.line_id] = minutes_to_hours(minutes) if index == 0 else Decimal(0)
+        if candidates:
+            covered.add(key)
+    return quantities, covered
 
 
 def fit(text: str | None, limit: int, field_name: str) -> tuple[str | None, Shortened | None]:
