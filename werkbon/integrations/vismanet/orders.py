@@ -202,12 +202,11 @@ class OrderImport:
         self.settings = settings
         self.order_type = order_type
         self.external_type = mapping.external_type(order_type, QUOTE_TYPE)
-        # A sales order's time lines are planned hours, not material (the export writes the
-        # registered hours back onto them). A quote's lines are taken as they are: it yields
-        # a new document.
-        self.time_items: tuple[str, ...] = (
-            tuple(item for item in (settings.work_time_item, settings.travel_time_item) if item)
-            if self.external_type == "sales_order" else ()
+        # Time lines of an order or quote are planned hours, not material: the hours the
+        # technicians register are what is billed (on the order's own time lines for a sales
+        # order, on new lines of the new document for a quote), so never both.
+        self.time_items: tuple[str, ...] = tuple(
+            item for item in (settings.work_time_item, settings.travel_time_item) if item
         )
         self.state, _ = SyncState.objects.get_or_create(integration=integration, table=SyncTable.ORDERS)
 
