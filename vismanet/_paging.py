@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from vismanet._endpoints import Endpoint
 from vismanet._errors import PaginationError, UnexpectedResponseError
+from vismanet._time import parse_http_date
 from vismanet._transport import Transport, decode_json
 
 T = TypeVar("T")
@@ -27,11 +29,14 @@ class Page(Generic[T]):
         items: The parsed records of this page.
         number: ERP ``pageNumber`` (1-based) or v3 ``pageIndex`` (0-based) as requested.
         total_count: ``metadata.totalCount`` (ERP) or ``totalCount`` (v3), when given.
+        server_time: Visma.net's clock when it answered (the response's HTTP ``Date``
+            header, aware UTC); ``None`` when the header is missing or unreadable.
     """
 
     items: list[T]
     number: int
     total_count: int | None
+    server_time: datetime | None = None
 
 
 class Paginated(Generic[T]):
@@ -98,6 +103,7 @@ def paginate_erp(
     page_size: int,
     path_params: Mapping[str, str | int] | None = None,
     params: Params = (),
+    start_page: int = 1,
 ) -> Paginated[T]:
     """Page an ERP list (``pageNumber`` 1-based, ``pageSize``; body is a JSON array).
 
@@ -106,13 +112,20 @@ def paginate_erp(
     ``min(page_size, metadata.maxPageSize)`` when metadata is present. Without metadata a short
     page is ambiguous (last page, or the server clamped the size), so the next page is fetched
     to find out: empty means done, anything else reveals the clamped size.
+
+    ``start_page`` skips the pages before it (e.g. to resume); the skipped records count
+    towards ``totalCount`` once the server's page size is known from the first page read,
+    else paging ends on a short or empty page.
     """
+    if start_page < 1:
+        raise ValueError(f"start_page is 1-based, not {start_page}")
 
     def pages() -> Iterator[Page[T]]:
         guard = _LoopGuard(endpoint)
-        number, seen = 1, 0
+        number, seen = start_page, 0
         size, size_known = page_size, False
         short_page: int | None = None  # length of an ambiguous short page being checked
+        skipped: int | None = 0 if start_page == 1 else None  # records on pages before start
         while True:
             query = [*params, ("pageNumber", str(number)), ("pageSize", str(page_size))]
             response = transport.request(endpoint, path_params=path_params, params=query)
@@ -127,10 +140,13 @@ def paginate_erp(
                 size, size_known = min(size, max_page), True
             if len(records) >= page_size:  # a full page proves the server did not clamp
                 size_known = True
-            yield Page([parse(record) for record in records], number, total)
+            if skipped is None and size_known:
+                skipped = (start_page - 1) * size
+            server_time = parse_http_date(response.headers.get("Date"))
+            yield Page([parse(record) for record in records], number, total, server_time)
             seen += len(records)
-            if total is not None:
-                if seen >= total:
+            if total is not None and skipped is not None:
+                if skipped + seen >= total:
                     return
             elif len(records) < size:
                 if size_known:
@@ -177,7 +193,8 @@ def paginate_v3(
                 return
             guard.check(response.content, index)
             total = body.get("totalCount")
-            yield Page([parse(record) for record in records], index, total)
+            server_time = parse_http_date(response.headers.get("Date"))
+            yield Page([parse(record) for record in records], index, total, server_time)
             seen += len(records)
             if "nextPage" in body:
                 if not body["nextPage"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -24,6 +25,20 @@ def parse_timestamp(value: Any) -> datetime | None:
     else:
         raise ValueError(f"not a timestamp: {value!r}")
     if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP ``Date`` header (RFC 9110 IMF-fixdate) as an aware UTC datetime; ``None``
+    when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:  # "-0000": UTC by definition
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
 

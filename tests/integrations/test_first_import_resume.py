@@ -2,12 +2,15 @@
 
 A real embedded installation (SQLite file + filesystem broker) and a real ``worker -B``:
 the beat's tick enqueues the first import, the sandbox is made slow so the worker can be
-killed in the middle of the customers, then a new worker finishes the job. The sandbox's
+killed in the middle of the customers, then a new worker finishes the job as soon as the
+killed worker's short lease has run out by itself (within about a minute). The sandbox's
 request log proves the pages committed before the kill were not fetched again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from urllib.parse import parse_qs
 
 import pytest
@@ -70,10 +73,17 @@ def test_it_resumes_the_first_import_at_the_next_page_after_a_sigkill(tmp_path, 
     done_at_kill = committed_customer_pages()
     assert done_at_kill < 7, "the import finished before the kill; make the sandbox slower"
     assert app.query("SELECT first_import_finished_at FROM integrations_integration") == [(None,)]
-    # The killed worker's lease would block its tenant for LEASE_SECONDS; let that time pass.
-    app.query("UPDATE integrations_joblease SET leased_until = NULL")
+    # The killed worker's lease is renewed before every page for 60 s: nobody clears it, the
+    # tick of a new worker resumes the import once it has run out by itself.
+    [(until,)] = app.query("SELECT leased_until FROM integrations_joblease WHERE job = 'first_import'")
+    left = dt.datetime.fromisoformat(until).replace(tzinfo=dt.UTC) - dt.datetime.now(dt.UTC)
+    assert left <= dt.timedelta(seconds=60), f"lease still held for {left}"
+    killed_at = time.monotonic()
 
     second = app.worker(start_worker, "second")
+    wait_for(lambda: committed_customer_pages() > done_at_kill, 90, "the resume within about a minute",
+             second.log)
+    assert time.monotonic() - killed_at < 90
     wait_for(lambda: app.query("SELECT first_import_finished_at FROM integrations_integration")[0][0], 180,
              "the end of the resumed first import", second.log)
 

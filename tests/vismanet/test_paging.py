@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vismanet import PaginationError
+from vismanet._time import parse_http_date
 
 from .conftest import FakeVisma
 
@@ -135,3 +138,50 @@ def test_it_yields_every_record_exactly_once_however_the_server_pages(
     # At most one request beyond the pages holding data (an empty or probing page), plus one
     # to discover a clamp without metadata.
     assert len(page_numbers(fake)) <= -(-total // effective) + 2
+
+
+@pytest.mark.parametrize(("metadata", "clamp"), [(True, None), (True, 3), (False, None), (False, 3)])
+def test_it_starts_at_the_given_page_and_still_stops_at_the_end(fake, make_client, metadata, clamp):
+    fake.on("GET", "/v1/customer", erp_server(10, clamp=clamp, metadata=metadata))
+    size = min(4, clamp) if clamp else 4
+    numbers = [c.number for c in make_client().customers.list(page_size=4, start_page=2)]
+    assert numbers == [str(i) for i in range(size, 10)]
+    assert page_numbers(fake)[0] == 2
+    assert len(page_numbers(fake)) <= -(-(10 - size) // size) + 2
+
+
+def test_it_resumes_each_erp_list_the_sync_reads_at_the_given_page(fake, make_client):
+    client = make_client()
+    lists = {
+        "/v1/customer": client.customers.list,
+        "/v1/location": client.customer_locations.list,
+        "/v1/inventory": client.inventory.list,
+        "/v1/inventory/itemClass": client.item_classes.list,
+    }
+    for path, method in lists.items():
+        fake.on("GET", path, erp_server(5, clamp=None, metadata=True))
+        pages = list(method(page_size=2, start_page=3).pages())
+        assert [(p.number, len(p.items)) for p in pages] == [(3, 1)]
+        assert [r.url.params["pageNumber"] for r in fake.calls("GET", path)] == ["3"]
+    with pytest.raises(ValueError, match="1-based"):
+        client.customers.list(start_page=0)
+
+
+def test_it_gives_each_page_the_servers_time_from_the_date_header(fake, make_client):
+    with_date = httpx.Response(200, json=[{"number": "1", "metadata": {"totalCount": 2}}],
+                               headers={"Date": "Thu, 15 Jan 2026 09:00:07 GMT"})
+    without_date = httpx.Response(200, json=[{"number": "2", "metadata": {"totalCount": 2}}])
+    fake.on("GET", "/v1/customer", with_date, without_date)
+    pages = list(make_client().customers.list(page_size=1).pages())
+    assert pages[0].server_time == datetime(2026, 1, 15, 9, 0, 7, tzinfo=UTC)
+    assert pages[0].server_time.tzinfo is UTC
+    assert pages[1].server_time is None  # no header: unknown, never our clock
+    fake.on("GET", "/api/v3/SalesOrders", httpx.Response(
+        200, json={"value": [{"orderId": "1"}], "nextPage": None}, headers={"Date": "Thu, 15 Jan 2026 10:00:00 GMT"}))
+    page = next(make_client().sales_orders.list().pages())
+    assert page.server_time == datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", [None, "", "yesterday", "Thu, 99 Jan 2026 09:00:00 GMT"])
+def test_it_reads_no_server_time_from_a_missing_or_unreadable_date_header(value):
+    assert parse_http_date(value) is None

@@ -21,6 +21,7 @@ class Customers(Resource):
         status: str | None = None,
         name: str | None = None,
         page_size: int = 1000,
+        start_page: int = 1,
         extra_params: dict[str, str] | None = None,
     ) -> Paginated[Customer]:
         """All customers, or those changed relative to ``last_modified``; lazily paged.
@@ -36,10 +37,13 @@ class Customers(Resource):
             status: e.g. ``"Active"``; ``None`` for all.
             name: Name filter as the API applies it.
             page_size: Requested size; the server may clamp it (handled).
+            start_page: First ``pageNumber`` to fetch (1-based), e.g. to resume a long read
+                without fetching the pages before it again; same ``page_size`` needed.
             extra_params: Further query parameters from the contract, sent as given.
 
         Raises:
-            ValueError: ``last_modified`` is naive or the condition is unknown.
+            ValueError: ``last_modified`` is naive, the condition is unknown or
+                ``start_page`` < 1.
             VismaNetError: any subclass, while iterating.
         """
         params = [
@@ -53,6 +57,7 @@ class Customers(Resource):
             parse=Customer.model_validate,
             page_size=page_size,
             params=params,
+            start_page=start_page,
         )
 
     def get(self, number: str) -> Customer:
@@ -117,11 +122,13 @@ class CustomerLocations(Resource):
         last_modified: datetime | None = None,
         last_modified_condition: Condition = ">=",
         page_size: int = 1000,
+        start_page: int = 1,
     ) -> Paginated[CustomerLocation]:
         """Locations of all business accounts (customers *and suppliers*); lazily paged.
 
-        Calls ``GET /v1/location`` (contract ``location.list``); the delta filter works as in
-        ``Customers.list``. Keep only the accounts you know as customers.
+        Calls ``GET /v1/location`` (contract ``location.list``); the delta filter and
+        ``start_page`` work as in ``Customers.list``. Keep only the accounts you know as
+        customers.
 
         Raises:
             VismaNetError: any subclass, while iterating.
@@ -132,6 +139,7 @@ class CustomerLocations(Resource):
             parse=CustomerLocation.model_validate,
             page_size=page_size,
             params=delta_params(last_modified, last_modified_condition),
+            start_page=start_page,
         )
 
     def get(self, customer_number: str, location_id: str) -> CustomerLocation:

@@ -47,11 +47,13 @@ class Inventory(Resource):
         inventory_types: Sequence[str] | None = None,
         expand: Collection[str] = (),
         page_size: int = 1000,
+        start_page: int = 1,
     ) -> Paginated[InventoryItem]:
         """All items, or those changed relative to ``last_modified``; lazily paged.
 
         Calls ``GET /v1/inventory`` (contract ``inventory.list``; ``pageSize`` max 5000). The
-        delta filter works as in ``Customers.list`` (aware datetime, sent in UTC).
+        delta filter and ``start_page`` work as in ``Customers.list`` (aware datetime, sent
+        in UTC).
 
         Args:
             status: e.g. ``"Active"``.
@@ -78,6 +80,7 @@ class Inventory(Resource):
             parse=InventoryItem.model_validate,
             page_size=page_size,
             params=params,
+            start_page=start_page,
         )
 
     def get(self, inventory_number: str) -> InventoryItem:
@@ -112,16 +115,21 @@ class Inventory(Resource):
 class ItemClasses(Resource):
     """``client.item_classes``: item classes (item groups). They carry no modified time."""
 
-    def list(self, *, page_size: int = 1000) -> Paginated[ItemClass]:
-        """All item classes; lazily paged.
+    def list(self, *, page_size: int = 1000, start_page: int = 1) -> Paginated[ItemClass]:
+        """All item classes; lazily paged (``start_page`` as in ``Customers.list``).
 
         Calls ``GET /v1/inventory/itemClass`` (contract ``itemclass.list``).
 
         Raises:
+            ValueError: ``start_page`` < 1.
             VismaNetError: any subclass, while iterating.
         """
         return paginate_erp(
-            self._transport, ep.ITEMCLASS_LIST, parse=ItemClass.model_validate, page_size=page_size
+            self._transport,
+            ep.ITEMCLASS_LIST,
+            parse=ItemClass.model_validate,
+            page_size=page_size,
+            start_page=start_page,
         )
 
     def get(self, item_class_id: str) -> ItemClass:

@@ -21,6 +21,20 @@ from django.utils import timezone
 from werkbon.accounts.models import Tenant
 from werkbon.integrations.models import JobLease
 
+DEFAULT_LEASE_SECONDS = 300
+# The first import renews its lease before every page fetch and after every retry wait
+# (sync.pipeline), so the longest stretch without renewal is one HTTP attempt (the client
+# timeout, VISMANET_TIMEOUT_SECONDS = 30) plus one wait (at most 5 s): a short lease is safe,
+# and after a killed worker the tick resumes the import within about a minute. The other
+# jobs keep 300 s: the orders import (in the "sync" job), cleanup's listings and an export
+# do not renew per request.
+JOB_LEASE_SECONDS = {"first_import": 60}
+
+
+def lease_seconds(job: str) -> int:
+    """How long a claim or a renewal of ``job`` lasts."""
+    return JOB_LEASE_SECONDS.get(job, DEFAULT_LEASE_SECONDS)
+
 
 def _holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

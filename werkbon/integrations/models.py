@@ -123,7 +123,8 @@ class SyncTable(models.TextChoices):
 
 class SyncState(TenantScopedModel):
     """Incremental-import state of one table: the watermark is the largest last-modified
-    value the external system returned (its clock, UTC), never ours."""
+    value the external system returned, capped by its time when the run began (its clock,
+    UTC), never ours."""
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="sync_states")
     table = models.CharField(max_length=20, choices=SyncTable.choices)
@@ -131,6 +132,9 @@ class SyncState(TenantScopedModel):
     # First-import resume point: the next page to read (1-based), and whether it is done.
     resume_page = models.PositiveIntegerField(default=1)
     first_import_done = models.BooleanField(default=False)
+    # Visma.net's clock (HTTP Date) when the first import of this table began: caps its
+    # first watermark, also when the import was resumed by a later run.
+    signpost = models.DateTimeField(null=True, blank=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_change_at = models.DateTimeField(null=True, blank=True)  # "Integratie update"
     last_cleanup_at = models.DateTimeField(null=True, blank=True)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations import registry
-from werkbon.integrations.leases import lease
+from werkbon.integrations.leases import DEFAULT_LEASE_SECONDS, lease, lease_seconds
 from werkbon.integrations.models import (
     ExportRecord,
     ExportStatus,
@@ -31,7 +31,7 @@ from werkbon.integrations.models import (
 
 logger = logging.getLogger(__name__)
 
-LEASE_SECONDS = 300
+LEASE_SECONDS = DEFAULT_LEASE_SECONDS  # exports (export.STALE_AFTER counts on it)
 CLEANUP_INTERVAL = dt.timedelta(days=2)  # "a few times a week" (manual 2.5, 7.3)
 RETRYABLE_EXPORT_STATES = [ExportStatus.QUEUED, ExportStatus.ATTACHMENTS_PENDING, ExportStatus.SENDING]
 
@@ -87,7 +87,7 @@ def _run(integration_id: int, job: str, method: str) -> None:
     integration = Integration.all_tenants.select_related("tenant").filter(pk=integration_id).first()
     if integration is None or not integration.is_active:
         return  # deactivated since it was enqueued: stop at once
-    with tenant_context(integration.tenant), lease(integration.tenant, job, LEASE_SECONDS) as holder:
+    with tenant_context(integration.tenant), lease(integration.tenant, job, lease_seconds(job)) as holder:
         if holder is None:
             logger.info("%s for tenant %s already running", job, integration.tenant_id)
             return

@@ -15,20 +15,23 @@ from werkbon.integrations.vismanet.sync import cleanup as _cleanup
 from werkbon.integrations.vismanet.sync import first_import as _first_import
 from werkbon.integrations.vismanet.sync import incremental as _incremental
 from werkbon.integrations.vismanet.sync.errors import reported
+from werkbon.integrations.vismanet.sync.pipeline import sleep_keeping_lease
 
 __all__ = ["cleanup", "first_import", "incremental"]
 
 
 def first_import(integration: Integration) -> None:
     """Run (or resume) the first import of every table; sets ``first_import_finished_at``."""
-    with reported(integration), client_for(integration) as client:
+    sleep = sleep_keeping_lease(integration, _first_import.JOB)
+    with reported(integration), client_for(integration, sleep=sleep) as client:
         _first_import.first_import(client, integration)
         record_quota(integration, client)
 
 
 def incremental(integration: Integration) -> None:
     """Import what changed in Visma.net since each table's watermark (minus the overlap)."""
-    with reported(integration), client_for(integration) as client:
+    sleep = sleep_keeping_lease(integration, _incremental.JOB)
+    with reported(integration), client_for(integration, sleep=sleep) as client:
         _incremental.incremental(client, integration)
         record_quota(integration, client)
 

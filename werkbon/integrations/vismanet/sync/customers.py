@@ -13,13 +13,13 @@ main/invoice/delivery addresses as work addresses and their contacts as contact 
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import attrgetter
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from vismanet import Customer as VismaCustomer
-from vismanet._endpoints import CUSTOMER_LIST
 from werkbon.integrations.models import LogLevel, LogTable, SyncTable
 from werkbon.integrations.vismanet.mapping.inbound import (
     DELIVERY,
@@ -80,7 +80,7 @@ class Customers:
     incremental = True
 
     def source(self) -> ListSource:
-        return ListSource(CUSTOMER_LIST, VismaCustomer.model_validate)
+        return ListSource(attrgetter("customers.list"))
 
     def store(self, run: Run, records: list[VismaCustomer]) -> Changes:
         changes = Changes()

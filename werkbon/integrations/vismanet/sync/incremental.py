@@ -11,12 +11,13 @@ from werkbon.integrations.models import Integration, LogTable, SyncState, SyncTa
 from werkbon.integrations.vismanet.sync import customers, item_groups, items, locations
 from werkbon.integrations.vismanet.sync.pipeline import Run, run_incremental
 
+JOB = "sync"  # the lease's name (tasks.sync_incremental)
 TABLES = (item_groups.TABLE, items.TABLE, customers.TABLE, locations.TABLE)
 
 
 def incremental(client: VismaNetClient, integration: Integration) -> None:
     """One pass over every table; changes are logged one by one (capped per run)."""
-    run = Run(integration, first_import=False, job="sync")
+    run = Run(integration, first_import=False, job=JOB)
     for table in TABLES:
         changes = run_incremental(client, run, table)
         if table is customers.TABLE and any(n.table == LogTable.WORK_ADDRESS for n in changes.notes):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from django.utils.translation import gettext_noop
 
 from vismanet import ItemClass
-from vismanet._endpoints import ITEMCLASS_LIST
 from werkbon.integrations.models import LogLevel, LogTable, SyncTable
 from werkbon.integrations.vismanet.mapping.inbound import item_group_fields
 from werkbon.integrations.vismanet.sync.pipeline import Changes, ListSource, Run
@@ -20,7 +20,7 @@ class ItemGroups:
     incremental = False  # item classes carry no modified time: re-read fully (they are few)
 
     def source(self) -> ListSource:
-        return ListSource(ITEMCLASS_LIST, ItemClass.model_validate)
+        return ListSource(attrgetter("item_classes.list"))
 
     def store(self, run: Run, records: list[ItemClass]) -> Changes:
         changes = Changes()

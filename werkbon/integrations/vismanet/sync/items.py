@@ -6,13 +6,13 @@ is treated as deleted there (removed, or deactivated when a work order uses it).
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from vismanet import INVENTORY_EXPAND_FLAGS, InventoryItem
-from vismanet._endpoints import INVENTORY_LIST
+from vismanet import InventoryItem
 from werkbon.integrations.models import LogLevel, LogTable, SyncTable
 from werkbon.integrations.vismanet.mapping.inbound import (
     is_importable_item,
@@ -33,8 +33,8 @@ class Items:
 
     def source(self) -> ListSource:
         # Every type: a non-stock item that becomes a stock item must be seen to go away.
-        return ListSource(INVENTORY_LIST, InventoryItem.model_validate,
-                          tuple((flag, "false") for flag in INVENTORY_EXPAND_FLAGS))
+        # No expansion: the client then sends every expand flag as false (small pages).
+        return ListSource(attrgetter("inventory.list"))
 
     def store(self, run: Run, records: list[InventoryItem]) -> Changes:
         changes = Changes()

@@ -13,13 +13,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import attrgetter
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from vismanet import CustomerLocation
-from vismanet._endpoints import LOCATION_LIST
 from werkbon.integrations.models import LogTable, SyncTable
 from werkbon.integrations.vismanet.mapping.inbound import (
     address_identity,
@@ -42,7 +42,7 @@ class Locations:
     incremental = True
 
     def source(self) -> ListSource:
-        return ListSource(LOCATION_LIST, CustomerLocation.model_validate)
+        return ListSource(attrgetter("customer_locations.list"))
 
     def store(self, run: Run, records: list[CustomerLocation]) -> Changes:
         changes = Changes()

@@ -4,33 +4,36 @@ transaction per page, with the watermark, the first-import resume point and the 
 Rules (``docs/sync-rules.md``):
 
 * One watermark per tenant and table (``SyncState.watermark``): the largest
-  ``lastModifiedDateTime`` Visma.net returned, never our clock. It is written in the same
-  transaction as the last page of a run, so it never claims rows that are not committed.
-  ERP lists are ordered by internal id, not by time, so moving it after an earlier page
-  could skip older changes on a later page if the run stopped in between.
+  ``lastModifiedDateTime`` Visma.net returned, capped by the signpost (Visma.net's clock,
+  the HTTP ``Date`` of the run's first response), never our clock. ERP lists are ordered by
+  internal id, not by time: a record on a page already read that changes during the run
+  may get an older timestamp than one read later, but never one older than the signpost.
+  It is written in the same transaction as the last page of a run, so it never claims rows
+  that are not committed, and a stop in between cannot skip older changes on later pages.
 * Every incremental run re-reads an overlap window: ``>= watermark - OVERLAP``. Upserts
   are keyed by Visma.net's number and skip unchanged rows, so re-reading is harmless and a
   change whose timestamp equals the watermark is never lost.
 * First import: each page commits its rows together with ``SyncState.resume_page``, the
   running largest timestamp and ``Integration.progress_done``; a killed worker resumes at
   the next page.
+* Only the client's public API is used: a list starts at page N with ``start_page``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from vismanet import VismaNetClient
-from vismanet._endpoints import Endpoint  # see read_page: the client has no start page
-from vismanet._time import format_erp_filter
-from vismanet._transport import decode_json
+from vismanet import Paginated, VismaNetClient
+from werkbon.integrations.leases import lease_seconds
 from werkbon.integrations.log import log
 from werkbon.integrations.models import (
     Integration,
@@ -40,11 +43,12 @@ from werkbon.integrations.models import (
     SyncState,
 )
 
+logger = logging.getLogger(__name__)
+
 OVERLAP = dt.timedelta(minutes=5)
 PAGE_SIZE = 1000  # asked for; Visma.net clamps it to metadata.maxPageSize
 # Per run and table, at most this many entries of one kind; the rest is one summary entry.
 LOG_DETAIL_LIMIT = 50
-LEASE_SECONDS = 300
 
 
 # --- fetch ----------------------------------------------------------------------------
@@ -52,18 +56,24 @@ LEASE_SECONDS = 300
 
 @dataclass(frozen=True)
 class ListSource:
-    """One ERP list operation: endpoint, fixed query parameters and the record parser."""
+    """One ERP list of the client: which public list method, with which fixed options.
 
-    endpoint: Endpoint
-    parse: Callable[[Any], Any]
-    params: tuple[tuple[str, str], ...] = ()
+    ``method`` picks the bound method from a client (e.g. ``attrgetter("customers.list")``);
+    it is called with ``options`` plus ``page_size``, ``start_page`` and the delta filter.
+    """
+
+    method: Callable[[VismaNetClient], Callable[..., Paginated[Any]]]
+    options: tuple[tuple[str, Any], ...] = ()
 
     def since(self, moment: dt.datetime | None) -> ListSource:
         """The same list filtered on ``lastModifiedDateTime >= moment`` (aware, UTC)."""
         if moment is None:
             return self
-        delta = (("lastModifiedDateTime", format_erp_filter(moment)), ("lastModifiedDateTimeCondition", ">="))
-        return ListSource(self.endpoint, self.parse, self.params + delta)
+        delta = (("last_modified", moment), ("last_modified_condition", ">="))
+        return replace(self, options=self.options + delta)
+
+    def list(self, client: VismaNetClient, *, start_page: int, page_size: int) -> Paginated[Any]:
+        return self.method(client)(**dict(self.options), start_page=start_page, page_size=page_size)
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,7 @@ class FetchedPage:
     number: int
     total_count: int | None
     page_size: int  # the size the server used (requested, clamped to maxPageSize)
+    server_time: dt.datetime | None = None  # Visma.net's clock (HTTP Date), if sent
 
     @property
     def is_last(self) -> bool:
@@ -84,42 +95,47 @@ class FetchedPage:
 
 
 def read_page(client: VismaNetClient, source: ListSource, number: int, page_size: int = PAGE_SIZE) -> FetchedPage:
-    """Fetch page ``number`` (1-based) of ``source``.
-
-    The client's ``Paginated`` always starts at page 1, and a resumed first import must
-    start at page N without fetching 1..N-1 again, so this sends the list request through
-    the client's transport (same authentication, retries, rate-limit pause and errors).
+    """Fetch page ``number`` (1-based) of ``source``: one request, through the client's
+    paging (same authentication, retries, rate-limit pause and errors).
 
     Raises: any ``vismanet.VismaNetError``.
     """
-    query = [*source.params, ("pageNumber", str(number)), ("pageSize", str(page_size))]
-    transport = client._transport  # private, but the one place that needs page N
-    response = transport.request(source.endpoint, params=query)
-    body = decode_json(response, source.endpoint) or []
-    if isinstance(body, dict):  # a {records, totalCount} wrapper
-        records, total, max_size = body.get("records") or [], body.get("totalCount"), None
-    else:
-        metadata = body[0].get("metadata") if body and isinstance(body[0], dict) else None
-        metadata = metadata if isinstance(metadata, dict) else {}
-        records, total, max_size = body, metadata.get("totalCount"), metadata.get("maxPageSize")
+    page = next(source.list(client, start_page=number, page_size=page_size).pages(), None)
+    if page is None:  # the client yields no empty page
+        return FetchedPage([], number, None, page_size)
+    metadata = getattr(page.items[0], "metadata", None)
+    max_size = getattr(metadata, "max_page_size", None)
     size = min(page_size, int(max_size)) if max_size else page_size
-    return FetchedPage([source.parse(r) for r in records], number, total, size)
+    return FetchedPage(page.items, number, page.total_count, size, page.server_time)
 
 
-def read_pages(client: VismaNetClient, source: ListSource, start: int = 1) -> Iterator[FetchedPage]:
-    """Pages from ``start`` until the last one (by total count, a short or an empty page)."""
+def read_pages(client: VismaNetClient, source: ListSource, start: int = 1,
+               run: Run | None = None) -> Iterator[FetchedPage]:
+    """Pages from ``start`` until the last one (by total count, a short or an empty page).
+
+    With a ``run``: its lease is pushed forward before every fetch (a slow page never
+    outlives it) and the first page's server time becomes the run's signpost.
+    """
     number = start
     while True:
+        if run is not None:
+            run.keep_lease()
         page = read_page(client, source, number)
+        if run is not None:
+            run.observe(page)
         yield page
         if not page.records or page.is_last:
             return
         number += 1
 
 
-def count(client: VismaNetClient, source: ListSource) -> int:
+def count(client: VismaNetClient, source: ListSource, run: Run | None = None) -> int:
     """The number of records Visma.net reports for ``source`` (one request of one record)."""
+    if run is not None:
+        run.keep_lease()
     page = read_page(client, source, 1, page_size=1)
+    if run is not None:
+        run.observe(page)
     return page.total_count if page.total_count is not None else len(page.records)
 
 
@@ -188,6 +204,17 @@ def largest(current: dt.datetime | None, records: list[Any]) -> dt.datetime | No
     return max(stamps) if stamps else None
 
 
+def capped(newest: dt.datetime | None, signpost: dt.datetime | None, table: str) -> dt.datetime | None:
+    """The watermark for ``newest``: never past the signpost (Visma.net's time when the run
+    began), so a change made during the run on a page already read stays in the overlap."""
+    if signpost is None:
+        logger.debug("no server time for %s: watermark = largest timestamp seen", table)
+        return newest
+    if newest is None:
+        return None
+    return min(newest, signpost)
+
+
 class Deactivated(Exception):
     """The integration was deactivated while a job ran: stop after the committed page."""
 
@@ -200,6 +227,9 @@ class Run:
         self.first_import = first_import
         self.job = job
         self.started_at = timezone.now()
+        # Visma.net's clock at the run's first response (HTTP Date); caps the watermarks.
+        self.signpost: dt.datetime | None = None
+        self._observed = False
         self._logged: dict[tuple[str, str], int] = {}
         self._held_back: dict[tuple[str, str], int] = {}
 
@@ -230,18 +260,41 @@ class Run:
                 params={"count": held})
         self._held_back.clear()
 
+    def observe(self, page: FetchedPage) -> None:
+        """Take the signpost from the run's first page that holds records: it must not be
+        later than the first record read (an empty page reads nothing, and the client
+        gives no time for it). Without a ``Date`` header there is no signpost."""
+        if not self._observed and page.records:
+            self._observed = True
+            self.signpost = page.server_time
+
     def keep_lease(self) -> None:
-        """Between pages: stop when the integration was deactivated meanwhile (deactivation
-        stops the jobs at once), else push this job's lease forward (no-op without one).
+        """Before every fetch: stop when the integration was deactivated meanwhile
+        (deactivation stops the jobs at once), else push this job's lease forward.
 
         Raises: Deactivated.
         """
         if not Integration.objects.filter(pk=self.integration.pk, status=IntegrationStatus.ACTIVE).exists():
             raise Deactivated
-        now = timezone.now()
-        JobLease.objects.filter(
-            tenant_id=self.integration.tenant_id, job=self.job, leased_until__gt=now
-        ).update(leased_until=now + dt.timedelta(seconds=LEASE_SECONDS))
+        extend_lease(self.integration, self.job)
+
+
+def extend_lease(integration: Integration, job: str) -> None:
+    """Push ``job``'s live lease forward by its length (no-op without one)."""
+    now = timezone.now()
+    JobLease.objects.filter(tenant_id=integration.tenant_id, job=job, leased_until__gt=now).update(
+        leased_until=now + dt.timedelta(seconds=lease_seconds(job)))
+
+
+def sleep_keeping_lease(integration: Integration, job: str) -> Callable[[float], None]:
+    """The client's wait between retries, renewing the lease after it: then no stretch
+    without renewal is longer than one HTTP attempt plus one wait (see leases.py)."""
+
+    def sleep(seconds: float) -> None:
+        time.sleep(seconds)
+        extend_lease(integration, job)
+
+    return sleep
 
 
 def touch(state: SyncState, changes: Changes, now: dt.datetime) -> None:
@@ -260,7 +313,7 @@ def run_incremental(client: VismaNetClient, run: Run, table: Table) -> Changes:
     source = table.source().since(since)
     total = Changes()
     newest = state.watermark
-    for page in read_pages(client, source):
+    for page in read_pages(client, source, run=run):
         newest = largest(newest, page.records)
         last = not page.records or page.is_last
         with transaction.atomic():
@@ -269,9 +322,9 @@ def run_incremental(client: VismaNetClient, run: Run, table: Table) -> Changes:
             total.merge(changes)
             if last:
                 state.refresh_from_db()
-                if table.incremental and newest is not None:
-                    state.watermark = max(newest, state.watermark) if state.watermark else newest
+                mark = capped(newest, run.signpost, table.name) if table.incremental else None
+                if mark is not None:  # below the old one only when that was past Visma's clock
+                    state.watermark = mark
                 touch(state, total, timezone.now())
                 state.save()
-        run.keep_lease()
     return total

@@ -1,0 +1,64 @@
+"""The first import's lease is short (a killed worker's import resumes within about a minute)
+and renewed often enough that a slow page never outlives it: before every page fetch and
+after every retry wait. Sandbox over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from vismanet_sandbox import demo
+from werkbon.accounts.tenancy import tenant_context
+from werkbon.integrations import leases
+from werkbon.integrations.models import JobLease
+from werkbon.integrations.vismanet import sync
+from werkbon.integrations.vismanet.client import MAX_WAIT_IN_WORKER_SECONDS
+
+pytestmark = pytest.mark.django_db
+
+T = demo.DEMO_TENANT_ID
+pipeline = importlib.import_module("werkbon.integrations.vismanet.sync.pipeline")
+
+
+def lease_left() -> dt.timedelta:
+    return JobLease.objects.get(job="first_import").leased_until - timezone.now()
+
+
+def nearly_expired() -> None:
+    JobLease.objects.filter(job="first_import").update(leased_until=timezone.now() + dt.timedelta(seconds=5))
+
+
+def test_the_first_import_lease_is_short_but_longer_than_one_attempt_and_one_wait():
+    seconds = leases.lease_seconds("first_import")
+    assert seconds <= 60
+    assert seconds > settings.VISMANET_TIMEOUT_SECONDS + MAX_WAIT_IN_WORKER_SECONDS
+    assert leases.lease_seconds("export:1") == leases.lease_seconds("sync") == 300  # they do not renew per call
+
+
+def test_it_renews_the_lease_before_every_page_fetch_and_after_every_retry_wait(importing_integration, tenant_a,
+                                                                                  sandbox, monkeypatch):
+    sandbox.control.settings(T, maxPageSize=50)
+    sandbox.control.fault("status", path="^/v1/customer$", status=503, count=1)  # one retry
+    read_page = pipeline.read_page
+    seen: list[dt.timedelta] = []
+
+    def fetch(*args, **kwargs):
+        seen.append(lease_left())
+        nearly_expired()  # as if the page before took almost the whole lease
+        return read_page(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_page", fetch)
+    events: list[str] = []
+    extend_lease = pipeline.extend_lease
+    monkeypatch.setattr(pipeline, "extend_lease", lambda *args: (events.append("renew"), extend_lease(*args)))
+    monkeypatch.setattr(pipeline.time, "sleep", lambda seconds: (events.append("wait"), nearly_expired()))
+    with tenant_context(tenant_a), leases.lease(tenant_a, "first_import", leases.lease_seconds("first_import")):
+        sync.first_import(importing_integration)
+    assert "wait" in events, "the 503 was not retried"
+    assert all(events[i + 1] == "renew" for i, event in enumerate(events) if event == "wait")
+    assert len(seen) > 20  # every page of every table, and the counting requests
+    assert all(dt.timedelta(seconds=50) < left <= dt.timedelta(seconds=60) for left in seen), seen
