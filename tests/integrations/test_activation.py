@@ -159,8 +159,35 @@ def test_it_refuses_a_callback_with_a_wrong_state_and_stores_nothing(office, wiz
     integration = Integration.all_tenants.get(tenant=tenant_a)
     assert integration.company_name == ""
     assert not Credential.all_tenants.filter(integration=integration).exclude(tokens="").exists()
-    # The state is single-use: the real one no longer works either.
-    assert office.get(callback).status_code == 400
+
+
+def test_it_keeps_the_sign_in_in_progress_when_a_wrong_state_comes_in(office, wizard_settings, sandbox):
+    office.post("/integraties/vismanet/activeren/wissen/", {"confirm": "1"})
+    authorize = office.post("/integraties/vismanet/activeren/koppelen/")["Location"]
+    assert office.get("/integraties/vismanet/callback?code=abc&state=forged").status_code == 400
+    # The real consent page, answered with "deny", is still understood as a refusal.
+    response = office.get(consent(authorize, sandbox.demo.DEMO_TENANT_ID, decision="deny"), follow=True)
+    assert response.redirect_chain[0][0] == "/integraties/vismanet/activeren/koppelen/"
+    assert "Visma.net heeft geen toegang gegeven (access_denied)" in response.content.decode()
+
+
+def test_it_recognises_a_reload_of_the_callback_after_success(office, wizard_settings, sandbox, tenant_a,
+                                                               monkeypatch):
+    from werkbon.integrations.vismanet import activation
+
+    office.post("/integraties/vismanet/activeren/wissen/", {"confirm": "1"})
+    callback = consent(office.post("/integraties/vismanet/activeren/koppelen/")["Location"],
+                       sandbox.demo.DEMO_TENANT_ID)
+    assert office.get(callback)["Location"] == "/integraties/vismanet/activeren/administratie/"
+    exchanged = []
+    monkeypatch.setattr(activation, "finish_connect", lambda *a, **k: exchanged.append(1))
+    reload = office.get(callback, follow=True)
+    assert reload.status_code == 200
+    assert reload.redirect_chain == [("/integraties/vismanet/activeren/administratie/", 302)]
+    page = reload.content.decode()
+    assert "al gemaakt" in page and "hoort niet bij deze aanmelding" not in page
+    assert "Installatietechniek Demo B.V." in page
+    assert exchanged == []  # nothing is exchanged twice
 
 
 def test_it_refuses_a_callback_without_a_pending_sign_in(office, wizard_settings):

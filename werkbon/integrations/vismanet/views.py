@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -41,6 +42,8 @@ from werkbon.workorders.models import Customer, Item, ItemGroup, WorkAddress
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "vismanet_wizard"
+# How long a reload of a successful OAuth callback is recognised (browser reload, back button).
+CALLBACK_REMEMBER_SECONDS = 300
 
 # Status page rows: (label, local model, sync table) as in manual 5.13.
 STATUS_TABLES = (
@@ -215,13 +218,26 @@ def callback(request: HttpRequest) -> HttpResponse:
     """Visma Connect's redirect: check ``state``, exchange the code, read the company."""
     integration = _integration(request)
     state = _wizard(request)
-    pending = state.pop("oauth", None)
-    _save_wizard(request, state)  # the state is single-use, whatever happens next
-    if not pending or not states_match(pending.get("state") or "", request.GET.get("state") or ""):
+    answered = request.GET.get("state") or ""
+    pending = state.get("oauth")
+    if not pending or not states_match(pending.get("state") or "", answered):
+        # A reload of the callback after it succeeded: the connection is stored, so say so
+        # and go on; the code is not exchanged again.
+        done = state.get("callback_done") or {}
+        if done.get("state") and states_match(done["state"], answered) \
+                and time.time() - float(done.get("at") or 0) < CALLBACK_REMEMBER_SECONDS \
+                and activation.is_connected(integration):
+            messages.info(request, _("The connection with Visma.net was already made; check the company."))
+            return redirect("integrations:vismanet_status" if integration.is_active
+                            else "integrations:vismanet_confirm")
+        # A stray or forged answer leaves a sign-in in progress untouched: its own answer
+        # (allow or deny) must still be understood.
         return render(request, "integrations/vismanet/error.html", {
             "message": _("The answer from Visma.net does not belong to this sign-in (wrong or missing "
                          "state). Nothing was stored; start connecting again."),
         }, status=400)
+    state.pop("oauth", None)
+    _save_wizard(request, state)  # the state is single-use, whatever happens next
     if request.GET.get("error") or not request.GET.get("code"):
         messages.error(request, _("Visma.net did not grant access (%(error)s). Connect again and allow access.")
                        % {"error": request.GET.get("error") or _("no code")})
@@ -237,6 +253,8 @@ def callback(request: HttpRequest) -> HttpResponse:
             action=gettext_noop("Connect again; if it keeps failing, contact support."), detail=str(error))
         messages.error(request, _("Connecting to Visma.net failed; try again."))
         return redirect("integrations:vismanet_connect")
+    state["callback_done"] = {"state": answered, "at": time.time()}
+    _save_wizard(request, state)
     return redirect("integrations:vismanet_confirm")
 
 
