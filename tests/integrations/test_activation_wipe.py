@@ -172,3 +172,12 @@ def test_it_offers_the_backup_as_a_download_to_its_own_tenant_only(office, tenan
     other.login(username=office_b.username, password=PASSWORD)
     assert other.get("/integraties/vismanet/backup/", {"file": name}).status_code == 404
     assert office.get("/integraties/vismanet/backup/", {"file": "../../etc/passwd"}).status_code == 404
+
+
+def test_it_names_the_backup_in_amsterdam_time(tenant_a, tech_a, monkeypatch):
+    from django.utils import timezone
+
+    fill(tenant_a, tech_a)
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 11, 29, 17, 5, 38, tzinfo=dt.UTC))
+    result = activation.wipe(tenant_a, set(activation.WIPE_KEYS))
+    assert result.backup_name.startswith("wipe-20261129-180538-")  # 18:05 in Amsterdam, as shown

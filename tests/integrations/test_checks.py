@@ -86,6 +86,24 @@ def test_it_passes_an_enabled_default_item_that_is_usable(client):
     assert checks.check_default_item(client, True, "VOORRIJDEN").ok
 
 
+def test_it_checks_a_typed_default_item_while_the_switch_says_no(client):
+    with translation.override("nl"):
+        usable = checks.check_default_item(client, False, "VOORRIJDEN")
+        assert usable.ok
+        assert "VOORRIJDEN" in usable.message and "actief non-stock artikel" in usable.message
+        assert "Het wordt niet toegevoegd" in usable.message
+        unknown = checks.check_default_item(client, False, "NIETS")
+        assert not unknown.ok
+        assert "Artikel NIETS bestaat niet" in unknown.message and "niet toegevoegd" in unknown.message
+        assert checks.check_default_item(client, False, "").message == "Er wordt geen standaard artikel toegevoegd."
+
+
+def test_it_ends_the_company_check_with_one_full_stop(client):
+    with translation.override("nl"):
+        assert checks.check_company(client).message == \
+            "Verbonden met administratie Installatietechniek Demo B.V."
+
+
 def test_it_fails_an_enabled_default_item_without_a_number(client):
     result = checks.check_default_item(client, True, "")
     assert not result.ok

@@ -107,3 +107,17 @@ def test_it_polls_the_progress_until_the_first_import_is_done(office, vismanet_i
     vismanet_integration.save()
     done = office.get("/integraties/vismanet/voortgang/").content.decode()
     assert 'data-percent="100"' in done and "hx-trigger" not in done
+
+
+def test_it_offers_to_activate_an_inactive_integration_on_the_integrations_page(office):
+    page = office.get("/integraties/").content.decode()
+    assert 'data-testid="open-vismanet"' in page
+    assert ">Activeren</a>" in page and "Inzetbaar" not in page
+
+
+def test_it_tells_the_real_sync_interval_on_the_success_page(office, vismanet_integration):
+    vismanet_integration.sync_interval_seconds = 60
+    vismanet_integration.save()
+    page = office.get("/integraties/vismanet/activeren/gelukt/").content.decode()
+    assert "Mutaties worden elke 60 seconden uit je boekhoudsysteem opgehaald." in page
+    assert "paar minuten" not in page.split('data-testid="success-interval"')[1].split("</p>")[0]

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -24,6 +25,14 @@ from django.utils.translation import gettext_lazy as _
 
 from werkbon.accounts.tenancy import TenantScopedModel
 from werkbon.integrations.fields import EncryptedTextField
+
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.$")
+
+
+def one_full_stop(text: str) -> str:
+    """A message whose last parameter ends with a full stop ("… Demo B.V.") ends with one,
+    not two ("Demo B.V.."); an ellipsis stays."""
+    return _DOUBLE_STOP.sub(".", text)
 
 
 class IntegrationKind(models.TextChoices):
@@ -303,7 +312,7 @@ class LogEntry(TenantScopedModel):
     def _render(self, text: str) -> str:
         translated = gettext(text) if text else ""
         try:
-            return translated % self.params if self.params else translated
+            return one_full_stop(translated % self.params if self.params else translated)
         except (KeyError, ValueError, TypeError):
             return translated
 

@@ -259,7 +259,8 @@ def wipe(tenant: Tenant, tables: Collection[str], *, integration: Integration | 
             if not objects:
                 return WipeResult("", {})
             now = timezone.now()
-            name = f"wipe-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}.json"
+            # Local time (Europe/Amsterdam) in the name: the one the user saw on screen.
+            name = f"wipe-{timezone.localtime(now):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}.json"
             document = {
                 "format": BACKUP_FORMAT,
                 "tenant": tenant.slug,

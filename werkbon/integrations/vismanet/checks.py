@@ -9,8 +9,9 @@ check again (:func:`run_all`).
 Rules (the check says which one failed):
 
 * company: the token reaches the company (``GET /v1/organization``);
-* travel-time / work-time item: optional; when set it exists, is active and non-stock;
-* default item: required when "add a default item" is on; then the same three rules;
+* work-time / travel-time item: optional; when set it exists, is active and non-stock;
+* default item: required when "add a default item" is on; then the same three rules (a
+  typed item is checked also while it is off, and the message says it is not added);
 * filter words: at most 100 characters, no leading or trailing spaces;
 * sales order type: exists, is active and behaves as a sales order (only for target
   "sales order");
@@ -39,6 +40,7 @@ from vismanet import (
     VismaNetError,
 )
 from werkbon.accounts.models import Role, User
+from werkbon.integrations.models import one_full_stop
 
 MAX_FILTER_WORD = 100
 MIN_INTERVAL, MAX_INTERVAL = 2, 3600
@@ -50,12 +52,14 @@ class CheckResult:
     ok: bool
     msgid: str
     params: dict[str, Any] = field(default_factory=dict)
+    note: str = ""  # a second sentence (message id, no parameters), shown after the first
 
     @property
     def message(self) -> str:
         """The message in the active language."""
         text = gettext(self.msgid)
-        return text % self.params if self.params else text
+        text = one_full_stop(text % self.params if self.params else text)
+        return f"{text} {gettext(self.note)}" if self.note else text
 
 
 def _ok(msgid: str, **params: Any) -> CheckResult:
@@ -136,7 +140,13 @@ def check_work_time_item(client: VismaNetClient, number: str | None) -> CheckRes
 def check_default_item(client: VismaNetClient, enabled: bool, number: str | None) -> CheckResult:
     """Required when enabled; then exists, active, non-stock (manual 5.5)."""
     if not enabled:
-        return _ok(gettext_noop("No default item is added."))
+        if not number:
+            return _ok(gettext_noop("No default item is added."))
+        # An item is typed while the switch says No: check it anyway (the user asked) and
+        # say both things, so a typed item is never silently ignored.
+        result = _check_item(client, number)
+        return CheckResult(result.ok, result.msgid, result.params, note=gettext_noop(
+            "It is not added: \"Automatically add a default item?\" is set to No."))
     if not number:
         return _fail(gettext_noop("Choose the default item, or switch the default item off."))
     return _check_item(client, number)
@@ -249,7 +259,7 @@ def check_sync_interval(seconds: Any) -> CheckResult:
 
 # The form fields with a "Controleer" button, in the form's order.
 CHECKED_FIELDS = (
-    "company", "travel_time_item", "work_time_item", "default_item", "filter_word",
+    "company", "work_time_item", "travel_time_item", "default_item", "filter_word",
     "order_import", "order_import_filter_word", "sales_order_type", "default_warehouse",
     "warehouse_per_user", "sync_interval_seconds",
 )
