@@ -138,9 +138,11 @@ def archived_work_order(office, technician, *, customer: str | None = demo.FIRST
                         description: str = "CV-ketel onderhoud", reference: str = "PO-88412",
                         work: tuple[int, ...] = (135,), travel: tuple[int, ...] = (20,),
                         materials: tuple[tuple[str, str], ...] = (("MAT-1001", "2"),),
-                        archive: bool = True, technicians: list | None = None) -> Any:
+                        archive: bool = True, technicians: list | None = None,
+                        with_form: bool = False) -> Any:
     """A completed (and by default archived) work order; call inside tenant_context.
-    The archive runs the real service, so the receiver writes the outbox row."""
+    The archive runs the real service, so the receiver writes the outbox row.
+    ``with_form``: one filled-in custom form on it (the forms PDF is attached only then)."""
     import datetime as dt
     from decimal import Decimal
 
@@ -160,6 +162,20 @@ def archived_work_order(office, technician, *, customer: str | None = demo.FIRST
     for number, quantity in materials:
         services.add_material_line(order, item=local_item(number), quantity=Decimal(quantity),
                                    technician=technician)
+    if with_form:
+        from werkbon.workorders.models import (
+            FilledForm,
+            FormAnswer,
+            FormQuestion,
+            FormTemplate,
+            QuestionKind,
+        )
+
+        template = FormTemplate.objects.get_or_create(name="Onderhoudsrapport")[0]
+        question = FormQuestion.objects.get_or_create(template=template, position=1, defaults={
+            "label": "Rookgasmeting in orde?", "kind": QuestionKind.YES_NO})[0]
+        filled = FilledForm.objects.create(work_order=order, template=template, filled_by=technician)
+        FormAnswer.objects.create(form=filled, question=question, value="yes")
     order = services.complete(order, user=technician)
     if archive:
         order = services.archive(order, user=office)

@@ -176,7 +176,7 @@ PDFS = {"work_order": ["werkbon-{n}.pdf"], "work_order_and_forms": ["werkbon-{n}
 @pytest.mark.parametrize("option", list(PDFS))
 def test_it_attaches_the_chosen_pdfs_byte_identical(world, sandbox, tenant_a, target, option):
     configure(world.integration, pdfs=option)
-    record, _doc = world(target)
+    record, _doc = world(target, with_form=True)
     n = record.work_order_number
     attachments = sandbox.control.attachments(TENANT)
     assert sorted(a["name"] for a in attachments) == sorted(name.format(n=n) for name in PDFS[option])
@@ -188,6 +188,18 @@ def test_it_attaches_the_chosen_pdfs_byte_identical(world, sandbox, tenant_a, ta
         assert hashlib.sha256(content).hexdigest() == hashlib.sha256(expected[attachment["name"]]).hexdigest()
         assert record.document_number.split()[-1] in attachment["document"]
     assert sorted(record.attachments_done) == sorted(name.format(n=n) for name in PDFS[option])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("option, attached", [("work_order_and_forms", ["werkbon-{n}.pdf"]), ("forms", [])])
+def test_it_attaches_no_forms_pdf_when_no_form_was_filled_in(world, sandbox, option, attached):
+    configure(world.integration, pdfs=option)
+    record, _doc = world("sales_order")
+    n = record.work_order_number
+    assert sorted(a["name"] for a in sandbox.control.attachments(TENANT)) == [a.format(n=n) for a in attached]
+    assert record.status == ExportStatus.SENT
+    info = LogEntry.all_tenants.filter(export=record, level=LogLevel.INFO, message=export.MSG_NO_FORMS)
+    assert info.count() == 1 and "geen ingevulde formulieren" in info.get().user_message
 
 
 @pytest.mark.django_db
@@ -381,7 +393,7 @@ def test_it_marks_attachments_pending_and_a_retry_uploads_only_what_is_missing(w
     configure(world.integration, pdfs="work_order_and_forms")
     sandbox.control.fault("status", status=503, method="POST", path="attachment", count=None)
     with tenant_context(tenant_a):
-        order = archived_work_order(office_a, tech_a)
+        order = archived_work_order(office_a, tech_a, with_form=True)
         record = run(ExportRecord.objects.get(work_order_number=order.number))
     assert record.status == ExportStatus.ATTACHMENTS_PENDING
     assert record.document_number and record.attachments_done == []
@@ -417,7 +429,7 @@ def test_it_recovers_an_attachment_whose_answer_was_lost_as_a_revision(world, sa
     settings.VISMANET_EXPORT_RETRY_WINDOW_SECONDS = 0
     sandbox.control.fault("error_after_write", method="POST", path="attachment", count=1)
     with tenant_context(tenant_a):
-        order = archived_work_order(office_a, tech_a)
+        order = archived_work_order(office_a, tech_a, with_form=True)
         record = run(ExportRecord.objects.get(work_order_number=order.number))
     assert record.status == ExportStatus.ATTACHMENTS_PENDING
     record = run(record)

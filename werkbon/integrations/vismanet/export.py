@@ -344,7 +344,7 @@ def _send(integration: Integration, record: ExportRecord, client: VismaNetClient
     outcome = Outcome("attachments", record.document_number)
     if not record.document_number:
         outcome = _make_document(integration, record, work_order, settings, client)
-    _upload_missing(record, work_order, settings, client)
+    _upload_missing(integration, record, work_order, settings, client)
     return outcome
 
 
@@ -595,13 +595,23 @@ def _write_back(integration: Integration, record: ExportRecord, work_order: Work
 
 # ---- attachments -----------------------------------------------------------------------
 
+MSG_NO_FORMS = gettext_noop("Work order %(number)s has no filled-in forms; no forms PDF is attached.")
 
-def _upload_missing(record: ExportRecord, work_order: WorkOrder, settings: VismaNetSettings,
-                    client: VismaNetClient) -> None:
+
+def _upload_missing(integration: Integration, record: ExportRecord, work_order: WorkOrder,
+                    settings: VismaNetSettings, client: VismaNetClient) -> None:
     """Upload the chosen PDFs not uploaded yet (``attachments_done``), each remembered at
     once; the same file name on the same document would only be a new revision."""
     done = list(record.attachments_done or [])
-    for kind, filename in outbound.pdf_files(settings.pdfs, work_order.number):
+    files = outbound.pdf_files(settings.pdfs, work_order.number)
+    if any(kind == outbound.FORMS_PDF for kind, _name in files) and not work_order.forms.exists():
+        # No form filled in: a PDF saying "no forms" is noise on the document in Visma.net.
+        files = [(kind, name) for kind, name in files if kind != outbound.FORMS_PDF]
+        if not LogEntry.objects.filter(export=record, message=MSG_NO_FORMS).exists():  # once, not per retry
+            log(integration, LogLevel.INFO, LogTable.WORK_ORDER, MSG_NO_FORMS, action=ACT_NONE,
+                params={"number": record.work_order_number}, object_ref=str(record.work_order_number),
+                export=record)
+    for kind, filename in files:
         if filename in done:
             continue
         content = (render_work_order_pdf(work_order) if kind == outbound.WORK_ORDER_PDF
