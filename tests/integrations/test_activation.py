@@ -228,3 +228,65 @@ def test_it_refuses_the_wizard_to_a_technician(tech_a, wizard_settings):
     client.login(username=tech_a.username, password=PASSWORD)
     for url in ("/integraties/", "/integraties/vismanet/activeren/wissen/", "/integraties/logging/"):
         assert client.get(url).status_code == 403
+
+
+@pytest.fixture
+def used_before(tenant_a):
+    """Tenant A's integration, deactivated, whose data came from the demo company 4710001."""
+    from django.utils import timezone
+
+    with tenant_context(tenant_a):
+        customer = Customer.objects.create(number="10001", name="Klant van 4710001")
+        customer.work_addresses.create(street="Kerkstraat", house_number="1")
+        Item.objects.create(number="ARBEID", description="Arbeid")
+    return Integration.all_tenants.create(
+        tenant=tenant_a, status=IntegrationStatus.INACTIVE, kind="vismanet",
+        started_at=timezone.now() - timezone.timedelta(days=30), ended_at=timezone.now(),
+        company_name="Installatietechniek Demo B.V.", company_number="4710001", data_company_number="4710001")
+
+
+def test_it_requires_wiping_the_previous_company_s_data_when_another_company_is_connected(
+        office, wizard_settings, sandbox, tenant_a, used_before):
+    wipe_page = office.get("/integraties/vismanet/activeren/wissen/").content.decode()
+    assert " checked" not in wipe_page  # a re-activation ticks nothing in step 1 …
+    assert "uit administratie 4710001 komen" in wipe_page  # … and says why and what follows
+    wipe_and_connect(office, sandbox.demo.SMALL_TENANT_ID)  # nothing wiped, Kleine Klusjes chosen
+
+    page = office.get("/integraties/vismanet/activeren/administratie/").content.decode()
+    assert "Dit is een andere administratie (4710002) dan die waar de gegevens in Werkbon vandaan komen " \
+           "(4710001)." in page
+    for key in ("customers", "items", "work_addresses"):
+        assert f'data-testid="tick-{key}" checked' in page
+    assert 'data-testid="tick-item_groups"' not in page  # empty tables are not asked for
+
+    refused = office.post("/integraties/vismanet/activeren/administratie/", {"confirm": "1"})
+    assert refused.status_code == 400
+    text = unescape(refused.content.decode())
+    assert "Niet verder gegaan: dit is een andere administratie" in text and "Klant" in text
+    with tenant_context(tenant_a):
+        assert Customer.objects.count() == 1 and Item.objects.count() == 1
+    assert office.get("/integraties/vismanet/activeren/instellingen/").status_code == 302  # still blocked
+
+    done = office.post("/integraties/vismanet/activeren/administratie/",
+                       {"tables": ["customers", "items", "work_addresses"], "confirm": "1"})
+    assert done["Location"] == "/integraties/vismanet/activeren/instellingen/"
+    with tenant_context(tenant_a):
+        assert not Customer.objects.exists() and not Item.objects.exists()
+    assert office.get("/integraties/vismanet/activeren/instellingen/").status_code == 200
+
+
+def test_it_asks_nothing_more_when_the_same_company_is_connected_again(
+        office, wizard_settings, sandbox, tenant_a, used_before):
+    wipe_and_connect(office, sandbox.demo.DEMO_TENANT_ID)
+    page = office.get("/integraties/vismanet/activeren/administratie/").content.decode()
+    assert 'data-testid="company-changed"' not in page
+    assert office.post("/integraties/vismanet/activeren/administratie/")["Location"] == \
+        "/integraties/vismanet/activeren/instellingen/"
+    with tenant_context(tenant_a):
+        assert Customer.objects.count() == 1  # the same company's data stay
+
+
+def test_it_says_what_each_wiped_table_holds(office, tenant_a):
+    page = office.get("/integraties/vismanet/activeren/wissen/").content.decode()
+    assert "ALLE werkbonnen, ook afgeronde en gearchiveerde" in page
+    assert "zoals een cv-ketel" in page and "geen eigen scherm" in page  # objects, contact persons

@@ -55,6 +55,10 @@ class Integration(TenantScopedModel):
     company_name = models.CharField(max_length=255, blank=True)
     company_number = models.CharField(max_length=100, blank=True)
     company_tenant_id = models.CharField(max_length=100, blank=True)
+    # The company the customers and items in Werkbon came from (stamped on activation):
+    # company_number changes as soon as a re-activation connects, this one only when the
+    # new company's data replace the old ones.
+    data_company_number = models.CharField(max_length=100, blank=True)
     # The adapter's settings document, validated by the adapter before it is saved.
     settings = models.JSONField(default=dict, blank=True)
     settings_saved_at = models.DateTimeField(null=True, blank=True)

@@ -90,21 +90,37 @@ class WipeTable:
     key: str
     label: Any  # lazy translated name, as in the manual's table ("Artikel Groep", …)
     model: type[models.Model]
+    description: Any = ""  # lazy: what the table holds, in the user's words
 
 
 # The manual's order (4.3). Deleting is done by Django's collector, which follows the
 # cascades (work orders → time entries, material lines, forms; customers → work addresses,
 # contacts, objects) and refuses PROTECT references (a work order's customer or item).
 WIPE_TABLES: tuple[WipeTable, ...] = (
-    WipeTable("item_groups", _("Item group"), ItemGroup),
-    WipeTable("items", _("Item"), Item),
-    WipeTable("work_orders", _("Work order"), WorkOrder),
-    WipeTable("work_addresses", _("Work address"), WorkAddress),
-    WipeTable("customers", _("Customer"), Customer),
-    WipeTable("objects", _("Objects"), InstalledObject),
-    WipeTable("contact_persons", _("Contact persons"), ContactPerson),
+    WipeTable("item_groups", _("Item group"), ItemGroup,
+              _("The groups the items are sorted in; they come from Visma.net.")),
+    WipeTable("items", _("Item"), Item,
+              _("Items (materials, hours, call-out costs) used on work orders; they come from Visma.net.")),
+    WipeTable("work_orders", _("Work order"), WorkOrder,
+              _("ALL work orders, also completed and archived ones, with their hours, materials and "
+                "filled-in forms. Work orders already sent to Visma.net are never sent again.")),
+    WipeTable("work_addresses", _("Work address"), WorkAddress,
+              _("The addresses of the customers where the work is done; they come from Visma.net.")),
+    WipeTable("customers", _("Customer"), Customer,
+              _("Customers; they come from Visma.net. Their work addresses, contact persons and "
+                "objects go with them.")),
+    WipeTable("objects", _("Objects"), InstalledObject,
+              _("Installations at a work address, such as a boiler (brand, model, serial number); "
+                "they belong to the work addresses and have no screen of their own.")),
+    WipeTable("contact_persons", _("Contact persons"), ContactPerson,
+              _("The contact persons of customers (name, e-mail, phone) from Visma.net; they belong "
+                "to the customers and have no screen of their own.")),
 )
 WIPE_KEYS = tuple(table.key for table in WIPE_TABLES)
+
+# What came from the connected company: connecting another company must replace these, or
+# customers and items of two administrations would mix (and exports would name the wrong ones).
+COMPANY_DATA_KEYS = ("item_groups", "items", "work_addresses", "customers", "objects", "contact_persons")
 
 # ExternalLink.local_type → model, so links of wiped rows go with them (an order whose
 # work order was wiped must not look as if it still had one).
@@ -123,6 +139,7 @@ class TableSummary:
     label: Any
     count: int
     last_change: dt.datetime | None  # UTC; max updated_at (or created_at) of the rows
+    description: Any = ""
 
 
 @dataclass(frozen=True)
@@ -143,9 +160,24 @@ def table_overview() -> list[TableSummary]:
     """Per wipe table of the current tenant: the row count and the last change (UTC)."""
     return [
         TableSummary(table.key, table.label, table.model.objects.count(),  # type: ignore[attr-defined]
-                     _last_change(table.model))
+                     _last_change(table.model), table.description)
         for table in WIPE_TABLES
     ]
+
+
+def company_changed(integration: Integration) -> bool:
+    """The connected company is not the one the data in Werkbon came from."""
+    return bool(integration.data_company_number and integration.company_number
+                and integration.company_number != integration.data_company_number)
+
+
+def tables_to_wipe_for_company(integration: Integration) -> list[TableSummary]:
+    """The tables of :data:`COMPANY_DATA_KEYS` that still hold rows while another company
+    than the data's is connected: they must be wiped before going on. Empty otherwise."""
+    if not company_changed(integration):
+        return []
+    with tenant_context(integration.tenant):
+        return [table for table in table_overview() if table.key in COMPANY_DATA_KEYS and table.count]
 
 
 def backup_dir(tenant: Tenant) -> Path:
@@ -395,9 +427,13 @@ def activate(integration: Integration, new_settings: VismaNetSettings, *, user: 
         raise ActivationError(_("Accept the terms of use to activate the integration."))
     if not is_connected(integration):
         raise ActivationError(_("Connect to Visma.net first."))
+    if tables_to_wipe_for_company(integration):
+        raise ActivationError(_("Another company is connected than the one the customers and items "
+                                "in Werkbon came from; wipe them first."))
     now = timezone.now()
     with tenant_context(integration.tenant), transaction.atomic():
         integration.status = IntegrationStatus.ACTIVE
+        integration.data_company_number = integration.company_number
         integration.started_at = now
         integration.ended_at = None
         integration.settings = new_settings.model_dump(mode="json")

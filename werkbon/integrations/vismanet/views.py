@@ -268,11 +268,39 @@ def confirm(request: HttpRequest) -> HttpResponse:
     state = _wizard(request)
     if not state.get("wiped") or not activation.is_connected(integration):
         return redirect("integrations:vismanet_start")
+    must_wipe = activation.tables_to_wipe_for_company(integration)
+    errors: list[str] = []
+    ticked: set[str] = {table.key for table in must_wipe}
     if request.method == "POST":
-        state["connected"] = True
-        _save_wizard(request, state)
-        return redirect("integrations:vismanet_settings")
-    return render(request, "integrations/vismanet/confirm.html", {"integration": integration})
+        if must_wipe:
+            ticked = {key for key in request.POST.getlist("tables") if key in activation.WIPE_KEYS}
+            missing = [table for table in must_wipe if table.key not in ticked]
+            if missing:
+                errors.append(_(
+                    "Not continued: this is another company than the one the data in Werkbon came from "
+                    "(%(old)s). Its customers, items and addresses would mix with this company's, and work "
+                    "orders could be sent to the wrong customer. Tick %(tables)s to wipe them, or choose the "
+                    "other company again.") % {"old": integration.data_company_number,
+                                               "tables": ", ".join(str(t.label) for t in missing)})
+            elif request.POST.get("confirm") != "1":
+                errors.append(_("Tick that you understand that these data are wiped."))
+            else:
+                try:
+                    result = activation.wipe(request.user.tenant, ticked, integration=integration,  # type: ignore[union-attr]
+                                             user=request.user)  # type: ignore[arg-type]
+                except activation.ActivationError as error:
+                    errors.append(str(error))
+                else:
+                    state["backup"] = result.backup_name
+                    messages.success(request, _("The data of the previous company are wiped; a backup was made."))
+        if not errors:
+            state["connected"] = True
+            _save_wizard(request, state)
+            return redirect("integrations:vismanet_settings")
+    return render(request, "integrations/vismanet/confirm.html", {
+        "integration": integration, "must_wipe": must_wipe, "errors": errors, "ticked": ticked,
+        "work_orders": next(t for t in activation.table_overview() if t.key == "work_orders") if must_wipe else None,
+    }, status=400 if errors else 200)
 
 
 @office_required
