@@ -175,7 +175,7 @@ def demo_env(sandbox_url: str) -> dict[str, str]:
         "WERKBON_ENV": "development",
         "WERKBON_VAR_DIR": str(WORK_DIR),
         "DATABASE_URL": f"sqlite:///{WORK_DIR / 'werkbon.sqlite3'}",
-        "CELERY_BROKER_URL": "filesystem://",
+        "CELERY_BROKER_URL": "werkbon-filesystem://",
         "VISMANET_SANDBOX_URL": sandbox_url,  # no client id: the app uses the sandbox
         "WERKBON_SCHEDULER_TICK_SECONDS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -320,13 +320,9 @@ def read_back(sandbox_url: str, company_tenant_id: str, document_number: str) ->
 
 
 def run(sandbox_url: str, timeout: float) -> tuple[dict[str, Any], list[str]]:
-    import logging
-
     import django
 
     django.setup()
-    # The filesystem broker has no host; kombu says so on every enqueue. Not news here.
-    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     from vismanet_sandbox import demo
     from werkbon.accounts.models import Role, Tenant, User
     from werkbon.accounts.tenancy import tenant_context

@@ -67,11 +67,17 @@ def test_it_defaults_to_the_embedded_mode(load_settings, tmp_path):
     s = load_settings()
     assert s.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
     assert s.DATABASES["default"]["NAME"] == str(tmp_path / "var" / "werkbon.sqlite3")
-    assert s.CELERY_BROKER_URL == "filesystem://"
+    assert s.CELERY_BROKER_URL == "werkbon-filesystem://"
     assert s.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"] == str(tmp_path / "var" / "celery-queue")
     assert (tmp_path / "var" / "celery-queue").is_dir()
     assert s.DEBUG is True
     assert s.VISMANET_USES_SANDBOX is True
+
+
+def test_it_takes_kombus_filesystem_url_as_the_atomic_embedded_queue(load_settings, tmp_path):
+    s = load_settings(CELERY_BROKER_URL="filesystem://")
+    assert s.CELERY_BROKER_URL == "werkbon-filesystem://"
+    assert s.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_out"] == str(tmp_path / "var" / "celery-queue")
 
 
 def test_it_switches_to_postgresql_and_redis_for_scale_out(load_settings):

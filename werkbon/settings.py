@@ -3,7 +3,8 @@
 Two modes:
 
 * the embedded default (no variables set): a SQLite file in ``var/``, Celery on the
-  ``filesystem://`` transport (no broker server), the worker running the scheduler too,
+  ``werkbon-filesystem://`` transport (a queue folder, no broker server; ``filesystem://``
+  means the same), the worker running the scheduler too,
   and the Visma.net sandbox on ``http://127.0.0.1:8765`` as the Visma.net to talk to;
 * scale-out: ``DATABASE_URL`` (PostgreSQL) and ``CELERY_BROKER_URL`` (Redis) with any
   number of workers and one ``celery beat``.
@@ -177,9 +178,13 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 
 # --- background jobs (Celery) ---------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "werkbon-filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL == "filesystem://":
+    # kombu's own filesystem transport can hand a worker a half-written message, which stops
+    # the worker (see werkbon/celery_transport.py); the same queue folder, written atomically.
+    CELERY_BROKER_URL = "werkbon-filesystem://"
+if CELERY_BROKER_URL == "werkbon-filesystem://":
     _queue_dir = VAR_DIR / "celery-queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)  # the transport does not create it
     CELERY_BROKER_TRANSPORT_OPTIONS = {
