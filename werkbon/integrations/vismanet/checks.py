@@ -187,11 +187,12 @@ def check_sales_order_type(client: VismaNetClient, target: str, order_type: str 
 
 
 @_guarded
-def check_order_import(client: VismaNetClient, order_import: str) -> CheckResult:
-    """The order type read for the import exists and is active: SO, or QT for quotes."""
+def check_order_import(client: VismaNetClient, order_import: str, sales_order_type: str | None = None) -> CheckResult:
+    """The order type read for the import exists and is active: the sales order type (the
+    import reads ``sales_order_type``, usually SO), or QT for quotes."""
     if order_import == "nothing":
         return _ok(gettext_noop("No orders are imported from Visma.net."))
-    order_type = "QT" if order_import == "quotes" else "SO"
+    order_type = "QT" if order_import == "quotes" else (sales_order_type or "SO")
     found = _order_type(client, order_type)
     if found is None:
         return _fail(gettext_noop("Order type %(type)s does not exist in Visma.net."), type=order_type)
@@ -292,7 +293,8 @@ def check_field(client: VismaNetClient, name: str, values: Mapping[str, Any]) ->
         "default_item": lambda: check_default_item(client, _flag(get("default_item_enabled")),
                                                    (get("default_item") or "").strip()),
         "filter_word": lambda: check_filter_word(get("filter_word")),
-        "order_import": lambda: check_order_import(client, get("order_import") or "nothing"),
+        "order_import": lambda: check_order_import(client, get("order_import") or "nothing",
+                                                   (get("sales_order_type") or "").strip().upper() or "SO"),
         "order_import_filter_word": lambda: check_filter_word(get("order_import_filter_word")),
         "sales_order_type": lambda: check_sales_order_type(client, target, (get("sales_order_type") or "").strip()),
         "default_warehouse": lambda: check_default_warehouse(client, target, per_user,
