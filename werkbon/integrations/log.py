@@ -12,9 +12,11 @@ from typing import Any
 
 from werkbon.integrations.models import ExportRecord, Integration, LogEntry, LogLevel
 
-# Bearer tokens, token/secret/password fields in JSON, form bodies or query strings.
+# Bearer tokens, HTTP Basic credentials (base64 of client id and secret), token/secret/password
+# fields in JSON, form bodies or query strings.
 _SECRET_PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/=]+"),
+    re.compile(r"(?i)(\bbasic\s+)[A-Za-z0-9+/]{8,}={0,2}"),
     re.compile(
         r"(?i)([\"']?(?:access_token|refresh_token|id_token|client_secret|password|code_verifier|"
         r"authorization|code)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
