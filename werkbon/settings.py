@@ -15,6 +15,7 @@ that ``manage.py check --deploy`` looks for.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import dj_database_url
@@ -75,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Dutch by default: only the language switch (cookie), never the browser, changes it.
+    "werkbon.language.IgnoreAcceptLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -284,10 +287,24 @@ elif PRODUCTION and not VISMANET_CLIENT_SECRET:
 VISMANET_USES_SANDBOX = _USE_SANDBOX
 
 # --- logging ----------------------------------------------------------------------------
+class _ForbiddenOnOneLine(logging.Filter):
+    """A 403 (PermissionDenied) is an answer, not a fault: one line with the reason, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403 and record.exc_info:
+            reason = str(record.exc_info[1] or "")
+            if reason:
+                record.msg = f"{record.msg} ({reason.replace('%', '%%')})"
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"forbidden_on_one_line": {"()": _ForbiddenOnOneLine}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {
         "handlers": ["console"],
@@ -295,5 +312,12 @@ LOGGING = {
             "WERKBON_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
         ),
     },
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # Django's own console handler on "django" printed every message a second time
+        # (it propagates to the root's handler anyway); ADMINS is not used, so no mail handler.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.request": {"filters": ["forbidden_on_one_line"]},
+    },
 }
