@@ -22,6 +22,7 @@ Error bodies (all JSON):
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
@@ -131,6 +132,13 @@ def _field_name(loc: Iterable[Any]) -> str:
     return ".".join(parts) or "__all__"
 
 
+def _choices(expected: Any) -> str:
+    """Pydantic's "'a', 'b' or 'c'" as "'a', 'b', 'c'": its English "or" must not end up
+    in a Dutch sentence."""
+    found = re.findall(r"'[^']*'", str(expected))
+    return ", ".join(found) if found else str(expected)
+
+
 def _message(error: dict[str, Any]) -> str:
     """A user message for one pydantic error: translated for the common kinds."""
     kind = error.get("type", "")
@@ -155,8 +163,20 @@ def _message(error: dict[str, Any]) -> str:
         "string_too_long": lambda: _("Enter at most %(max)s characters.") % {"max": ctx.get("max_length")},
         "string_too_short": lambda: _("This field cannot be empty."),
         "string_type": lambda: _("Enter text."),
-        "literal_error": lambda: _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")},
-        "enum": lambda: _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")},
+        "literal_error": lambda: _("Choose one of: %(choices)s.") % {
+            "choices": _choices(ctx.get("expected", ""))},
+        "enum": lambda: _("Choose one of: %(choices)s.") % {"choices": _choices(ctx.get("expected", ""))},
+        "finite_number": lambda: _("Enter a number."),
+        "float_parsing": lambda: _("Enter a number."),
+        "float_type": lambda: _("Enter a number."),
+        "decimal_max_digits": lambda: _("Enter at most %(max)s digits in total.") % {
+            "max": ctx.get("max_digits")},
+        "decimal_max_places": lambda: _("Enter at most %(max)s decimal places.") % {
+            "max": ctx.get("decimal_places")},
+        "decimal_whole_digits": lambda: _("Enter at most %(max)s digits before the decimal sign.")
+        % {"max": ctx.get("whole_digits")},
+        "bool_parsing": lambda: _("Enter true or false."),
+        "bool_type": lambda: _("Enter true or false."),
         "json_invalid": lambda: _("The body is not valid JSON."),
         "list_type": lambda: _("Enter a list."),
         "model_attributes_type": lambda: _("Send a JSON object."),

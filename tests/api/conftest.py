@@ -25,6 +25,8 @@ from werkbon.workorders.models import (
 )
 
 API = "/api/v1"
+# A time entry's date is at most a year back and not in the future: yesterday always fits.
+RECENT = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
 
 
 class ApiClient:

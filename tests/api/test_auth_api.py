@@ -11,7 +11,7 @@ from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from django.utils import timezone
 
-from tests.api.conftest import API, ApiClient, client_for
+from tests.api.conftest import API, RECENT, ApiClient, client_for
 from tests.conftest import PASSWORD
 from werkbon.accounts.models import ApiToken
 from werkbon.accounts.tenancy import get_current_tenant, tenant_context
@@ -75,7 +75,7 @@ def test_it_lets_a_token_see_only_its_own_tenant(office_a, records_a, order_b):
     assert "B-1" not in numbers
     assert api.get(f"/work-orders/{order_b.pk}").status_code == 404
     response = api.post(f"/work-orders/{order_b.pk}/time-entries",
-                        {"kind": "work", "minutes": 30, "date": "2025-03-10"})
+                        {"kind": "work", "minutes": 30, "date": RECENT})
     assert response.status_code == 404
     assert not TimeEntry.all_tenants.filter(work_order=order_b).exists()
 

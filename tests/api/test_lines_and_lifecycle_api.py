@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from tests.api.conftest import archive_order, complete_order
+from tests.api.conftest import RECENT, archive_order, complete_order
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.workorders import services
 from werkbon.workorders.models import (
@@ -33,19 +33,19 @@ def _rows(tenant, order):  # type: ignore[no-untyped-def]
 def test_it_adds_and_lists_time_entries(tech_api, records_a):
     order = records_a["order"]
     response = tech_api.post(f"/work-orders/{order.pk}/time-entries",
-                             {"kind": "travel", "minutes": 20, "date": "2025-03-10"})
+                             {"kind": "travel", "minutes": 20, "date": RECENT})
     assert response.status_code == 201, response.content
     assert response.json()["technician"] == "tech_a"
     listed = tech_api.get(f"/work-orders/{order.pk}/time-entries").json()
-    assert [(e["kind"], e["minutes"], e["date"]) for e in listed] == [("travel", 20, "2025-03-10")]
+    assert [(e["kind"], e["minutes"], e["date"]) for e in listed] == [("travel", 20, RECENT)]
 
 
 @pytest.mark.parametrize(("payload", "field"), [
-    ({"kind": "pause", "minutes": 10, "date": "2025-03-10"}, "kind"),
-    ({"kind": "work", "minutes": 0, "date": "2025-03-10"}, "minutes"),
-    ({"kind": "work", "minutes": 1.5, "date": "2025-03-10"}, "minutes"),
-    ({"kind": "work", "minutes": "veel", "date": "2025-03-10"}, "minutes"),
-    ({"kind": "work", "minutes": 2000, "date": "2025-03-10"}, "minutes"),
+    ({"kind": "pause", "minutes": 10, "date": RECENT}, "kind"),
+    ({"kind": "work", "minutes": 0, "date": RECENT}, "minutes"),
+    ({"kind": "work", "minutes": 1.5, "date": RECENT}, "minutes"),
+    ({"kind": "work", "minutes": "veel", "date": RECENT}, "minutes"),
+    ({"kind": "work", "minutes": 2000, "date": RECENT}, "minutes"),
     ({"kind": "work", "minutes": 10, "date": "31-02-2025"}, "date"),
     ({"kind": "work", "minutes": 10}, "date"),
 ])
@@ -58,7 +58,7 @@ def test_it_refuses_an_invalid_time_entry_per_field(tech_api, records_a, tenant_
 
 def test_it_lets_the_office_register_time_for_a_technician(office_api, records_a):
     response = office_api.post(f"/work-orders/{records_a['order'].pk}/time-entries",
-                               {"kind": "work", "minutes": 30, "date": "2025-03-10",
+                               {"kind": "work", "minutes": 30, "date": RECENT,
                                 "technician": "tech_a"})
     assert response.status_code == 201
     assert response.json()["technician"] == "tech_a"
@@ -66,7 +66,7 @@ def test_it_lets_the_office_register_time_for_a_technician(office_api, records_a
 
 def test_it_refuses_a_technician_registering_time_for_someone_else(tech_api, records_a):
     response = tech_api.post(f"/work-orders/{records_a['order'].pk}/time-entries",
-                             {"kind": "work", "minutes": 30, "date": "2025-03-10",
+                             {"kind": "work", "minutes": 30, "date": RECENT,
                               "technician": "office_a"})
     assert response.status_code == 403
     assert response.json()["detail"]
@@ -74,7 +74,7 @@ def test_it_refuses_a_technician_registering_time_for_someone_else(tech_api, rec
 
 def test_it_refuses_time_on_an_order_not_planned_to_the_technician(tech_api, records_a, tenant_a):
     response = tech_api.post(f"/work-orders/{records_a['unplanned'].pk}/time-entries",
-                             {"kind": "work", "minutes": 30, "date": "2025-03-10"})
+                             {"kind": "work", "minutes": 30, "date": RECENT})
     assert response.status_code == 404
     assert _rows(tenant_a, records_a["unplanned"])[0] == 0
 
@@ -197,7 +197,7 @@ def test_it_lets_the_technician_complete_their_order(tech_api, records_a, tenant
     assert again.status_code == 409
     # once completed, the office reviews it: the technician can no longer add time
     late = tech_api.post(f"/work-orders/{order.pk}/time-entries",
-                         {"kind": "work", "minutes": 5, "date": "2025-03-10"})
+                         {"kind": "work", "minutes": 5, "date": RECENT})
     assert late.status_code == 409
     assert _rows(tenant_a, order)[0] == 0
 
@@ -242,7 +242,7 @@ def test_it_archives_a_completed_order_and_reopens_before(office_api, records_a,
 
 
 @pytest.mark.parametrize(("path", "payload"), [
-    ("/time-entries", {"kind": "work", "minutes": 10, "date": "2025-03-10"}),
+    ("/time-entries", {"kind": "work", "minutes": 10, "date": RECENT}),
     ("/material-lines", {"item_number": "KR-15", "quantity": "1"}),
     ("/plan", {"technicians": ["tech_a"], "planned_start": "2025-06-01T08:00:00Z"}),
     ("/complete", {}),

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from tests.api.conftest import RECENT
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.workorders.models import WorkOrder, WorkOrderStatus
 
@@ -67,9 +68,9 @@ def test_it_shows_a_technician_only_their_own_orders(tech_api, records_a):
 def test_it_gives_the_detail_with_totals_in_minutes_and_hours(office_api, tech_api, records_a):
     order = records_a["order"]
     tech_api.post(f"/work-orders/{order.pk}/time-entries",
-                  {"kind": "work", "minutes": 135, "date": "2025-03-10"})
+                  {"kind": "work", "minutes": 135, "date": RECENT})
     tech_api.post(f"/work-orders/{order.pk}/time-entries",
-                  {"kind": "travel", "minutes": 20, "date": "2025-03-10"})
+                  {"kind": "travel", "minutes": 20, "date": RECENT})
     tech_api.post(f"/work-orders/{order.pk}/material-lines",
                   {"item_number": "KR-15", "quantity": "2", "note": "onder de ketel"})
     body = office_api.get(f"/work-orders/{order.pk}").json()

@@ -31,6 +31,11 @@ from werkbon import api as werkbon_api
 from werkbon.accounts.models import Role, User
 from werkbon.accounts.tenancy import require_current_tenant
 from werkbon.workorders import services
+from werkbon.workorders.limits import (
+    MAX_PLANNED_MINUTES,
+    MAX_TIME_ENTRY_MINUTES,
+    entry_date_error,
+)
 from werkbon.workorders.models import (
     Customer,
     FilledForm,
@@ -201,22 +206,23 @@ class WorkOrderIn(Schema):
     customer_reference: Annotated[Text, StringConstraints(max_length=100)] = ""
     technicians: list[str] = Field(default_factory=list, description="usernames")
     planned_start: AwareDatetime | None = Field(None, description="ISO 8601 with offset")
-    planned_minutes: int = Field(60, ge=1, le=14_400)
+    planned_minutes: int = Field(60, ge=1, le=MAX_PLANNED_MINUTES)
 
 
 class PlanIn(Schema):
     technicians: list[str] = Field(min_length=1, description="usernames")
     planned_start: AwareDatetime = Field(description="ISO 8601 with offset")
-    planned_minutes: int | None = Field(None, ge=1, le=14_400)
+    planned_minutes: int | None = Field(None, ge=1, le=MAX_PLANNED_MINUTES)
 
 
 class TimeEntryIn(Schema):
     kind: Literal["work", "travel"]
-    minutes: int = Field(ge=1, le=1440, description="whole minutes")
-    date: dt.date
+    minutes: int = Field(ge=1, le=MAX_TIME_ENTRY_MINUTES, description="whole minutes")
+    date: dt.date = Field(description="not in the future, at most a year back")
     technician: str | None = Field(
-        None, description="username; the office may register for a technician, "
-        "a technician only for themselves (default: the caller)")
+        None, description="username of a technician planned on the work order; a technician "
+        "registers only for themselves (default: the caller); the office names one (default: "
+        "the only planned technician)")
 
 
 class MaterialLineIn(Schema):
@@ -315,6 +321,29 @@ def _technicians(field: str, usernames: list[str]) -> list[User]:
     if missing:
         raise _field_error(field, _("Unknown technician: %(names)s") % {"names": ", ".join(missing)})
     return [found[u] for u in wanted]
+
+
+def _planned_technician(order: WorkOrder, username: str | None) -> User:
+    """The technician the office books time for: one planned on the order (the time is
+    theirs, not the office user's); without a name, the only planned one."""
+    planned = list(order.technicians.filter(is_active=True).order_by("username"))
+    if username:
+        match = [t for t in planned if t.username == username.strip()]
+        if not match:
+            raise _field_error("technician", _(
+                "%(name)s is not planned on work order %(number)s; choose one of: %(planned)s."
+            ) % {"name": username, "number": order.number,
+                 "planned": ", ".join(t.username for t in planned) or "—"})
+        return match[0]
+    if len(planned) == 1:
+        return planned[0]
+    if not planned:
+        raise _field_error("technician", _(
+            "Work order %(number)s has no planned technician: plan it first.")
+            % {"number": order.number})
+    raise _field_error("technician", _(
+        "Work order %(number)s has several technicians; say whose time it is: %(planned)s.")
+        % {"number": order.number, "planned": ", ".join(t.username for t in planned)})
 
 
 def _address_out(address: WorkAddress | None) -> dict[str, Any] | None:
@@ -547,11 +576,14 @@ def list_time_entries(request: HttpRequest, work_order_id: int) -> Any:
 def add_time_entry(request: HttpRequest, work_order_id: int, payload: TimeEntryIn) -> Any:
     user = _user(request)
     order = _order(request, work_order_id)
-    technician = user
-    if payload.technician and payload.technician != user.username:
-        if not user.is_office:
+    if user.is_office:
+        technician = _planned_technician(order, payload.technician)
+    else:
+        if payload.technician and payload.technician != user.username:
             raise HttpError(403, _("A technician registers only their own time."))
-        technician = _technicians("technician", [payload.technician])[0]
+        technician = user
+    if error := entry_date_error(payload.date):
+        raise _field_error("date", error)
     _refuse_technician_on_closed(user, order)
     entry = services.add_time_entry(order, technician=technician, kind=payload.kind,
                                     minutes=payload.minutes, date=payload.date)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from werkbon.accounts.models import Tenant, User
 from werkbon.accounts.tenancy import require_current_tenant
+from werkbon.workorders.limits import MAX_PLANNED_MINUTES, MAX_TIME_ENTRY_MINUTES
 from werkbon.workorders.models import (
     Customer,
     Item,
@@ -70,6 +71,7 @@ def create_work_order(
     tenant = require_current_tenant()
     if work_address is not None and customer is not None and work_address.customer_id != customer.pk:
         raise LifecycleError(_("The work address does not belong to this customer."))
+    _check_planned_minutes(planned_minutes)
     work_order = WorkOrder.objects.create(
         number=next_work_order_number(tenant),
         customer=customer,
@@ -83,6 +85,14 @@ def create_work_order(
         work_order.technicians.set(technicians)
     _update_planned_status(work_order)
     return work_order
+
+
+def _check_planned_minutes(minutes: int | None) -> None:
+    if minutes is not None and not 1 <= minutes <= MAX_PLANNED_MINUTES:
+        raise LifecycleError(
+            _("The planned duration must be between 1 and %(max)s minutes.")
+            % {"max": MAX_PLANNED_MINUTES}
+        )
 
 
 def _update_planned_status(work_order: WorkOrder) -> None:
@@ -111,6 +121,7 @@ def plan(
     tenant = require_current_tenant()
     if any(t.tenant_id != tenant.pk for t in technicians):
         raise LifecycleError(_("Technicians must belong to your company."))
+    _check_planned_minutes(planned_minutes)
     work_order.planned_start = planned_start
     if planned_minutes is not None:
         work_order.planned_minutes = planned_minutes
@@ -136,6 +147,9 @@ def add_time_entry(
         raise LifecycleError(_("Unknown kind of time: %(kind)s") % {"kind": kind})
     if minutes < 1:
         raise LifecycleError(_("Minutes must be at least 1."))
+    if minutes > MAX_TIME_ENTRY_MINUTES:
+        raise LifecycleError(_("One time entry can be at most %(max)s minutes (a day).")
+                             % {"max": MAX_TIME_ENTRY_MINUTES})
     return TimeEntry.objects.create(
         work_order=work_order, technician=technician, kind=kind, minutes=minutes, date=date
     )
@@ -165,6 +179,12 @@ def complete(work_order: WorkOrder, *, user: User, signed_by_name: str = "") -> 
     ensure_editable(work_order)
     if work_order.status == WorkOrderStatus.COMPLETED:
         raise LifecycleError(_("This work order is already completed."))
+    # open → planned → completed: who did the work, and when, comes from the planning.
+    if work_order.status != WorkOrderStatus.PLANNED:
+        raise LifecycleError(
+            _("Work order %(number)s is not planned yet: plan it (technician and date) "
+              "before reporting it completed.") % {"number": work_order.number}
+        )
     work_order.status = WorkOrderStatus.COMPLETED
     work_order.completed_at = timezone.now()
     work_order.completed_by = user
