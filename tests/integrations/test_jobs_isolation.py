@@ -82,7 +82,7 @@ def test_a_tenants_sync_does_nothing_while_its_lease_is_held_and_runs_once_relea
 
 # ---- 2. one tenant's rate limit or failure never delays another -------------------------------
 
-@pytest.mark.parametrize("trouble", ["rate_limited", "token_revoked"])
+@pytest.mark.parametrize("trouble", ["rate_limited", "fault_429", "token_revoked"])
 def test_one_tick_round_handles_tenant_b_while_tenant_a_is_paused_or_failing(
         vismanet_integration, tenant_a, office_a, tech_a, tenant_b, office_b, tech_b, sandbox, enqueued,
         monkeypatch, trouble):
@@ -118,6 +118,12 @@ def test_one_tick_round_handles_tenant_b_while_tenant_a_is_paused_or_failing(
         ("sync_incremental", integration_a.pk), ("sync_incremental", integration_b.pk),
         ("export_work_order", record_a.pk), ("export_work_order", record_b.pk)])
 
+    if trouble == "fault_429":
+        # The sandbox's fault injection answers the next API call with a real 429, Retry-After
+        # one hour; A's jobs run first in this round, so A's sync is the one that gets it.
+        sandbox.control.fault("status", status=429, retryAfter=3600, path="^/(API|api|v1|v2)", count=1)
+        ours = {("sync_incremental", integration_a.pk), ("export_work_order", record_a.pk)}
+        enqueued.sort(key=lambda job: job not in ours)
     started = time.monotonic()
     run_round(list(enqueued))
     assert time.monotonic() - started < 60
@@ -133,7 +139,7 @@ def test_one_tick_round_handles_tenant_b_while_tenant_a_is_paused_or_failing(
     record_a.refresh_from_db()
     assert our_orders(sandbox, A, f"Werkbon {order_a.number}") == []
     integration_a.refresh_from_db()
-    if trouble == "rate_limited":
+    if trouble in ("rate_limited", "fault_429"):
         assert integration_a.paused_until is not None
         assert integration_a.paused_until > timezone.now() + dt.timedelta(minutes=50)
         assert record_a.status == ExportStatus.QUEUED
