@@ -32,6 +32,8 @@ def place(address: dict) -> tuple[str, str, str]:
 def expected_work_addresses(sandbox) -> int:
     places: dict[str, set] = {}
     for customer in raw(sandbox, "customers"):
+        if customer["status"] == "Inactive":
+            continue  # not imported by the first import
         own = places.setdefault(customer["number"], set())
         for key in ("mainAddress", "invoiceAddress", "deliveryAddress"):
             if customer.get(key) and customer[key].get("addressLine1"):
@@ -50,17 +52,23 @@ def test_it_imports_the_demo_company_exactly(importing_integration, tenant_a, sa
     customers = raw(sandbox, "customers")
     inventory = raw(sandbox, "inventory")
     non_stock = [i for i in inventory if not i["stockItem"]]
+    inactive_statuses = {"NoSales", "Inactive", "MarkedForDeletion"}
+    inactive = {c["number"] for c in customers if c["status"] == "Inactive"}
+    inactive_items = {i["inventoryNumber"] for i in non_stock if i["status"] in inactive_statuses}
+    assert len(customers) == 330 and inactive  # the demo has inactive customers
     with tenant_context(tenant_a):
         sync.first_import(importing_integration)
 
-        assert Customer.objects.count() == len(customers) == 330
-        assert Item.objects.count() == len(non_stock) == 150
+        # Inactive customers and items are not brought in at all (one summary line each).
+        assert Customer.objects.count() == len(customers) - len(inactive)
+        assert not Customer.objects.filter(number__in=inactive).exists()
+        assert Item.objects.count() == len(non_stock) - len(inactive_items)
+        assert len(non_stock) == 150
         assert not Item.objects.filter(number__startswith="VRD-").exists()  # the 30 stock items
         assert ItemGroup.objects.count() == 7
         assert WorkAddress.objects.count() == expected_work_addresses(sandbox)
         assert ContactPerson.objects.filter(customer__number="10003").count() == 3
-        inactive = {c["number"] for c in customers if c["status"] == "Inactive"}
-        assert set(Customer.objects.filter(status="inactive").values_list("number", flat=True)) == inactive
+        assert not Customer.objects.filter(status="inactive").exists()
         arbeid = Item.objects.get(number=demo.ITEM_WORK)
         assert (arbeid.unit, str(arbeid.sales_price), arbeid.group.code) == ("UUR", "62.50", "DIENST")
 
@@ -78,8 +86,18 @@ def test_it_imports_the_demo_company_exactly(importing_integration, tenant_a, sa
         assert states["item_groups"].watermark is None  # item classes have no modified time
 
         infos = LogEntry.objects.filter(level=LogLevel.INFO)
-        assert sorted(infos.values_list("table", flat=True)) == ["customer", "item", "item_group", "work_address"]
-        assert infos.get(table="customer").params == {"count": 330}
+        summaries = [(e.table, e.message, e.params) for e in infos.order_by("id")]
+        skipped = importlib.import_module("werkbon.integrations.vismanet.sync.first_import").SKIPPED_INACTIVE
+        expected_tables = ["customer", "customer", "item", "item_group", "work_address"]
+        if inactive_items:
+            expected_tables.insert(2, "item")
+        assert sorted(t for t, _m, _p in summaries) == sorted(expected_tables)
+        assert ("customer", skipped["customers"], {"count": len(inactive)}) in summaries
+        if inactive_items:
+            assert ("item", skipped["items"], {"count": len(inactive_items)}) in summaries
+        assert infos.get(table="customer", message__startswith="First import: %(count)s customers").params == \
+            {"count": 330 - len(inactive)}
+        assert not infos.filter(message__contains="removed").exists()  # nothing "removed"
         on_hold = {c["number"] for c in customers if c["status"] == "OnHold"}
         warned = set(LogEntry.objects.filter(level=LogLevel.WARNING).values_list("object_ref", flat=True))
         assert warned == on_hold

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from vismanet import Customer as VismaCustomer
+from vismanet import CustomerStatus
 from werkbon.integrations.models import LogLevel, LogTable, SyncTable
 from werkbon.integrations.vismanet.mapping.inbound import (
     DELIVERY,
@@ -88,6 +89,14 @@ class Customers:
         by_number = {fields["number"]: (record, fields) for record in records
                      if (fields := customer_fields(record))["number"]}
         existing = {c.number: c for c in Customer.objects.filter(number__in=list(by_number))}
+        if run.first_import:
+            # An inactive customer is not brought in at all (one summary line), instead of
+            # being imported and then "removed" by the cleanup with a line each.
+            inactive = [number for number, (record, _fields) in by_number.items()
+                        if record.status == CustomerStatus.INACTIVE and number not in existing]
+            for number in inactive:
+                del by_number[number]
+            changes.skipped_inactive += len(inactive)
         new, changed = [], []
         now = timezone.now()
         for number, (record, fields) in by_number.items():

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from vismanet import VismaNetClient
 from werkbon.integrations.log import log
-from werkbon.integrations.models import Integration, LogLevel
+from werkbon.integrations.models import Integration, LogLevel, SyncTable
 from werkbon.integrations.vismanet.sync import customers, item_groups, items, locations
 from werkbon.integrations.vismanet.sync.pipeline import (
     Changes,
@@ -30,6 +31,10 @@ from werkbon.integrations.vismanet.sync.pipeline import (
     touch,
 )
 
+SKIPPED_INACTIVE = {
+    SyncTable.CUSTOMERS.value: gettext_noop("First import: %(count)s inactive customers not imported."),
+    SyncTable.ITEMS.value: gettext_noop("First import: %(count)s inactive items not imported."),
+}
 JOB = "first_import"  # the lease's name (tasks.sync_first_import)
 PHASES: tuple[Table, ...] = (item_groups.TABLE, items.TABLE, customers.TABLE, locations.TABLE)
 
@@ -54,6 +59,8 @@ def _import_table(client: VismaNetClient, run: Run, table: Table) -> None:
             changes = table.store(run, page.records) if page.records else None
             if changes:
                 run.write_notes(changes)
+                run.skipped_inactive[table.name] = run.skipped_inactive.get(table.name, 0) + \
+                    changes.skipped_inactive
             done = not page.records or page.is_last
             if page.number == 1:  # kept across a resume: the import began then
                 state.signpost = run.signpost
@@ -75,6 +82,10 @@ def _import_table(client: VismaNetClient, run: Run, table: Table) -> None:
             if done:
                 message, params = table.summary()
                 log(integration, LogLevel.INFO, table.log_table, message, params=params)
+                skipped = run.skipped_inactive.get(table.name, 0)  # pages read by this run
+                if skipped and table.name in SKIPPED_INACTIVE:
+                    log(integration, LogLevel.INFO, table.log_table, SKIPPED_INACTIVE[table.name],
+                        params={"count": skipped})
 
 
 def first_import(client: VismaNetClient, integration: Integration) -> None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from vismanet import InventoryItem
 from werkbon.integrations.models import LogLevel, LogTable, SyncTable
 from werkbon.integrations.vismanet.mapping.inbound import (
+    INACTIVE_ITEM_STATUSES,
     is_importable_item,
     item_fields,
     item_group_code,
@@ -45,6 +46,10 @@ class Items:
         now = timezone.now()
         for number, record in by_number.items():
             item = existing.get(number)
+            if run.first_import and item is None and is_importable_item(record) \
+                    and record.status in INACTIVE_ITEM_STATUSES:
+                changes.skipped_inactive += 1  # not brought in at all: one summary line
+                continue
             if not is_importable_item(record):
                 if item is not None:  # non-stock → stock: as if deleted in Visma.net
                     note_removal(changes, "item", number, retire_item(item), Reason.STOCK)

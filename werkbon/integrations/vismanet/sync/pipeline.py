@@ -160,6 +160,8 @@ class Changes:
     updated: int = 0
     removed: int = 0
     deactivated: int = 0
+    # First import only: inactive records left out (never imported, so never "removed").
+    skipped_inactive: int = 0
     notes: list[Note] = field(default_factory=list)
 
     @property
@@ -175,6 +177,7 @@ class Changes:
         self.updated += other.updated
         self.removed += other.removed
         self.deactivated += other.deactivated
+        self.skipped_inactive += other.skipped_inactive
         self.notes.extend(other.notes)
 
 
@@ -232,6 +235,8 @@ class Run:
         self._observed = False
         self._logged: dict[tuple[str, str], int] = {}
         self._held_back: dict[tuple[str, str], int] = {}
+        # Per table: inactive records the first import left out (summed for one log line).
+        self.skipped_inactive: dict[str, int] = {}
 
     def state(self, table: str) -> SyncState:
         state, _created = SyncState.objects.get_or_create(integration=self.integration, table=table)
