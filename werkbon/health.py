@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from celery import Task, shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -46,8 +47,11 @@ def last_heartbeat(tenant: Tenant | None = None) -> datetime | None:
     return row.beat_at if row else None
 
 
-def worker_seems_alive(max_age: timedelta = timedelta(minutes=5)) -> bool:
-    """True when the scheduler's system-wide heartbeat is younger than ``max_age``."""
+def worker_seems_alive(max_age: timedelta | None = None) -> bool:
+    """True when the scheduler's system-wide heartbeat is younger than ``max_age`` (default:
+    two heartbeat intervals, so a stopped worker shows within about two minutes)."""
+    if max_age is None:
+        max_age = timedelta(seconds=2 * settings.WERKBON_HEARTBEAT_SECONDS)
     beat_at = last_heartbeat(None)
     return beat_at is not None and timezone.now() - beat_at <= max_age
 

@@ -121,3 +121,56 @@ def test_it_tells_the_real_sync_interval_on_the_success_page(office, vismanet_in
     page = office.get("/integraties/vismanet/activeren/gelukt/").content.decode()
     assert "Mutaties worden elke 60 seconden uit je boekhoudsysteem opgehaald." in page
     assert "paar minuten" not in page.split('data-testid="success-interval"')[1].split("</p>")[0]
+
+
+def beat(seconds_ago: float) -> None:
+    from werkbon.accounts.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.update_or_create(tenant=None, defaults={
+        "worker": "celery@test", "beat_at": dt.datetime.now(UTC) - dt.timedelta(seconds=seconds_ago), "beats": 1})
+
+
+def test_it_warns_when_the_worker_missed_two_heartbeats(office, vismanet_integration, settings):
+    settings.WERKBON_HEARTBEAT_SECONDS = 60
+    beat(30)
+    page = office.get("/integraties/vismanet/").content.decode()
+    assert 'data-testid="background-down"' not in page
+    assert 'data-testid="worker-alive">actief' in page
+    beat(150)  # 2.5 intervals: stopped, long before the old 5 minutes
+    for url in ("/integraties/vismanet/", "/integraties/", "/integraties/logging/"):
+        page = office.get(url).content.decode()
+        assert "De achtergrondverwerking draait niet:</strong> het laatste teken van leven was om" in page, url
+        assert "Wat te doen:" in page
+    assert 'data-testid="worker-alive">draait niet' in office.get("/integraties/vismanet/").content.decode()
+
+
+def test_it_warns_when_a_due_sync_is_overdue_although_a_worker_beats(office, vismanet_integration):
+    beat(5)
+    vismanet_integration.sync_interval_seconds = 60
+    vismanet_integration.next_sync_at = dt.datetime.now(UTC) - dt.timedelta(seconds=60)
+    vismanet_integration.save()
+    assert 'data-testid="background-down"' not in office.get("/integraties/vismanet/").content.decode()
+    vismanet_integration.next_sync_at = dt.datetime.now(UTC) - dt.timedelta(seconds=150)
+    vismanet_integration.save()
+    page = office.get("/integraties/vismanet/").content.decode()
+    assert "De achtergrondverwerking draait niet:</strong> de synchronisatie die om" in page
+
+
+def test_it_says_an_export_waits_for_the_stopped_background_processing(
+        office, vismanet_integration, tenant_a, office_a, tech_a):
+    from werkbon.integrations.models import ExportRecord
+
+    from .conftest import archived_work_order
+
+    with tenant_context(tenant_a):
+        order = archived_work_order(office_a, tech_a)
+    url = f"/integraties/vismanet/export/{order.pk}/"
+    beat(5)
+    ExportRecord.all_tenants.filter(work_order_number=order.number).update(
+        created_at=dt.datetime.now(UTC) - dt.timedelta(minutes=3))
+    assert 'data-testid="export-stalled"' not in office.get(url).content.decode()  # worker alive
+    beat(600)
+    panel = office.get(url).content.decode()
+    assert "Wacht op de achtergrondverwerking, die op dit moment niet draait" in panel
+    ExportRecord.all_tenants.filter(work_order_number=order.number).update(created_at=dt.datetime.now(UTC))
+    assert 'data-testid="export-stalled"' not in office.get(url).content.decode()  # just archived

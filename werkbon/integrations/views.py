@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from werkbon.accounts.permissions import office_required
 from werkbon.integrations import registry
+from werkbon.integrations.background import background_problem
 from werkbon.integrations.models import ExportStatus, Integration, LogEntry, LogLevel, LogTable
 
 LOG_PAGE_SIZE = 50
@@ -40,7 +41,19 @@ def index(request: HttpRequest) -> HttpResponse:
         except NoReverseMatch:
             url = ""
         rows.append({"adapter": adapter, "integration": integrations.get(adapter.kind), "url": url})
-    return render(request, "integrations/index.html", {"rows": rows})
+    active = next((i for i in integrations.values() if i.is_active), None)
+    return render(request, "integrations/index.html", {"rows": rows, "background_problem": _problem(active)})
+
+
+def _problem(integration: Integration | None) -> str:
+    """The background-processing warning, only while an integration is active (nothing
+    runs in the background for an inactive one, so a stopped worker harms nothing yet)."""
+    if integration is None or not integration.is_active:
+        return ""
+    try:
+        return background_problem(integration)
+    except Exception:  # diagnostics only: never break the page
+        return ""
 
 
 def _entry_retryable(entry: LogEntry) -> bool:
@@ -65,7 +78,9 @@ def log_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in page:
         entry.can_retry = _entry_retryable(entry)  # type: ignore[attr-defined]
+    active = Integration.objects.filter(status="active").first()
     return render(request, "integrations/log.html", {
+        "background_problem": _problem(active),
         "page": page, "query": urlencode(filters), "level": filters.get("level", ""),
         "table": filters.get("table", ""), "levels": LogLevel.choices, "tables": LogTable.choices,
     })

@@ -11,12 +11,14 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from werkbon.accounts.models import Role
 from werkbon.accounts.permissions import office_required, tenant_member_required
-from werkbon.integrations.models import ExportRecord, ExportStatus, LogEntry, LogLevel
+from werkbon.integrations import background
+from werkbon.integrations.models import ExportRecord, ExportStatus, Integration, LogEntry, LogLevel
 from werkbon.integrations.vismanet import export
 from werkbon.workorders.models import Customer, WorkOrder
 from werkbon.workorders.views.common import order_for_member
@@ -47,7 +49,23 @@ def _context(request: HttpRequest, work_order: WorkOrder, record: ExportRecord) 
         and problem is not None and problem.message in CUSTOMER_MESSAGES,
         "waiting": record.status in (ExportStatus.QUEUED, ExportStatus.ATTACHMENTS_PENDING)
         and record.attempts > 0,
+        "stalled": _stalled(record),
     }
+
+
+def _stalled(record: ExportRecord) -> bool:
+    """Queued for more than a minute (since archiving, or since its next attempt was due)
+    while the background processing is not running: "in the queue" alone would wait forever."""
+    if record.status not in (ExportStatus.QUEUED, ExportStatus.ATTACHMENTS_PENDING):
+        return False
+    since = record.next_attempt_at if record.attempts else record.created_at
+    if since is None or timezone.now() - since <= background.EXPORT_WAIT:
+        return False
+    integration = Integration.objects.filter(kind=export.KIND).first()
+    try:
+        return bool(background.background_problem(integration))
+    except Exception:  # diagnostics only: never break the work-order page
+        return False
 
 
 def render_panel(request: HttpRequest, work_order: WorkOrder, notice: str = "") -> str:

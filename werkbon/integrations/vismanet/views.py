@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from vismanet import ItemStatus, VismaNetError, states_match
 from werkbon.accounts.permissions import office_required
+from werkbon.integrations.background import background_problem
 from werkbon.integrations.log import log
 from werkbon.integrations.models import (
     Integration,
@@ -395,18 +396,16 @@ def _last_local_change(model: Any) -> Any:
 def status(request: HttpRequest) -> HttpResponse:
     """Manual 5.13/6.1: status, start/end, company, per table the last local change and
     the last integration update, quota, next sync, pause, and the actions."""
-    from werkbon.health import worker_seems_alive
-
     integration = _integration(request)
     states = {s.table: s for s in SyncState.objects.filter(integration=integration)} if integration.pk else {}
     rows = [{"label": _(label), "local": _last_local_change(model),
              "remote": getattr(states.get(table), "last_change_at", None)}
             for label, model, table in STATUS_TABLES]
-    worker_alive = None
+    problem = None
     with contextlib.suppress(Exception):  # diagnostics only: never break the page
-        worker_alive = worker_seems_alive()
+        problem = background_problem(integration)
     return render(request, "integrations/vismanet/status.html", {
-        "integration": integration, "rows": rows, "worker_alive": worker_alive,
+        "integration": integration, "rows": rows, "background_problem": problem,
         "settings": activation.settings_of(integration),
     })
 
