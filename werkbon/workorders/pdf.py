@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from werkbon.workorders.models import QuestionKind, TimeKind, WorkOrder
 from werkbon.workorders.units import minutes_to_hours
 
 PDF_LANGUAGE = "nl"
+PDF_TIME_ZONE = ZoneInfo("Europe/Amsterdam")  # not the active one: same data, same bytes
 PHOTO_MAX_WIDTH = 120 * mm
 PHOTO_MAX_HEIGHT = 90 * mm
 
@@ -55,7 +57,7 @@ def _date(value) -> str:  # type: ignore[no-untyped-def]
 
 
 def _datetime(value) -> str:  # type: ignore[no-untyped-def]
-    return timezone.localtime(value).strftime("%d-%m-%Y %H:%M") if value else ""
+    return timezone.localtime(value, PDF_TIME_ZONE).strftime("%d-%m-%Y %H:%M") if value else ""
 
 
 def _decimal(value: Decimal) -> str:
