@@ -174,3 +174,23 @@ def test_it_says_an_export_waits_for_the_stopped_background_processing(
     assert "Wacht op de achtergrondverwerking, die op dit moment niet draait" in panel
     ExportRecord.all_tenants.filter(work_order_number=order.number).update(created_at=dt.datetime.now(UTC))
     assert 'data-testid="export-stalled"' not in office.get(url).content.decode()  # just archived
+
+
+def test_it_offers_visma_items_and_warehouses_work_time_first_fetched_once(office, vismanet_integration, sandbox):
+    sandbox.control.clear_requests()
+    page = office.get("/integraties/vismanet/wijzigen/").content.decode()
+    assert page.index('data-field="work_time_item"') < page.index('data-field="travel_time_item"')
+    assert '<option value="ARBEID">ARBEID — ' in page  # the datalist: number — description
+    select = page.split('name="default_warehouse"')[0].rsplit("<", 1)[1] + page.split('name="default_warehouse"')[1]
+    assert select.startswith("select") and '<option value="HOOFD" selected>HOOFD — ' in page
+    fetched = sandbox.control.request_count(path="inventory")
+    assert fetched >= 1
+    office.get("/integraties/vismanet/wijzigen/")  # within a few minutes: from the session
+    assert sandbox.control.request_count(path="inventory") == fetched
+
+
+def test_it_falls_back_to_free_text_when_visma_net_is_unreachable(office, vismanet_integration, sandbox):
+    sandbox.control.fault("status", status=503, path="inventory", count=None)
+    page = office.get("/integraties/vismanet/wijzigen/").content.decode()
+    assert '<input type="text" name="default_warehouse"' in page
+    assert "je kunt de codes nog steeds intypen" in page.lower() or 'class="notice"' in page

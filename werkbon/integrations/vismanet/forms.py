@@ -38,14 +38,15 @@ def _code(label: Any, help_text: Any, datalist: str = "") -> forms.CharField:
 
 
 class SettingsForm(forms.Form):
-    travel_time_item = _code(
-        _("On which item in your accounting software do you want to register travel time?"),
-        _("Choose from the non-stock items. Two hours of travel time become 2 × this item. "
-          "Leave empty to not send travel time."), "vismanet-items")
+    # Work time first: it is on every work order; travel time is the extra.
     work_time_item = _code(
         _("On which item in your accounting software do you want to register work time?"),
         _("Choose from the non-stock items. Four hours of work time become 4 × this item. "
           "Leave empty to not send work time."), "vismanet-items")
+    travel_time_item = _code(
+        _("On which item in your accounting software do you want to register travel time?"),
+        _("Choose from the non-stock items. Two hours of travel time become 2 × this item. "
+          "Leave empty to not send travel time."), "vismanet-items")
     default_item_enabled = _yes_no(
         _("Automatically add a default item?"),
         _("A fixed item on every sales order or customer invoice, for example a call-out fee."))
@@ -112,8 +113,20 @@ class SettingsForm(forms.Form):
         label=_("How often are changes fetched from Visma.net (seconds)?"),
         help_text=_("Default 60 seconds."), initial=60, min_value=2, max_value=3600)
 
-    def __init__(self, *args: Any, require_terms: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, require_terms: bool = False,
+                 warehouses: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if warehouses:
+            # A pick list of Visma.net's active warehouses; a saved code that is not in it
+            # stays selectable (the check says what is wrong with it). Without the list
+            # (Visma.net unreachable) the field stays free text.
+            current = (self.data.get(self.add_prefix("default_warehouse")) if self.is_bound
+                       else self.initial.get("default_warehouse")) or ""
+            choices = [("", "—"), *((code, f"{code} — {description}" if description else code)
+                                    for code, description in warehouses)]
+            if current and current not in {code for code, _d in warehouses}:
+                choices.append((current, current))
+            self.fields["default_warehouse"].widget = forms.Select(choices=choices)
         if require_terms:
             self.fields["terms"] = forms.BooleanField(
                 label=_("I agree to the terms of use of this integration"), required=True,

@@ -88,8 +88,27 @@ def _check_client(integration: Integration):  # type: ignore[no-untyped-def]
                       timeout=min(15.0, float(django_settings.VISMANET_TIMEOUT_SECONDS)))
 
 
-def _suggestions(integration: Integration) -> dict[str, Any]:
-    """Non-stock active items and warehouses from Visma.net for the settings form."""
+SUGGESTIONS_KEY = "vismanet_suggestions"
+SUGGESTIONS_SECONDS = 300  # a few minutes: one fetch per page load, not per re-display
+
+
+def _suggestions(request: HttpRequest, integration: Integration) -> dict[str, Any]:
+    """Active non-stock items and active warehouses from Visma.net for the settings form,
+    kept in the session for a few minutes (per company); on failure free text, not cached."""
+    cached = request.session.get(SUGGESTIONS_KEY) or {}
+    if cached.get("company") == integration.company_number and cached.get("tenant") == integration.tenant_id \
+            and time.time() - float(cached.get("at") or 0) < SUGGESTIONS_SECONDS:
+        return {"item_options": [tuple(i) for i in cached["items"]],
+                "warehouse_options": [tuple(w) for w in cached["warehouses"]], "suggestion_error": ""}
+    found = _fetch_suggestions(integration)
+    if not found["suggestion_error"]:
+        request.session[SUGGESTIONS_KEY] = {
+            "company": integration.company_number, "tenant": integration.tenant_id, "at": time.time(),
+            "items": found["item_options"], "warehouses": found["warehouse_options"]}
+    return found
+
+
+def _fetch_suggestions(integration: Integration) -> dict[str, Any]:
     items: list[tuple[str, str]] = []
     warehouses: list[tuple[str, str]] = []
     error = ""
@@ -121,13 +140,21 @@ def _log_failed_checks(integration: Integration, results: dict[str, checks.Check
                 action=gettext_noop("Correct the setting and press Check again."), object_ref=name)
 
 
+def _settings_form(request: HttpRequest, integration: Integration, data: Any = None, **kwargs: Any) -> SettingsForm:
+    """The settings form with the warehouses of Visma.net as a pick list (when readable)."""
+    suggestions = _suggestions(request, integration)
+    form = SettingsForm(data, warehouses=suggestions["warehouse_options"], **kwargs)
+    form.suggestions = suggestions  # type: ignore[attr-defined]
+    return form
+
+
 def _settings_page(request: HttpRequest, integration: Integration, form: SettingsForm, *,
                    wizard: bool, results: dict[str, checks.CheckResult] | None = None) -> HttpResponse:
     context = {
         "integration": integration, "form": form, "wizard": wizard, "results": results or {},
         "checked_fields": checks.CHECKED_FIELDS,
         "failed": [name for name, r in (results or {}).items() if not r.ok],
-        **_suggestions(integration),
+        **(getattr(form, "suggestions", None) or _suggestions(request, integration)),
     }
     status = 400 if form.is_bound and (form.errors or context["failed"]) else 200
     return render(request, "integrations/vismanet/settings.html", context, status=status)
@@ -317,10 +344,10 @@ def settings_step(request: HttpRequest) -> HttpResponse:
         messages.warning(request, _("Wipe the data and connect to Visma.net first."))
         return redirect("integrations:vismanet_start")
     if request.method == "GET":
-        form = SettingsForm(initial=SettingsForm.initial_from(activation.settings_of(integration)),
-                            require_terms=True)
+        form = _settings_form(request, integration, initial=SettingsForm.initial_from(
+            activation.settings_of(integration)), require_terms=True)
         return _settings_page(request, integration, form, wizard=True)
-    form = SettingsForm(request.POST, require_terms=True)
+    form = _settings_form(request, integration, request.POST, require_terms=True)
     if not form.is_valid():
         return _settings_page(request, integration, form, wizard=True)
     results = _run_checks(integration, form.cleaned_data)
@@ -419,9 +446,10 @@ def edit(request: HttpRequest) -> HttpResponse:
         messages.warning(request, _("The integration is not active; activate it first."))
         return redirect("integrations:vismanet_status")
     if request.method == "GET":
-        form = SettingsForm(initial=SettingsForm.initial_from(activation.settings_of(integration)))
+        form = _settings_form(request, integration, initial=SettingsForm.initial_from(
+            activation.settings_of(integration)))
         return _settings_page(request, integration, form, wizard=False)
-    form = SettingsForm(request.POST)
+    form = _settings_form(request, integration, request.POST)
     if not form.is_valid():
         return _settings_page(request, integration, form, wizard=False)
     results = _run_checks(integration, form.cleaned_data)
