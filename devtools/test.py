@@ -127,6 +127,10 @@ def main(pytest_args: list[str]) -> None:
 
 
 if __name__ == "__main__":
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        # Usage only: nothing is set up or run (pytest's own: .venv/bin/python -m pytest --help).
+        print("usage: ./dev test [pytest arguments]\n\n" + __doc__.replace("``", ""))
+        sys.exit(0)
     try:
         main(sys.argv[1:])
     finally:
