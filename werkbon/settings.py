@@ -21,6 +21,7 @@ from pathlib import Path
 import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.log import DEFAULT_LOGGING
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
 
@@ -303,9 +304,15 @@ class _ForbiddenOnOneLine(logging.Filter):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": DEFAULT_LOGGING["formatters"]["django.server"],
+    },
     "filters": {"forbidden_on_one_line": {"()": _ForbiddenOnOneLine}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": DEFAULT_LOGGING["handlers"]["django.server"],
+    },
     "root": {
         "handlers": ["console"],
         "level": env_choice(
@@ -319,5 +326,7 @@ LOGGING = {
         # (it propagates to the root's handler anyway); ADMINS is not used, so no mail handler.
         "django": {"handlers": [], "level": "INFO"},
         "django.request": {"filters": ["forbidden_on_one_line"]},
+        # Configuring "django" resets its children: runserver's request lines as before.
+        "django.server": DEFAULT_LOGGING["loggers"]["django.server"],
     },
 }
