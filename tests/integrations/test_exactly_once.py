@@ -207,3 +207,18 @@ def test_it_sends_200_work_orders_exactly_once_under_random_faults(vismanet_inte
     ours = [o for o in orders if ((o.get("customer") or {}).get("order") or "").startswith("Werkbon ")]
     assert len(ours) + len(invoices) == 200
     assert len(ours) > 50 and len(invoices) > 50
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_order_type_of_its_first_attempt(vismanet_integration, sandbox, tenant_a, office_a, tech_a,
+                                                     quick_retries):
+    # The answer of the first create is lost; then the office changes the order type. The
+    # retry must look for (and adopt) the order in the type it was made in, not make another.
+    sandbox.control.fault("drop_after_write", method="POST", path=CREATE_PATHS["sales_order"], count=1)
+    record = run(archive_one(tenant_a, office_a, tech_a))
+    assert record.order_type == "SO" and record.document_number == ""
+    configure(vismanet_integration, sales_order_type="QT")
+    record = run(record)
+    assert record.status == ExportStatus.SENT and record.document_number.startswith("SO ")
+    assert len(documents(sandbox, "sales_order", record.marker)) == 1
+    assert sandbox.control.request_count(method="POST", path=CREATE_PATHS["sales_order"]) == 1

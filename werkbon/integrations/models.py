@@ -201,6 +201,7 @@ class ExportRecord(TenantScopedModel):
     work_order_number = models.PositiveIntegerField()
     status = models.CharField(max_length=20, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
     document_type = models.CharField(max_length=30, blank=True)  # sales_order / customer_invoice
+    order_type = models.CharField(max_length=2, blank=True)  # e.g. SO, pinned with document_type
     document_number = models.CharField(max_length=50, blank=True)  # e.g. SO 000123 or invoice nr
     marker = models.CharField(max_length=60, blank=True)  # set on every document we create
     attachments_done = models.JSONField(default=list, blank=True)  # file names uploaded

@@ -370,24 +370,27 @@ def _make_document(integration: Integration, record: ExportRecord, work_order: W
         raise PermanentFailure(MSG_NO_CUSTOMER, ACT_NO_CUSTOMER, {"number": facts.number})
     # The document type is pinned at the first attempt: a target changed in the settings
     # between an ambiguous attempt and the next must not make a second document elsewhere.
+    # The sales order's type is pinned with it, for the same reason (the search for an
+    # earlier attempt's order looks in that type).
     if not record.document_type:
         target = SALES_ORDER if settings.target == TargetOption.SALES_ORDER else CUSTOMER_INVOICE
-        ExportRecord.objects.filter(pk=record.pk).update(document_type=target)
-        record.document_type = target
+        order_type = settings.sales_order_type if target == SALES_ORDER else ""
+        ExportRecord.objects.filter(pk=record.pk).update(document_type=target, order_type=order_type)
+        record.document_type, record.order_type = target, order_type
     is_order = record.document_type == SALES_ORDER
     if is_order:
+        order_type = record.order_type or settings.sales_order_type
         warehouse = choose_warehouse(work_order, settings)
         # Search first: a document an earlier attempt made is adopted even if the check
         # below would fail now.
-        found = find_sales_order(client, record, settings.sales_order_type, plan)
+        found = find_sales_order(client, record, order_type, plan)
         if found:
-            number, kind = f"{settings.sales_order_type} {found}", "adopted"
+            number, kind = f"{order_type} {found}", "adopted"
         else:
             preflight(client, record, plan.customer_number, plan.item_numbers, warehouse)
-            body = outbound.to_sales_order(plan, order_type=settings.sales_order_type,
-                                           warehouse=warehouse, original=quote)
+            body = outbound.to_sales_order(plan, order_type=order_type, warehouse=warehouse, original=quote)
             created = client.sales_orders.create(body)
-            number, kind = f"{settings.sales_order_type} {created.id}", "created"
+            number, kind = f"{order_type} {created.id}", "created"
         _store_document(record, SALES_ORDER, number)
     else:
         found = find_invoice(client, record, plan)
