@@ -83,7 +83,7 @@ def test_it_activates_visma_net_through_the_wizard(page, live_server, tenant_a, 
     page.click('[data-testid="check-btn-work_time_item"]')
     expect(page.locator('[data-testid="check-work_time_item"]')).to_have_attribute("data-ok", "1")
     page.fill("#id_travel_time_item", "REISTIJD")
-    page.fill("#id_default_warehouse", "HOOFD")
+    page.select_option("#id_default_warehouse", "HOOFD")  # a pick list of Visma.net's warehouses
     page.click('[data-testid="check-btn-default_warehouse"]')
     expect(page.locator('[data-testid="check-default_warehouse"]')).to_have_attribute("data-ok", "1")
     page.check("#id_terms")
