@@ -282,6 +282,8 @@ def test_it_says_nothing_when_an_archived_work_orders_order_changes(orders, tech
     order_id = new_order(orders)
     import_orders(orders)
     work_order = linked_work_order(order_id)
+    # an imported order is open: only a planned one can be completed
+    services.plan(work_order, technicians=[tech_a], planned_start=timezone.now())
     services.complete(work_order, user=tech_a)
     services.archive(work_order, user=office_a)
     seen = set(LogEntry.objects.values_list("pk", flat=True))

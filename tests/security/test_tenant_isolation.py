@@ -83,6 +83,8 @@ OFFICE_AREAS: dict[str, set[str]] = {
     "workorders": {
         "my_work", "my_work_order", "add_time_entry", "add_material_line", "complete",
         "fill_form", "answer_photo", "pdf", "forms_pdf", "item_options",
+        # a technician corrects their own registrations until the order is completed
+        "time_entry_edit", "time_entry_delete", "material_line_edit", "material_line_delete",
     },
     # the export panel is read-only for technicians (the retry button is the office's)
     "integrations": {"vismanet_export_panel"},

@@ -36,6 +36,10 @@ def items(in_tenant_a) -> dict[str, Item]:
     }
 
 
+# A time entry's date is at most a year back and not in the future: yesterday always fits.
+RECENT = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+
+
 def local(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime(year, month, day, hour, minute))
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from tests.workorders.conftest import RECENT
 from werkbon.workorders.models import MaterialLine, TimeEntry, WorkOrder, WorkOrderStatus
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,7 @@ def _edit_posts(order):
         ("material_line_delete",
          reverse("workorders:material_line_delete", args=[order.pk, line.pk]), {}),
         ("add_time_entry", reverse("workorders:add_time_entry", args=[order.pk]),
-         {"time-kind": "work", "time-minutes": 5, "time-date": "2025-03-12",
+         {"time-kind": "work", "time-minutes": 5, "time-date": RECENT,
           "time-technician": entry.technician_id}),
         ("add_material_line", reverse("workorders:add_material_line", args=[order.pk]),
          {"mat-item": item.pk, "mat-quantity": "1", "mat-note": ""}),

@@ -3,12 +3,11 @@ the orders planned to them."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
 from tests.conftest import PASSWORD, make_user
+from tests.workorders.conftest import RECENT
 from werkbon.accounts.models import Role
 from werkbon.workorders import services
 from werkbon.workorders.models import MaterialLine, TimeEntry, WorkOrderStatus
@@ -72,7 +71,7 @@ def test_it_lists_only_my_open_orders(tech_client, planned_order, tech_a, custom
     assert tech_client.get(
         reverse("workorders:my_work_order", args=[not_mine.pk])).status_code == 404
     assert tech_client.post(reverse("workorders:add_time_entry", args=[not_mine.pk]), {
-        "time-kind": "work", "time-minutes": 10, "time-date": "2025-03-12"}).status_code == 404
+        "time-kind": "work", "time-minutes": 10, "time-date": RECENT}).status_code == 404
     assert not TimeEntry.objects.exists()
 
 
@@ -80,9 +79,9 @@ def test_it_lets_a_technician_register_and_complete(tech_client, planned_order, 
     url = reverse("workorders:my_work_order", args=[planned_order.pk])
     assert tech_client.get(url).status_code == 200
     tech_client.post(reverse("workorders:add_time_entry", args=[planned_order.pk]), {
-        "time-kind": "work", "time-minutes": "135", "time-date": "2025-03-12"})
+        "time-kind": "work", "time-minutes": "135", "time-date": RECENT})
     tech_client.post(reverse("workorders:add_time_entry", args=[planned_order.pk]), {
-        "time-kind": "travel", "time-minutes": "20", "time-date": "2025-03-12"})
+        "time-kind": "travel", "time-minutes": "20", "time-date": RECENT})
     tech_client.post(reverse("workorders:add_material_line", args=[planned_order.pk]), {
         "mat-item": items["PIJP"].pk, "mat-quantity": "1,25", "mat-note": "keuken"})
     tech_client.post(reverse("workorders:add_material_line", args=[planned_order.pk]), {
@@ -101,14 +100,14 @@ def test_it_lets_a_technician_register_and_complete(tech_client, planned_order, 
     assert "gereed gemeld" in response.content.decode()
     # after completion the office reviews: the technician can no longer add
     response = tech_client.post(reverse("workorders:add_time_entry", args=[planned_order.pk]), {
-        "time-kind": "work", "time-minutes": "5", "time-date": "2025-03-12"}, follow=True)
+        "time-kind": "work", "time-minutes": "5", "time-date": RECENT}, follow=True)
     assert "kantoor controleert" in response.content.decode()
     assert services.total_minutes(planned_order, "work") == 135
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"time-kind": "work", "time-minutes": "0", "time-date": "2025-03-12"}, "Tijd niet geboekt"),
-    ({"time-kind": "sleep", "time-minutes": "5", "time-date": "2025-03-12"}, "Tijd niet geboekt"),
+    ({"time-kind": "work", "time-minutes": "0", "time-date": RECENT}, "Tijd niet geboekt"),
+    ({"time-kind": "sleep", "time-minutes": "5", "time-date": RECENT}, "Tijd niet geboekt"),
     ({"time-kind": "work", "time-minutes": "abc", "time-date": "12-3"}, "Tijd niet geboekt"),
 ])
 def test_it_refuses_bad_time_input_with_a_message(tech_client, planned_order, data, message):
@@ -137,11 +136,11 @@ def test_it_searches_items_for_the_material_form(tech_client, items):
 
 def test_it_lets_the_office_add_time_for_a_technician(office_client, planned_order, tech_a):
     office_client.post(reverse("workorders:add_time_entry", args=[planned_order.pk]), {
-        "time-kind": "travel", "time-minutes": "15", "time-date": "2025-03-12",
+        "time-kind": "travel", "time-minutes": "15", "time-date": RECENT,
         "time-technician": tech_a.pk})
     entry = TimeEntry.objects.get()
     assert (entry.technician, entry.minutes, entry.kind) == (tech_a, 15, "travel")
-    assert entry.date == dt.date(2025, 3, 12)
+    assert entry.date.isoformat() == RECENT
 
 
 def test_it_does_not_show_another_tenants_order(client, planned_order, office_b):

@@ -13,11 +13,19 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from werkbon.accounts.models import Role, User
 from werkbon.accounts.tenancy import require_current_tenant
+from werkbon.workorders.limits import (
+    MAX_PLANNED_MINUTES,
+    MAX_TIME_ENTRY_MINUTES,
+    entry_date_error,
+)
 from werkbon.workorders.models import (
     Customer,
     FormQuestion,
@@ -27,11 +35,21 @@ from werkbon.workorders.models import (
     QuestionKind,
     TimeKind,
     WorkAddress,
+    WorkOrder,
     WorkOrderStatus,
 )
 
-MAX_MINUTES = 24 * 60 * 7  # one entry can not be longer than a week
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+
+def date_input() -> forms.DateInput:
+    """A browser date picker. Its value must be ISO (YYYY-MM-DD) whatever the language:
+    a Dutch "25-11-2026" makes the browser show an empty field."""
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def time_input() -> forms.TimeInput:
+    return forms.TimeInput(format="%H:%M", attrs={"type": "time"})
 
 
 def technicians_of_current_tenant():
@@ -51,8 +69,29 @@ class TechnicianMultipleChoiceField(forms.ModelMultipleChoiceField):
         return obj.display_name
 
 
+class _LocalizedMinValueValidator(MinValueValidator):
+    """Django's minimum check, with the limit written as the language writes numbers
+    ("0,001" in Dutch, not "0.001")."""
+
+    def __call__(self, value: Any) -> None:
+        if self.compare(self.clean(value), self.limit_value):
+            raise ValidationError(
+                _("Enter a value of at least %(limit)s."), code=self.code,
+                params={"limit": number_format(self.limit_value), "value": value},
+            )
+
+
 class LocalizedDecimalField(forms.DecimalField):
     """A decimal that accepts a comma or a dot as the decimal sign ("1,5" and "1.5")."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.validators = [
+            _LocalizedMinValueValidator(v.limit_value) if type(v) is MinValueValidator else v
+            for v in self.validators
+        ]
 
     def to_python(self, value: Any) -> Decimal | None:
         if isinstance(value, str):
@@ -65,7 +104,8 @@ class LocalizedDecimalField(forms.DecimalField):
         return super().to_python(value)
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
-        # A text input with a decimal keyboard: a number input refuses "1,5" in some browsers.
+        # A text input with a decimal keyboard: a number input refuses "1,5" in some
+        # browsers, and one without step="any" refuses 1.6 ("nearest valid values 1 and 2").
         return {"inputmode": "decimal"}
 
 
@@ -89,9 +129,9 @@ class WorkOrderFilterForm(forms.Form):
         empty_label=_("All customers"),
     )
     date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=date_input())
     date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=date_input())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -116,11 +156,11 @@ class WorkOrderForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     planned_date = forms.DateField(label=_("Planned date"), required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}))
+                                   widget=date_input())
     planned_time = forms.TimeField(label=_("Planned time"), required=False,
-                                   widget=forms.TimeInput(attrs={"type": "time"}))
+                                   widget=time_input())
     planned_minutes = forms.IntegerField(label=_("Planned duration (minutes)"), min_value=1,
-                                         max_value=MAX_MINUTES, initial=60)
+                                         max_value=MAX_PLANNED_MINUTES, initial=60)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -157,11 +197,11 @@ class PlanForm(forms.Form):
     """Plan or move a work order from the planning board."""
 
     technician = TechnicianChoiceField(label=_("Technician"), queryset=User.objects.none())
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}),
+    date = forms.DateField(label=_("Date"), widget=date_input())
+    time = forms.TimeField(label=_("Time"), widget=time_input(),
                            initial=dt.time(8, 0))
-    minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=MAX_MINUTES,
-                                 required=False)
+    minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1,
+                                 max_value=MAX_PLANNED_MINUTES, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -172,29 +212,60 @@ class PlanForm(forms.Form):
         return local_datetime(self.cleaned_data["date"], self.cleaned_data["time"])
 
 
-class TimeEntryForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=TimeKind.choices, initial=TimeKind.WORK)
-    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=MAX_MINUTES,
-                                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+CHOOSE_KIND = _("Choose work time or travel time.")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+class TimeEntryForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=TimeKind.choices, initial=TimeKind.WORK,
+                             error_messages={"required": CHOOSE_KIND, "invalid_choice": CHOOSE_KIND})
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=MAX_TIME_ENTRY_MINUTES,
+                                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    date = forms.DateField(label=_("Date"), widget=date_input())
+
+    def __init__(self, *args: Any, unchanged_date: dt.date | None = None, **kwargs: Any) -> None:
+        """``unchanged_date``: the date of the entry being corrected; keeping it is allowed
+        even when it is older than the limit."""
         super().__init__(*args, **kwargs)
+        self.unchanged_date = unchanged_date
         self.fields["date"].initial = timezone.localdate()
+
+    def clean_date(self) -> dt.date:
+        date = self.cleaned_data["date"]
+        if date != self.unchanged_date and (error := entry_date_error(date)):
+            raise ValidationError(error)
+        return date
 
 
 class OfficeTimeEntryForm(TimeEntryForm):
-    """The office also says whose time it is (corrections on a completed order)."""
+    """The office also says whose time it is: a technician planned on the order (the time
+    is theirs, never the office user's); one planned technician is chosen already."""
 
-    technician = TechnicianChoiceField(label=_("Technician"), queryset=User.objects.none())
+    technician = TechnicianChoiceField(
+        label=_("Technician"), queryset=User.objects.none(),
+        error_messages={"required": _("Choose the technician whose time it is."),
+                        "invalid_choice": _("Choose a technician planned on this work order.")},
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, order: WorkOrder, current: User | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["technician"].queryset = technicians_of_current_tenant()
+        planned = Q(planned_work_orders=order)
+        if current is not None:  # a correction keeps its technician available
+            planned |= Q(pk=current.pk)
+        technicians = technicians_of_current_tenant().filter(planned).distinct()
+        self.fields["technician"].queryset = technicians
+        if current is None and len(technicians) == 1:
+            self.fields["technician"].initial = technicians[0].pk
 
 
 class MaterialLineForm(forms.Form):
-    item = forms.ModelChoiceField(label=_("Item"), queryset=Item.all_tenants.none())
+    item = forms.ModelChoiceField(
+        label=_("Item"), queryset=Item.all_tenants.none(),
+        error_messages={
+            "required": _("Choose an item from the list (search by number or description)."),
+            "invalid_choice": _("This item does not exist or is inactive; choose one from the list."),
+        },
+    )
     quantity = LocalizedDecimalField(label=_("Quantity"), max_digits=12, decimal_places=3,
                                      min_value=Decimal("0.001"))
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
@@ -208,6 +279,20 @@ class CompleteForm(forms.Form):
     signed_by_name = forms.CharField(label=_("Signed off by"), max_length=200, required=False)
 
 
+# Numbers are keys in the accounting system too: no markup or other odd characters, and
+# "arbeid" is the same number as "ARBEID" there (its keys are case-insensitive).
+number_characters = RegexValidator(
+    r"^[0-9A-Za-z][0-9A-Za-z ._/+-]*$",
+    _("Use only letters, digits, spaces and . - _ / + (starting with a letter or digit)."),
+)
+
+
+def _clean_number(form: forms.ModelForm, field: str = "number") -> str:
+    number = form.cleaned_data[field].strip()
+    number_characters(number)
+    return number
+
+
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
@@ -215,8 +300,8 @@ class CustomerForm(forms.ModelForm):
                   "city", "country", "email", "phone"]
 
     def clean_number(self) -> str:
-        number = self.cleaned_data["number"].strip()
-        clash = Customer.objects.filter(number=number).exclude(pk=self.instance.pk)
+        number = _clean_number(self)
+        clash = Customer.objects.filter(number__iexact=number).exclude(pk=self.instance.pk)
         if clash.exists():
             raise ValidationError(_("A customer with this number already exists."))
         return number
@@ -244,8 +329,8 @@ class ItemForm(forms.ModelForm):
         self.fields["group"].queryset = ItemGroup.objects.all()
 
     def clean_number(self) -> str:
-        number = self.cleaned_data["number"].strip()
-        if Item.objects.filter(number=number).exclude(pk=self.instance.pk).exists():
+        number = _clean_number(self)
+        if Item.objects.filter(number__iexact=number).exclude(pk=self.instance.pk).exists():
             raise ValidationError(_("An item with this number already exists."))
         return number
 
@@ -256,8 +341,8 @@ class ItemGroupForm(forms.ModelForm):
         fields = ["code", "description"]
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
-        if ItemGroup.objects.filter(code=code).exclude(pk=self.instance.pk).exists():
+        code = _clean_number(self, "code")
+        if ItemGroup.objects.filter(code__iexact=code).exclude(pk=self.instance.pk).exists():
             raise ValidationError(_("An item group with this code already exists."))
         return code
 
@@ -318,8 +403,11 @@ class FilledFormForm(forms.Form):
                     max_digits=18, decimal_places=6, required=required
                 )
             elif question.kind == QuestionKind.YES_NO:
+                # A required question has no "—" (no answer) option: nothing is chosen
+                # until the technician picks yes or no.
+                blank = [] if required else [("", "—")]
                 field = forms.ChoiceField(
-                    choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))],
+                    choices=[*blank, ("yes", _("Yes")), ("no", _("No"))],
                     required=required, widget=forms.RadioSelect,
                 )
             elif question.kind == QuestionKind.CHOICE:

@@ -15,6 +15,16 @@ from werkbon.accounts.models import User
 from werkbon.workorders.models import WorkOrder, WorkOrderStatus
 
 PAGE_SIZE = 25
+# Until completed, the order's technicians may still add and correct their registrations.
+OPEN_STATUSES = (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED)
+
+
+def form_errors(form) -> str:  # type: ignore[no-untyped-def]
+    """The form's errors for a message, each after the label of its field ("Datum: …")."""
+    return "; ".join(
+        f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}".lstrip(": ")
+        for name, errors in form.errors.items()
+    )
 
 
 def order_for_member(request: HttpRequest, pk: int) -> WorkOrder:

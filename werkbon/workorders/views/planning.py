@@ -20,7 +20,16 @@ from werkbon.accounts.permissions import office_required
 from werkbon.workorders import services
 from werkbon.workorders.forms import PlanForm, local_datetime, technicians_of_current_tenant
 from werkbon.workorders.models import WorkOrder, WorkOrderStatus
-from werkbon.workorders.views.common import back_to
+from werkbon.workorders.views.common import back_to, form_errors
+
+
+def warn_if_in_the_past(request: HttpRequest, start: dt.datetime | None) -> None:
+    """Planning in the past is allowed (recording work already done), but is usually a
+    typo in the date: say so."""
+    if start is not None and timezone.localdate(start) < timezone.localdate():
+        messages.warning(request, _(
+            "Note: %(date)s is in the past. Check the date if this was not intended."
+        ) % {"date": timezone.localtime(start).strftime("%d-%m-%Y")})
 
 
 def week_start(day: dt.date) -> dt.date:
@@ -89,8 +98,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
     form = PlanForm(request.POST, prefix="plan")
     default = reverse("workorders:planning")
     if not form.is_valid():
-        errors = "; ".join(" ".join(e) for e in form.errors.values())
-        messages.error(request, _("Not planned: %(errors)s") % {"errors": errors})
+        messages.error(request, _("Not planned: %(errors)s") % {"errors": form_errors(form)})
         return back_to(request, default)
     data = form.cleaned_data
     try:
@@ -106,4 +114,5 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
             "number": order.number, "name": data["technician"].display_name,
             "when": local.strftime("%d-%m-%Y %H:%M"),
         })
+        warn_if_in_the_past(request, form.planned_start)
     return back_to(request, f"{default}?week={data['date'].isoformat()}")

@@ -23,10 +23,14 @@ from werkbon.workorders.forms import (
     TimeEntryForm,
 )
 from werkbon.workorders.models import FormTemplate, WorkOrder, WorkOrderStatus
-from werkbon.workorders.views.common import order_for_member, order_page_url
+from werkbon.workorders.views.common import (
+    OPEN_STATUSES,
+    form_errors,
+    order_for_member,
+    order_page_url,
+    refuse_if_archived,
+)
 from werkbon.workorders.views.workorders import time_totals
-
-OPEN_STATUSES = (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED)
 
 
 def _technician_may_change(request: HttpRequest, order: WorkOrder) -> bool:
@@ -72,16 +76,9 @@ def my_work_order(request: HttpRequest, pk: int) -> HttpResponse:
         "totals": time_totals(order),
         "time_form": TimeEntryForm(prefix="time") if can_change else None,
         "material_form": MaterialLineForm(prefix="mat") if can_change else None,
-        "complete_form": CompleteForm(
-            initial={"signed_by_name": ""}) if can_change else None,
+        "complete_form": CompleteForm(initial={"signed_by_name": ""})
+        if order.status == WorkOrderStatus.PLANNED else None,
     })
-
-
-def _form_errors(form) -> str:  # type: ignore[no-untyped-def]
-    return "; ".join(
-        f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}".lstrip(": ")
-        for name, errors in form.errors.items()
-    )
 
 
 @tenant_member_required
@@ -93,10 +90,14 @@ def add_time_entry(request: HttpRequest, pk: int) -> HttpResponse:
     target = order_page_url(user, order)
     if not _technician_may_change(request, order):
         return redirect(target)
-    form_class = OfficeTimeEntryForm if user.is_office else TimeEntryForm
-    form = form_class(request.POST, prefix="time")
+    if refused := refuse_if_archived(request, order):  # before the form: that is the reason
+        return refused
+    if user.is_office:
+        form: TimeEntryForm = OfficeTimeEntryForm(request.POST, prefix="time", order=order)
+    else:
+        form = TimeEntryForm(request.POST, prefix="time")
     if not form.is_valid():
-        messages.error(request, _("Time not registered: %(errors)s") % {"errors": _form_errors(form)})
+        messages.error(request, _("Time not registered: %(errors)s") % {"errors": form_errors(form)})
         return redirect(target)
     data = form.cleaned_data
     technician = data.get("technician") or user
@@ -123,10 +124,12 @@ def add_material_line(request: HttpRequest, pk: int) -> HttpResponse:
     target = order_page_url(user, order)
     if not _technician_may_change(request, order):
         return redirect(target)
+    if refused := refuse_if_archived(request, order):
+        return refused
     form = MaterialLineForm(request.POST, prefix="mat")
     if not form.is_valid():
         messages.error(request, _("Material not registered: %(errors)s") % {
-            "errors": _form_errors(form)})
+            "errors": form_errors(form)})
         return redirect(target)
     data = form.cleaned_data
     try:
@@ -149,7 +152,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = CompleteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect(order_page_url(user, order))
     try:
         services.complete(order, user=user, signed_by_name=form.cleaned_data["signed_by_name"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from werkbon.accounts.models import User
 from werkbon.accounts.permissions import office_required, tenant_member_required
 from werkbon.workorders import services
 from werkbon.workorders.forms import (
@@ -18,6 +20,7 @@ from werkbon.workorders.forms import (
     MaterialLineForm,
     OfficeTimeEntryForm,
     PlanForm,
+    TimeEntryForm,
     WorkOrderFilterForm,
     WorkOrderForm,
 )
@@ -33,11 +36,14 @@ from werkbon.workorders.models import (
 from werkbon.workorders.pdf import render_forms_pdf, render_work_order_pdf
 from werkbon.workorders.units import minutes_to_hours
 from werkbon.workorders.views.common import (
+    OPEN_STATUSES,
     order_for_member,
+    order_page_url,
     paginate,
     query_without_page,
     refuse_if_archived,
 )
+from werkbon.workorders.views.planning import warn_if_in_the_past
 
 
 def time_totals(order: WorkOrder) -> dict[str, object]:
@@ -112,6 +118,7 @@ def work_order_create(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(error))
         else:
             messages.success(request, _("Work order %(number)s created.") % {"number": order.number})
+            warn_if_in_the_past(request, order.planned_start)
             return redirect("workorders:detail", pk=order.pk)
     return render(request, "workorders/form.html", {"form": form})
 
@@ -154,12 +161,12 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "answers__question"),
         "templates": FormTemplate.objects.filter(is_active=True),
         "totals": time_totals(order),
-        "time_form": OfficeTimeEntryForm(prefix="time") if editable else None,
+        "time_form": OfficeTimeEntryForm(prefix="time", order=order) if editable else None,
         "material_form": MaterialLineForm(prefix="mat") if editable else None,
         "plan_form": PlanForm(initial=plan_initial, prefix="plan")
         if order.status in (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED) else None,
-        "complete_form": CompleteForm() if order.status in (
-            WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED) else None,
+        # Only a planned order can be completed (open → planned → completed).
+        "complete_form": CompleteForm() if order.status == WorkOrderStatus.PLANNED else None,
     })
 
 
@@ -198,47 +205,74 @@ def work_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _correct(request: HttpRequest, order: WorkOrder, change) -> HttpResponse:  # type: ignore[no-untyped-def]
-    """Run ``change`` on a locked, editable order; refuse with a message when archived."""
+    """Run ``change`` on a locked, editable order; refuse with a message when archived (or,
+    for a technician, when the order was completed meanwhile)."""
+    user: User = request.user  # type: ignore[assignment]
     try:
         with transaction.atomic():
-            services.ensure_editable(services.lock(order))
+            locked = services.lock(order)
+            services.ensure_editable(locked)
+            if not user.is_office and locked.status not in OPEN_STATUSES:
+                raise services.LifecycleError(
+                    _("This work order is completed; the office reviews it now."))
             change()
     except services.LifecycleError as error:
         messages.error(request, str(error))
-    return redirect("workorders:detail", pk=order.pk)
+    return redirect(order_page_url(user, order))
 
 
-@office_required
+def _correctable(request: HttpRequest, pk: int, model: type, record_pk: int):  # type: ignore[no-untyped-def]
+    """The order and its time entry or material line that the user may correct.
+
+    The office corrects any record until the order is archived. A technician corrects only
+    their own records on an order planned to them, until it is completed (then the office
+    reviews it); anything else is a 403 with the reason.
+    """
+    order = order_for_member(request, pk)
+    record = get_object_or_404(model, pk=record_pk, work_order=order)
+    user: User = request.user  # type: ignore[assignment]
+    if not user.is_office:
+        if order.status not in OPEN_STATUSES:
+            raise PermissionDenied(_("This work order is completed; the office reviews it now."))
+        if record.technician_id != user.pk:
+            raise PermissionDenied(_("You can only change what you registered yourself."))
+    return order, record
+
+
+@tenant_member_required
 def time_entry_edit(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
-    order = get_object_or_404(WorkOrder, pk=pk)
-    entry = get_object_or_404(TimeEntry, pk=entry_pk, work_order=order)
+    order, entry = _correctable(request, pk, TimeEntry, entry_pk)
     if refused := refuse_if_archived(request, order):
         return refused
-    form = OfficeTimeEntryForm(
-        request.POST or None,
-        initial={"kind": entry.kind, "minutes": entry.minutes, "date": entry.date,
-                 "technician": entry.technician_id},
-    )
+    user: User = request.user  # type: ignore[assignment]
+    initial = {"kind": entry.kind, "minutes": entry.minutes, "date": entry.date,
+               "technician": entry.technician_id}
+    if user.is_office:
+        form: TimeEntryForm = OfficeTimeEntryForm(
+            request.POST or None, initial=initial, order=order, current=entry.technician,
+            unchanged_date=entry.date)
+    else:
+        form = TimeEntryForm(request.POST or None, initial=initial, unchanged_date=entry.date)
     if request.method == "POST" and form.is_valid():
         def change() -> None:
             entry.kind = form.cleaned_data["kind"]
             entry.minutes = form.cleaned_data["minutes"]
             entry.date = form.cleaned_data["date"]
-            entry.technician = form.cleaned_data["technician"]
+            entry.technician = form.cleaned_data.get("technician") or entry.technician
             entry.save()
             messages.success(request, _("Time entry saved."))
 
         return _correct(request, order, change)
     return render(request, "workorders/correct.html", {
         "order": order, "form": form, "title": _("Correct time entry"),
+        "back": order_page_url(user, order),
     })
 
 
-@office_required
+@tenant_member_required
 @require_POST
 def time_entry_delete(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
-    order = get_object_or_404(WorkOrder, pk=pk)
-    entry = get_object_or_404(TimeEntry, pk=entry_pk, work_order=order)
+    order, entry = _correctable(request, pk, TimeEntry, entry_pk)
 
     def change() -> None:
         entry.delete()
@@ -247,10 +281,9 @@ def time_entry_delete(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespo
     return _correct(request, order, change)
 
 
-@office_required
+@tenant_member_required
 def material_line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
-    order = get_object_or_404(WorkOrder, pk=pk)
-    line = get_object_or_404(MaterialLine, pk=line_pk, work_order=order)
+    order, line = _correctable(request, pk, MaterialLine, line_pk)
     if refused := refuse_if_archived(request, order):
         return refused
     form = MaterialLineForm(
@@ -268,14 +301,14 @@ def material_line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpRespo
         return _correct(request, order, change)
     return render(request, "workorders/correct.html", {
         "order": order, "form": form, "title": _("Correct material line"),
+        "back": order_page_url(request.user, order),  # type: ignore[arg-type]
     })
 
 
-@office_required
+@tenant_member_required
 @require_POST
 def material_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
-    order = get_object_or_404(WorkOrder, pk=pk)
-    line = get_object_or_404(MaterialLine, pk=line_pk, work_order=order)
+    order, line = _correctable(request, pk, MaterialLine, line_pk)
 
     def change() -> None:
         line.delete()
