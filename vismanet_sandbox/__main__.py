@@ -10,6 +10,7 @@ from .sandbox import create_app
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and serve the sandbox with uvicorn until interrupted."""
     parser = argparse.ArgumentParser(prog="python -m vismanet_sandbox",
                                      description="Local emulator of Visma.net ERP, Sales Orders v3 and Visma Connect.")
     parser.add_argument("--port", type=int, required=True)

@@ -66,9 +66,11 @@ class AuthState:
         self.clock_offset = 0.0
 
     def now(self) -> float:
+        """Current time as Unix seconds (UTC epoch), shifted by the test clock offset."""
         return time.time() + self.clock_offset
 
     def load(self, applications: list[dict[str, Any]], users: list[dict[str, Any]]) -> None:
+        """Replace the registered applications (by ``clientId``) and demo users (by ``username``)."""
         with self.lock:
             self.applications = {a["clientId"]: a for a in applications}
             self.users = {u["username"]: u for u in users}
@@ -94,6 +96,7 @@ class AuthState:
 
 
 def redirect_allowed(app: dict[str, Any], redirect_uri: str) -> bool:
+    """Whether ``redirect_uri`` is registered for the application, or a loopback URI it allows."""
     uris = app.get("redirectUris", [])
     if redirect_uri in uris:
         return True
@@ -102,6 +105,7 @@ def redirect_allowed(app: dict[str, Any], redirect_uri: str) -> bool:
 
 
 def pkce_s256(verifier: str) -> str:
+    """PKCE ``S256`` code challenge of ``verifier``: unpadded base64url of its SHA-256 (RFC 7636)."""
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
@@ -128,6 +132,7 @@ class Connect:
 
     @property
     def state(self) -> AuthState:
+        """The sandbox's token and application state."""
         return self.sandbox.auth
 
     async def discovery(self, request: Request) -> Response:

@@ -37,6 +37,10 @@ def _raw(rec: Record, kind: str) -> dict[str, Any]:
 
 
 def control_app(sandbox: Sandbox) -> Router:
+    """Router for the ``/_sandbox`` control plane: seed and inspect company data, settings, faults and the request log.
+
+    Errors answer ``{"error": message}`` with 400, 404 or 405; not part of the emulated Visma.net API.
+    """
     store = sandbox.store
 
     async def body_of(request: Request) -> dict[str, Any]:

@@ -66,22 +66,27 @@ class Call:
 
     @property
     def store(self) -> Store:
+        """The sandbox's record store."""
         return self.sandbox.store
 
     @property
     def tenant(self) -> str:
+        """Tenant id of the caller's company; only valid after authentication."""
         assert self.company is not None
         return self.company.tenant_id
 
     @property
     def path(self) -> str:
+        """The request URL path (used as the problem ``instance``)."""
         return self.request.url.path
 
     def setting(self, name: str) -> Any:
+        """One of the company's sandbox settings (e.g. ``maxPageSize``); KeyError when unknown."""
         assert self.company is not None
         return self.company.settings[name]
 
     def absolute(self, path: str) -> str:
+        """``path`` as an absolute URL on the sandbox's base URL (for ``Location`` headers)."""
         return f"{str(self.request.base_url).rstrip('/')}{path}"
 
     async def json(self) -> Any:
@@ -95,6 +100,11 @@ class Call:
             raise erp_message(400, "The request is invalid.") from None
 
     async def json_object(self) -> dict[str, Any]:
+        """The JSON body as a dict.
+
+        Raises ApiError: 400 ProblemDetails on v3, the ERP validation envelope (400) otherwise,
+        when the body is not valid JSON or not an object.
+        """
         body = await self.json()
         if not isinstance(body, dict):
             if self.route.api == "v3":
@@ -104,6 +114,7 @@ class Call:
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A UTF-8 JSON response with ``status`` and optional extra headers."""
     return Response(
         json.dumps(body, ensure_ascii=False).encode(),
         status_code=status,
@@ -113,6 +124,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def etag(tag: str) -> str:
+    """A strong ETag header value: ``tag`` in double quotes."""
     return f'"{tag}"'
 
 
@@ -131,4 +143,5 @@ def if_match_values(request: Request) -> list[str] | None:
 
 
 def raise_api(error: ApiError) -> None:
+    """Raise ``error`` (usable where an expression is needed, e.g. in a lambda)."""
     raise error

@@ -25,6 +25,7 @@ CONNECT_OPERATIONS = {"auth.authorize", "auth.token.client_credentials", "auth.t
 
 
 def contract_path() -> Path:
+    """Path of ``visma-net-contract.json``: ``$VISMANET_CONTRACT``, else ``docs/reference/`` in the repo."""
     env = os.environ.get("VISMANET_CONTRACT")
     if env:
         return Path(env)
@@ -32,15 +33,18 @@ def contract_path() -> Path:
 
 
 def load_contract(path: Path | None = None) -> dict[str, Any]:
+    """The contract file parsed: operation id -> ``{method, base, path, ...}``."""
     return json.loads((path or contract_path()).read_text("utf-8"))
 
 
 def snapshot(contract: dict[str, Any]) -> list[dict[str, str]]:
+    """The contract's operations as ``[{op, method, base, path}]``, sorted by operation id."""
     return [{"op": op, "method": spec["method"], "base": spec["base"], "path": spec["path"]}
             for op, spec in sorted(contract.items())]
 
 
 def render(contract: dict[str, Any]) -> str:
+    """COVERAGE.md text: every contract operation marked implemented or 501, plus extra routes."""
     from .routes import build_routes
 
     routes = build_routes()
@@ -90,6 +94,7 @@ def contract_operation_for(method: str, path: str) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Regenerate COVERAGE.md and ``data/contract_operations.json``; returns exit status 0."""
     contract = load_contract()
     COVERAGE_FILE.write_text(render(contract), "utf-8")
     SNAPSHOT_FILE.write_text(json.dumps(snapshot(contract), indent=1) + "\n", "utf-8")

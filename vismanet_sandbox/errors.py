@@ -60,6 +60,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def response(self) -> Response:
+        """The Starlette response carrying this error's status, body and headers."""
         content = b"" if self.body is None else json.dumps(self.body, ensure_ascii=False).encode()
         media_type = self.media_type if self.body is not None else None
         return Response(content, status_code=self.status, media_type=media_type, headers=self.headers)
@@ -80,10 +81,12 @@ def erp_exception(status: int, message: str, fault_code: str = FAULT_VALIDATION)
 
 
 def erp_validation(message: str) -> ApiError:
+    """ERP validation error: 400 with the IPPException envelope (reference §6.2)."""
     return erp_exception(400, message, FAULT_VALIDATION)
 
 
 def erp_not_found(message: str) -> ApiError:
+    """ERP not-found error: 404 with the IPPException envelope (reference §6.2)."""
     return erp_exception(404, message, FAULT_NOT_FOUND)
 
 
@@ -119,12 +122,14 @@ class ValidationIssues:
         self.items: list[tuple[str, str, str]] = []
 
     def add(self, prop: str, code: str, message: str) -> None:
+        """Record one failure of ``prop`` (the v3 property path) with a validation code."""
         self.items.append((prop, code, message))
 
     def __bool__(self) -> bool:
         return bool(self.items)
 
     def error(self, instance: str) -> ApiError:
+        """400 ProblemDetails with ``errors``: property path -> messages (Sales Orders v3)."""
         errors: dict[str, list[str]] = {}
         for prop, _code, message in self.items:
             errors.setdefault(prop, []).append(message)

@@ -29,6 +29,7 @@ class FaultRule:
     _regex: re.Pattern[str] | None = field(default=None, repr=False)
 
     def matches(self, method: str, path: str) -> bool:
+        """Whether the rule applies to this request and still has firings left."""
         if self.method and self.method.upper() != method.upper():
             return False
         if self._regex is not None and not self._regex.search(path):
@@ -36,6 +37,7 @@ class FaultRule:
         return self.count is None or self.fired < self.count
 
     def public(self) -> dict[str, Any]:
+        """The rule as the control plane shows it (``retryAfter`` camel-cased, no regex)."""
         data = asdict(self)
         data.pop("_regex")
         data["retryAfter"] = data.pop("retry_after")
@@ -43,12 +45,18 @@ class FaultRule:
 
 
 class FaultRegistry:
+    """Thread-safe list of active fault rules."""
+
     def __init__(self) -> None:
         self._rules: list[FaultRule] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
+        """Add a rule from a control-plane spec (``kind``, ``method``, ``path``, ``count``, ``status``, ``retryAfter``, ``ms``).
+
+        Raises ValueError for an unknown kind; ``re.error`` for a bad path regex.
+        """
         kind = spec.get("kind")
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
@@ -70,10 +78,12 @@ class FaultRegistry:
         return rule
 
     def clear(self) -> None:
+        """Remove every rule."""
         with self._lock:
             self._rules.clear()
 
     def rules(self) -> list[dict[str, Any]]:
+        """The rules in their public form, in the order added."""
         with self._lock:
             return [r.public() for r in self._rules]
 

@@ -9,11 +9,14 @@ from typing import Any
 
 
 class RateLimiter:
+    """Counts calls per (tenant, client id) in fixed windows (monotonic seconds)."""
+
     def __init__(self) -> None:
         self._windows: dict[tuple[str, str], tuple[float, int]] = {}
         self._lock = threading.Lock()
 
     def reset(self) -> None:
+        """Forget every window."""
         with self._lock:
             self._windows.clear()
 

@@ -20,6 +20,7 @@ from .resources import (
 
 
 def build_routes() -> list[Route]:
+    """The route table: operation id, method, path pattern, handler and API (erp or v3)."""
     erp, v3 = "erp", "v3"
     return [
         Route("context.list", "GET", "/resources/v1/context", reference.list_contexts, erp),

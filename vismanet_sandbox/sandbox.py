@@ -101,6 +101,7 @@ class Sandbox:
                 self.store.set_counter(tenant, name, int(value))
 
     def seed_record(self, tenant: str, kind: str, item: dict[str, Any]) -> Any:
+        """Store one seed record, taking its key, timestamps and internal id from the seed fields."""
         data = dict(item)
         modified_field, created_field = STAMP_FIELDS.get(kind, ("lastModifiedDateTime", "createdDateTime"))
         modified = data.pop(modified_field, None)
@@ -111,6 +112,7 @@ class Sandbox:
                               created=created, internal_id=internal_id)
 
     def record_log(self, entry: dict[str, Any]) -> None:
+        """Append one entry to the in-memory request log."""
         with self.log_lock:
             self.log.append(entry)
 
@@ -128,6 +130,11 @@ class Sandbox:
         return None, {}, path_known
 
     async def dispatch(self, request: Request) -> Response:
+        """Route, authenticate and rate-limit an API request, then run its handler.
+
+        Answers 501 for unknown routes, 401/403 from authentication, 429 over the rate limit, and
+        the response of any ApiError a handler raises.
+        """
         path, method = request.url.path, request.method
         if method == "HEAD":
             method = "GET"
@@ -155,6 +162,10 @@ class Sandbox:
             return exc.response()
 
     def not_implemented(self, method: str, path: str) -> ApiError:
+        """501 for a request no route serves, naming the contract operation when there is one.
+
+        ProblemDetails under ``/api/v3/``, the ERP ``{"Message"}`` body otherwise.
+        """
         from .coverage import contract_operation_for
 
         op = contract_operation_for(method, path)
@@ -206,6 +217,10 @@ class SandboxMiddleware:
         self.sandbox = sandbox
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry: apply injected faults, log the request and add rate-limit headers.
+
+        ``/_sandbox`` and non-HTTP scopes pass through untouched.
+        """
         if scope["type"] != "http" or scope["path"].startswith("/_sandbox"):
             await self.app(scope, receive, send)
             return

@@ -61,6 +61,7 @@ def now_ts() -> str:
 
 
 def format_ts(moment: datetime) -> str:
+    """ERP timestamp text ``yyyy-MM-ddTHH:mm:ss.fff``; aware datetimes are converted to UTC first."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
@@ -73,6 +74,8 @@ def version_tag(version: int) -> str:
 
 @dataclass
 class Record:
+    """One stored record: key, internal id, ERP timestamps, row version and the JSON data."""
+
     key: str
     internal_id: int
     created: str
@@ -82,11 +85,14 @@ class Record:
 
     @property
     def tag(self) -> str:
+        """The row version as ERP ``timeStamp``/ETag text."""
         return version_tag(self.version)
 
 
 @dataclass
 class Company:
+    """One emulated company (tenant): its organization data and sandbox settings."""
+
     tenant_id: str
     number: int
     name: str
@@ -105,6 +111,7 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run the block in one SQLite transaction under the store lock; rolls back on any exception."""
         with self._lock:
             self._db.execute("BEGIN")
             try:
@@ -117,21 +124,25 @@ class Store:
     # -- loading ---------------------------------------------------------------------------
 
     def is_empty(self) -> bool:
+        """Whether no company has been loaded yet."""
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM companies").fetchone()[0] == 0
 
     def clear(self) -> None:
+        """Delete all companies, records, blobs, counters and meta values."""
         with self.transaction() as db:
             for table in ("companies", "records", "blobs", "counters", "meta"):
                 db.execute(f"DELETE FROM {table}")
 
     def set_meta(self, key: str, value: Any) -> None:
+        """Store a JSON-serializable meta value."""
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
             )
 
     def get_meta(self, key: str, default: Any = None) -> Any:
+        """A meta value, ``default`` when unset."""
         with self._lock:
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
@@ -140,6 +151,10 @@ class Store:
 
     def add_company(self, tenant_id: str, number: int, name: str, data: dict[str, Any],
                     settings: dict[str, Any] | None = None) -> None:
+        """Add a company; ``settings`` are merged over the defaults.
+
+        Raises sqlite3.IntegrityError when the tenant id exists (case-insensitive).
+        """
         merged = json.loads(json.dumps(DEFAULT_SETTINGS))
         merged.update(settings or {})
         with self._lock:
@@ -149,16 +164,22 @@ class Store:
             )
 
     def companies(self) -> list[Company]:
+        """All companies ordered by company number."""
         with self._lock:
             rows = self._db.execute("SELECT * FROM companies ORDER BY number").fetchall()
         return [Company(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4])) for r in rows]
 
     def company(self, tenant_id: str) -> Company | None:
+        """The company with this tenant id, or None."""
         with self._lock:
             r = self._db.execute("SELECT * FROM companies WHERE tenant_id = ?", (tenant_id,)).fetchone()
         return Company(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4])) if r else None
 
     def update_settings(self, tenant_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Merge ``changes`` into the company's settings (one level deep); returns the new settings.
+
+        Raises KeyError for an unknown tenant.
+        """
         with self.transaction() as db:
             row = db.execute("SELECT settings FROM companies WHERE tenant_id = ?", (tenant_id,)).fetchone()
             if row is None:
@@ -179,6 +200,7 @@ class Store:
         return Record(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]))
 
     def get(self, company: str, kind: str, key: str) -> Record | None:
+        """The record of ``kind`` with this key in a company, or None."""
         with self._lock:
             r = self._db.execute(
                 "SELECT key, internal_id, created, modified, version, data FROM records "
@@ -186,6 +208,7 @@ class Store:
         return self._row(r) if r else None
 
     def get_internal(self, company: str, kind: str, internal_id: int) -> Record | None:
+        """The record of ``kind`` with this internal id in a company, or None."""
         with self._lock:
             r = self._db.execute(
                 "SELECT key, internal_id, created, modified, version, data FROM records "
@@ -268,6 +291,7 @@ class Store:
         return Record(key, iid, created_at, stamp, version, data)
 
     def delete(self, company: str, kind: str, key: str) -> bool:
+        """Delete a record; returns whether it existed."""
         with self._lock:
             cur = self._db.execute("DELETE FROM records WHERE company = ? AND kind = ? AND key = ?",
                                    (company, kind, key))
@@ -285,16 +309,19 @@ class Store:
             return self._next_counter(db, company, name, start)
 
     def set_counter(self, company: str, name: str, value: int) -> None:
+        """Set a numbering counter; the next number handed out is ``value + 1``."""
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO counters VALUES (?, ?, ?)", (company, name, value))
 
     # -- blobs -----------------------------------------------------------------------------
 
     def put_blob(self, blob_id: str, data: bytes) -> None:
+        """Store an attachment's bytes under its id."""
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (blob_id, data))
 
     def get_blob(self, blob_id: str) -> bytes | None:
+        """An attachment's bytes, or None."""
         with self._lock:
             row = self._db.execute("SELECT data FROM blobs WHERE id = ?", (blob_id,)).fetchone()
         return bytes(row[0]) if row else None

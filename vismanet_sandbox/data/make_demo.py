@@ -57,23 +57,29 @@ TERMS = [("14D", "14 dagen"), ("30D", "30 dagen"), ("CONTANT", "Contant")]
 
 
 def ts(moment: datetime) -> str:
+    """ERP timestamp text ``yyyy-MM-ddTHH:mm:ss.fff`` (naive, milliseconds)."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
 
 
 class Gen:
+    """Seeded random generator for demo data, with running address and contact ids."""
+
     def __init__(self, seed: int) -> None:
         self.r = random.Random(seed)
         self.address_id = 5000
         self.contact_id = 9000
 
     def stamp(self, start: datetime, end: datetime) -> str:
+        """A random ERP timestamp in ``[start, end)``."""
         span = int((end - start).total_seconds())
         return ts(start + timedelta(seconds=self.r.randrange(span), milliseconds=self.r.randrange(1000)))
 
     def person(self) -> str:
+        """A random Dutch first and last name."""
         return f"{self.r.choice(FIRST)} {self.r.choice(LAST)}"
 
     def address(self, country: str = "NL") -> dict[str, Any]:
+        """A compact ERP address (``addressId``, lines, ``postalCode``, ``city``, ``countryId``) in ``country``."""
         self.address_id += 1
         r = self.r
         if country == "NL":
@@ -91,6 +97,7 @@ class Gen:
                 "postalCode": postal, "city": city, "countryId": country}
 
     def contact(self, company: str, person: str | None = None) -> dict[str, Any]:
+        """A compact ERP contact for ``company`` with example e-mail and phone."""
         self.contact_id += 1
         slug = "".join(ch for ch in company.lower() if ch.isascii() and ch.isalnum())[:18] or "klant"
         return {"contactId": self.contact_id, "name": company, "attention": person or self.person(),
@@ -99,6 +106,11 @@ class Gen:
 
 
 def customers(g: Gen, first: int, count: int, *, full: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``count`` customers numbered from ``first`` and their delivery locations: ``(customers, locations)``.
+
+    ``full`` adds private and foreign customers, other statuses (Inactive, OnHold, ...), invoice/
+    delivery addresses and extra locations.
+    """
     r = g.r
     out, locs = [], []
     for i in range(count):
@@ -188,6 +200,7 @@ ITEM_CLASSES = [("DIENST", "Diensten en arbeid", "LaborItem"), ("MATERIAAL", "Ma
 
 def item(g: Gen, number: str, description: str, type_: str, cls: str, unit: str, price: float,
          *, stock: bool = False, status: str = "Active") -> dict[str, Any]:
+    """A compact ERP inventory item; ``price`` is the default price in EUR."""
     created = g.stamp(datetime(2020, 1, 1), datetime(2025, 1, 1))
     return {"inventoryId": None, "inventoryNumber": number, "status": status, "type": type_,
             "description": description, "itemClass": {"id": cls, "description": dict((c[0], c[1]) for c in ITEM_CLASSES)[cls],
@@ -201,6 +214,7 @@ def item(g: Gen, number: str, description: str, type_: str, cls: str, unit: str,
 
 
 def demo_company(g: Gen) -> dict[str, Any]:
+    """Seed of the large demo company (330 customers, items, warehouses, order types)."""
     r = g.r
     custs, locs = customers(g, 10001, 330, full=True)
     items = [item(g, demo.ITEM_WORK, "Arbeidsloon monteur", "LaborItem", "DIENST", "UUR", 62.5),
@@ -297,6 +311,7 @@ def demo_company(g: Gen) -> dict[str, Any]:
 
 
 def small_company(g: Gen) -> dict[str, Any]:
+    """Seed of the small demo company (6 customers, 5 items, one warehouse)."""
     custs, locs = customers(g, 20001, 6, full=False)
     custs[5]["status"] = "Inactive"
     items = [item(g, demo.ITEM_WORK, "Klusuur", "LaborItem", "DIENST", "UUR", 45.0),
@@ -331,6 +346,7 @@ def small_company(g: Gen) -> dict[str, Any]:
 
 
 def build() -> dict[str, Any]:
+    """The complete demo seed: applications, users and both companies (fixed random seed)."""
     g = Gen(20261129)
     return {
         "applications": [{
@@ -345,6 +361,7 @@ def build() -> dict[str, Any]:
 
 
 def render() -> str:
+    """The demo seed as indented JSON text (the contents of the demo data file)."""
     return json.dumps(build(), ensure_ascii=False, indent=1) + "\n"
 
 

@@ -40,6 +40,10 @@ def erp_list(
 
 
 def bool_param(call: Call, name: str) -> bool | None:
+    """Boolean query parameter ``name``: ``true``/``1``, ``false``/``0``, None when absent or empty.
+
+    Raises ApiError (ERP 400 validation) for any other value.
+    """
     raw = call.request.query_params.get(name)
     if raw is None or raw == "":
         return None
@@ -69,6 +73,7 @@ def address(data: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def contact(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """ERP read Contact from the stored compact form (None when absent)."""
     if not data:
         return None
     return {key: data.get(key) for key in
@@ -76,4 +81,5 @@ def contact(data: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def ref(obj_id: str | None, description: str | None = None) -> dict[str, Any] | None:
+    """An ERP ``{id, description}`` reference, None without an id."""
     return {"id": obj_id, "description": description} if obj_id else None

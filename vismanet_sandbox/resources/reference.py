@@ -15,6 +15,7 @@ from .common import address, bool_param, erp_list
 
 
 def render_item_class(rec: Record) -> dict[str, Any]:
+    """ItemClassDto of a stored item class."""
     d = rec.data
     return {"id": d["id"], "description": d.get("description"), "type": d.get("type"),
             "attributes": d.get("attributes", []), "errorInfo": None}
@@ -46,6 +47,7 @@ def _warehouse_address(data: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def render_warehouse(rec: Record) -> dict[str, Any]:
+    """WarehouseDto of a stored warehouse (fixed locations and cost settings)."""
     d = rec.data
     return {
         "warehouseID": d["warehouseID"], "description": d.get("description"),
@@ -83,6 +85,7 @@ async def get_warehouse(call: Call) -> Response:
 
 
 def render_order_type(rec: Record) -> dict[str, Any]:
+    """SalesOrderTypeDto of a stored order type."""
     d = rec.data
     return {"orderType": d["orderType"], "active": d.get("active", True), "description": d.get("description"),
             "behavior": d.get("behavior"), "defaultOperation": d.get("defaultOperation", "Issue"),

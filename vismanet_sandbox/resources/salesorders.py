@@ -70,6 +70,7 @@ class Checker:
         self.issues = ValidationIssues()
 
     def text(self, obj: dict[str, Any], name: str, limit: int | None, prop: str) -> None:
+        """Check an optional string field against its maximum length."""
         value = obj.get(name)
         if value is None:
             return
@@ -81,6 +82,7 @@ class Checker:
 
     def number(self, obj: dict[str, Any], name: str, prop: str, lo: float | None = None,
                hi: float | None = None) -> None:
+        """Check an optional numeric field (bool rejected) against ``[lo, hi]``."""
         value = obj.get(name)
         if value is None:
             return
@@ -90,6 +92,7 @@ class Checker:
             self.issues.add(prop, RANGE, f"{prop} must be between {lo} and {hi}")
 
     def date(self, obj: dict[str, Any], name: str, prop: str) -> None:
+        """Check an optional ISO 8601 date-time field."""
         value = obj.get(name)
         if value is None:
             return
@@ -99,11 +102,13 @@ class Checker:
             self.issues.add(prop, INVALID, f"{prop} is not a valid date-time")
 
     def enum(self, obj: dict[str, Any], name: str, allowed: tuple[str, ...], prop: str) -> None:
+        """Check an optional field against its allowed values."""
         value = obj.get(name)
         if value not in (None, "") and value not in allowed:
             self.issues.add(prop, NOT_ALLOWED, f"{prop} must be one of {', '.join(allowed)}")
 
     def limits(self, obj: Any, limits: dict[str, int], prefix: str) -> None:
+        """Check an optional object's string fields against ``limits`` (name -> max length)."""
         if obj is None:
             return
         if not isinstance(obj, dict):
@@ -113,6 +118,7 @@ class Checker:
             self.text(obj, name, limit, f"{prefix}{name[0].upper()}{name[1:]}")
 
     def address_contact(self, section: Any, prefix: str) -> None:
+        """Check a billing/shipping section's address (CountryId required) and contact."""
         if not isinstance(section, dict):
             return
         addr = section.get("address")
@@ -122,6 +128,7 @@ class Checker:
         self.limits(section.get("contact"), CONTACT_LIMITS, f"{prefix}.Contact.")
 
     def warehouse(self, value: Any, prop: str) -> None:
+        """Check that an optional warehouse id exists and is active."""
         if value in (None, ""):
             return
         rec = self.call.store.get(self.call.tenant, "warehouse", str(value))
@@ -174,6 +181,10 @@ class Checker:
         return item
 
     def header(self, body: dict[str, Any], *, create: bool) -> None:
+        """Validate the order header: text limits, status, dates, billing/shipping, customer and location.
+
+        ``create`` requires the customer and restricts status to Open/Hold.
+        """
         for name, limit in HEADER_LIMITS.items():
             self.text(body, name, limit, name[0].upper() + name[1:])
         self.enum(body, "status", ("Open", "Hold") if create else ("Open", "Hold", "BackOrder"), "Status")
@@ -227,6 +238,10 @@ def _price(item: dict[str, Any], raw: dict[str, Any]) -> tuple[float, bool]:
 
 
 def new_line(order: dict[str, Any], item: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    """A new stored order line for ``item`` from a validated command line; takes the next line id.
+
+    The price is the item's default price unless a manual ``unitPrice`` is given (§8.4).
+    """
     line_id = order.get("nextLineId", 1)
     order["nextLineId"] = line_id + 1
     price, manual = _price(item, raw)
@@ -254,6 +269,7 @@ def new_line(order: dict[str, Any], item: dict[str, Any], raw: dict[str, Any]) -
 
 
 def patch_line(call: Call, line: dict[str, Any], raw: dict[str, Any]) -> None:
+    """Apply a validated line patch to ``line`` in place; a new item resets the price."""
     if raw.get("inventoryId"):
         item = call.store.get(call.tenant, "inventory", raw["inventoryId"])
         assert item is not None
