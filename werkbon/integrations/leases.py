@@ -59,6 +59,7 @@ def extend(tenant: Tenant, job: str, holder: str, seconds: int = 300) -> bool:
 
 
 def release(tenant: Tenant, job: str, holder: str) -> None:
+    """Give up the lease if ``holder`` still has it (clears holder and expiry); no-op otherwise."""
     JobLease.objects.filter(tenant=tenant, job=job, holder=holder).update(leased_until=None, holder="")
 
 

@@ -36,15 +36,23 @@ def one_full_stop(text: str) -> str:
 
 
 class IntegrationKind(models.TextChoices):
+    """The accounting systems Werkbon integrates with."""
+
     VISMANET = "vismanet", "Visma.net"
 
 
 class IntegrationStatus(models.TextChoices):
+    """ACTIVE while the integration syncs; INACTIVE before activation and after deactivation."""
+
     ACTIVE = "active", _("ACTIVE")
     INACTIVE = "inactive", _("INACTIVE")
 
 
 class Integration(TenantScopedModel):
+    """One accounting integration of a tenant (at most one per kind): connection, settings,
+    first-import progress and schedule. All datetimes are aware UTC.
+    """
+
     kind = models.CharField(max_length=20, choices=IntegrationKind.choices)
     status = models.CharField(
         max_length=10, choices=IntegrationStatus.choices, default=IntegrationStatus.INACTIVE
@@ -91,16 +99,19 @@ class Integration(TenantScopedModel):
 
     @property
     def is_active(self) -> bool:
+        """Whether the status is ACTIVE."""
         return self.status == IntegrationStatus.ACTIVE
 
     @property
     def company_label(self) -> str:
+        """``"name (number)"`` of the connected company; ``""`` when none is connected."""
         if not self.company_name:
             return ""
         return f"{self.company_name} ({self.company_number})" if self.company_number else self.company_name
 
     @property
     def progress_percent(self) -> int:
+        """First-import progress, 0–99 while running and 100 once finished."""
         if self.first_import_finished_at:
             return 100
         if not self.progress_total:
@@ -127,6 +138,8 @@ class Credential(TenantScopedModel):
 
 
 class SyncTable(models.TextChoices):
+    """The synchronised tables; one SyncState (watermark) row per integration and table."""
+
     ITEM_GROUPS = "item_groups", _("Item group")
     ITEMS = "items", _("Item")
     CUSTOMERS = "customers", _("Customer")
@@ -178,6 +191,8 @@ class JobLease(models.Model):
 
 
 class ExportStatus(models.TextChoices):
+    """Where an export of a work order stands."""
+
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
     ATTACHMENTS_PENDING = "attachments_pending", _("Sent, attachment pending")
@@ -267,12 +282,16 @@ class ExternalLink(TenantScopedModel):
 
 
 class LogLevel(models.TextChoices):
+    """Severity of a log entry."""
+
     INFO = "info", _("Info")
     WARNING = "warning", _("Warning")
     ERROR = "error", _("Error")
 
 
 class LogTable(models.TextChoices):
+    """What a log entry is about (the log's "Table" column, manual 8)."""
+
     WORK_ORDER = "work_order", _("Work order")
     CUSTOMER = "customer", _("Customer")
     WORK_ADDRESS = "work_address", _("Work address")
@@ -323,17 +342,21 @@ class LogEntry(TenantScopedModel):
 
     @property
     def user_message(self) -> str:
+        """The message translated to the active language, parameters filled in."""
         return self._render(self.message)
 
     @property
     def user_action(self) -> str:
+        """The action translated to the active language; "No action needed" when empty."""
         return self._render(self.action) if self.action else gettext("No action needed")
 
     @property
     def retryable(self) -> bool:
+        """Whether the office may retry: an error entry of an export."""
         return self.export_id is not None and self.level == LogLevel.ERROR
 
     def as_dict(self) -> dict[str, Any]:
+        """The entry for the log's JSON view: ``created_at`` ISO 8601 (UTC), texts translated."""
         return {
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "level": self.level,

@@ -18,23 +18,29 @@ class Adapter(Protocol):
     kind: str
     display_name: str
 
-    def first_import(self, integration: Integration) -> None: ...
+    def first_import(self, integration: Integration) -> None:
+        """Bring the company's reference data into Werkbon for the first time."""
 
-    def incremental_sync(self, integration: Integration) -> None: ...
+    def incremental_sync(self, integration: Integration) -> None:
+        """Read what changed since the last run and apply it."""
 
-    def cleanup(self, integration: Integration) -> None: ...
+    def cleanup(self, integration: Integration) -> None:
+        """Remove or deactivate what the accounting system no longer has."""
 
-    def export(self, record: ExportRecord) -> None: ...
+    def export(self, record: ExportRecord) -> None:
+        """Send one archived work order to the accounting system."""
 
 
 _adapters: dict[str, Adapter] = {}
 
 
 def register(adapter: Adapter) -> None:
+    """Make ``adapter`` the one for its ``kind`` (replaces an earlier one)."""
     _adapters[adapter.kind] = adapter
 
 
 def get(kind: str) -> Adapter:
+    """The adapter registered for ``kind``; LookupError when there is none."""
     try:
         return _adapters[kind]
     except KeyError:
@@ -42,4 +48,5 @@ def get(kind: str) -> Adapter:
 
 
 def all_adapters() -> list[Adapter]:
+    """Every registered adapter, in registration order."""
     return list(_adapters.values())

@@ -87,6 +87,8 @@ class ActivationError(Exception):
 
 @dataclass(frozen=True)
 class WipeTable:
+    """A table the wipe step empties (manual 4.3): key, translated label, model, description."""
+
     key: str
     label: Any  # lazy translated name, as in the manual's table ("Artikel Groep", …)
     model: type[models.Model]
@@ -135,6 +137,8 @@ _BACKUP_NAME = re.compile(r"^wipe-\d{8}-\d{6}-[0-9a-f]{6}\.json$")
 
 @dataclass(frozen=True)
 class TableSummary:
+    """A wipe table's row count and last change (aware UTC) for the current tenant."""
+
     key: str
     label: Any
     count: int
@@ -144,6 +148,8 @@ class TableSummary:
 
 @dataclass(frozen=True)
 class WipeResult:
+    """What a wipe did: the backup's file name and rows removed per model label."""
+
     backup_name: str  # file name under backup_dir(tenant); "" when nothing was removed
     removed: dict[str, int]  # model label → rows removed (cascades included)
 
@@ -181,6 +187,7 @@ def tables_to_wipe_for_company(integration: Integration) -> list[TableSummary]:
 
 
 def backup_dir(tenant: Tenant) -> Path:
+    """Directory of the tenant's wipe backups: ``MEDIA_ROOT/backups/<tenant pk>``."""
     return Path(django_settings.MEDIA_ROOT) / "backups" / str(tenant.pk)
 
 
@@ -322,6 +329,8 @@ def wipe(tenant: Tenant, tables: Collection[str], *, integration: Integration | 
 
 @dataclass(frozen=True)
 class ConnectedCompany:
+    """The Visma.net company a token is bound to: name, company number and tenant id."""
+
     name: str
     number: str
     tenant_id: str

@@ -24,26 +24,32 @@ DISPLAY_NAME = "Visma.net"
 
 
 class VismaNetAdapter:
+    """The ``registry.Adapter`` for Visma.net: delegates to the sync, orders and export modules."""
+
     kind = IntegrationKind.VISMANET.value
     display_name = DISPLAY_NAME
 
     def first_import(self, integration: Integration) -> None:
+        """First import of item groups, items, customers and work addresses (``sync.first_import``)."""
         from werkbon.integrations.vismanet import sync
 
         sync.first_import(integration)
 
     def incremental_sync(self, integration: Integration) -> None:
+        """Delta sync of the tables, then the order/quote import (manual 5.10)."""
         from werkbon.integrations.vismanet import orders, sync
 
         sync.incremental(integration)
         orders.import_orders(integration)
 
     def cleanup(self, integration: Integration) -> None:
+        """Full re-read that removes or deactivates what Visma.net no longer has (``sync.cleanup``)."""
         from werkbon.integrations.vismanet import sync
 
         sync.cleanup(integration)
 
     def export(self, record: ExportRecord) -> None:
+        """Send an archived work order as a sales order or invoice (``export.export``)."""
         from werkbon.integrations.vismanet import export
 
         export.export(record)

@@ -49,6 +49,8 @@ SALES_ORDER_BEHAVIOURS = {"SalesOrder", "SO"}  # Visma.net's "behavior" of an or
 
 @dataclass(frozen=True)
 class CheckResult:
+    """Outcome of one settings check: ``ok`` and an English message id with parameters."""
+
     ok: bool
     msgid: str
     params: dict[str, Any] = field(default_factory=dict)

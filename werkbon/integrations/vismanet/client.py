@@ -46,10 +46,12 @@ class CredentialTokenStore:
         return json.loads(credential.tokens) if credential.tokens else {}
 
     def load(self, key: str) -> TokenRecord | None:
+        """The token record stored under ``key``, or None."""
         data = self._records(self._row()).get(key)
         return TokenRecord.from_dict(data) if data else None
 
     def save(self, key: str, record: TokenRecord) -> None:
+        """Store ``record`` under ``key``, row-locked so concurrent saves keep each other's keys."""
         with transaction.atomic():
             credential = Credential.all_tenants.select_for_update().get(pk=self._row().pk)
             records = self._records(credential)
@@ -58,10 +60,12 @@ class CredentialTokenStore:
             credential.save(update_fields=["tokens", "updated_at"])
 
     def clear(self) -> None:
+        """Forget every token of the integration (the company must be connected again)."""
         Credential.all_tenants.filter(integration_id=self.integration_id).update(tokens="")
 
     @contextlib.contextmanager
     def lock(self, key: str) -> Iterator[object]:
+        """Hold the Credential row lock while a token under ``key`` is renewed."""
         # A row lock (PostgreSQL) or the write lock of an IMMEDIATE transaction (SQLite)
         # makes every other process wait until this one has saved the renewed token.
         pk = self._row().pk
@@ -90,6 +94,7 @@ def _pause_on_rate_limit(integration: Integration):  # type: ignore[no-untyped-d
 
 
 def retry_policy() -> RetryPolicy:
+    """Retries inside a worker: at most 3 attempts, back-off and Retry-After capped at 5 seconds."""
     return RetryPolicy(max_attempts=3, backoff_cap=MAX_WAIT_IN_WORKER_SECONDS,
                        max_retry_after=MAX_WAIT_IN_WORKER_SECONDS)
 

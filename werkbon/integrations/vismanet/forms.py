@@ -38,6 +38,11 @@ def _code(label: Any, help_text: Any, datalist: str = "") -> forms.CharField:
 
 
 class SettingsForm(forms.Form):
+    """The Visma.net settings page (manual 5): items, warehouse, target document and filters.
+
+    A valid form holds the validated ``VismaNetSettings``; ``require_terms`` adds the terms box.
+    """
+
     # Work time first: it is on every work order; travel time is the extra.
     work_time_item = _code(
         _("On which item in your accounting software do you want to register work time?"),
@@ -134,6 +139,7 @@ class SettingsForm(forms.Form):
 
     @classmethod
     def initial_from(cls, settings: VismaNetSettings | None) -> dict[str, Any]:
+        """Initial form data from saved settings: booleans as ``"1"``/``"0"``, None as ``""``."""
         if settings is None:
             return {}
         data = settings.model_dump(mode="json")
@@ -142,6 +148,9 @@ class SettingsForm(forms.Form):
         return {key: ("" if value is None else value) for key, value in data.items()}
 
     def clean(self) -> dict[str, Any]:
+        """Trim and upper-case codes, check the filter words and the fields the target needs, then
+        validate the whole document as ``VismaNetSettings`` (errors become form errors).
+        """
         cleaned = super().clean() or {}
         for name in ("travel_time_item", "work_time_item", "default_item", "default_warehouse",
                      "sales_order_type"):

@@ -213,6 +213,11 @@ class OrderImport:
     # -- the run ------------------------------------------------------------------------------
 
     def run(self) -> None:
+        """Retry waiting orders, then list orders of the type modified since the watermark minus
+        5 minutes (v3 sales-order list, ``lastModified asc``) and handle each.
+
+        Raises ``vismanet`` errors from the listing; the watermark moves per handled order.
+        """
         self.retry_pending()
         since = self.state.watermark - OVERLAP if self.state.watermark else None
         listing = self.client.sales_orders.list(
@@ -234,6 +239,9 @@ class OrderImport:
                 self.create(str(data.get("order_id", "")), None)
 
     def handle(self, summary: SalesOrderSummary) -> None:
+        """Route one listed order: update its work order when it changed, skip closed and
+        filtered-out orders (moving the watermark), else create a work order.
+        """
         order_id = summary.order_id or ""
         if not order_id:
             return
@@ -334,6 +342,11 @@ class OrderImport:
     # -- changed orders -----------------------------------------------------------------------
 
     def change(self, link: ExternalLink, modified: dt.datetime | None) -> None:
+        """Apply a changed order to its linked work order while that is OPEN (header, and lines
+        when the settings import them); otherwise log that the work order did not follow.
+
+        ``modified`` is the listing's lastModified (aware UTC).
+        """
         order_id = str((link.data or {}).get("order_id") or link.external_id.split("/", 1)[-1])
         label = mapping.order_label(self.order_type, order_id)
         work_order = WorkOrder.objects.filter(pk=link.local_id).first()

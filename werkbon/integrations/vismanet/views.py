@@ -397,6 +397,7 @@ def progress(request: HttpRequest) -> HttpResponse:
 @office_required
 @require_GET
 def terms(request: HttpRequest) -> HttpResponse:
+    """The integration's terms of use page (office users)."""
     return render(request, "integrations/vismanet/terms.html")
 
 

@@ -108,6 +108,8 @@ def email_or_blank(value: str | None) -> str:
 
 @dataclass(frozen=True)
 class ContactValues:
+    """One contact person of a customer; ``role`` is main, invoice or delivery."""
+
     name: str
     email: str
     phone: str

@@ -57,10 +57,12 @@ class OrderFields:
 
     @property
     def key(self) -> str:
+        """The order's ``ExternalLink.external_id``: ``"SO/000101"``."""
         return order_key(self.order_type, self.order_id)
 
     @property
     def label(self) -> str:
+        """The order as the log names it: ``"SO 000101"``."""
         return order_label(self.order_type, self.order_id)
 
 

@@ -64,6 +64,8 @@ DEFAULT_KEY = "default"
 
 @dataclass(frozen=True)
 class MaterialFact:
+    """One material line to send: key ``m<line id>``, item number, quantity in the item's unit."""
+
     key: str  # "m<material line id>"
     item_number: str
     quantity: Decimal
@@ -88,6 +90,8 @@ class WorkOrderFacts:
 
 @dataclass(frozen=True)
 class DocumentLine:
+    """One line of the document to send; ``quantity`` in hours (2 places) for time lines."""
+
     key: str
     item_number: str
     quantity: Decimal  # hours for time lines (2 places), else the item's unit

@@ -76,14 +76,20 @@ def address_note(changes: Changes, verb: str, address: WorkAddress, number: str)
 
 
 class Customers:
+    """Customers table of the pipeline: customers with their work addresses and contact persons."""
+
     name = SyncTable.CUSTOMERS.value
     log_table = LogTable.CUSTOMER.value
     incremental = True
 
     def source(self) -> ListSource:
+        """Paged ListSource over GET /v1/customer (customer.list)."""
         return ListSource(attrgetter("customers.list"))
 
     def store(self, run: Run, records: list[VismaCustomer]) -> Changes:
+        """Upsert one page of customers by number, with their main/invoice/delivery work addresses
+        and contact persons; returns the counts and log notes. The first import skips inactive ones.
+        """
         changes = Changes()
         tenant_id = run.integration.tenant_id
         by_number = {fields["number"]: (record, fields) for record in records
@@ -196,6 +202,7 @@ class Customers:
             ContactPerson.objects.bulk_create(new, batch_size=500)
 
     def summary(self) -> tuple[str, dict[str, Any]]:
+        """Message id and parameters of the first import's summary line (customers in Werkbon)."""
         return gettext_noop("First import: %(count)s customers in Werkbon."), {"count": Customer.objects.count()}
 
 

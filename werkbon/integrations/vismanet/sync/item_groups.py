@@ -15,14 +15,18 @@ from werkbon.workorders.models import ItemGroup
 
 
 class ItemGroups:
+    """Item groups table of the pipeline; not incremental (item classes carry no modified time)."""
+
     name = SyncTable.ITEM_GROUPS.value
     log_table = LogTable.ITEM_GROUP.value
     incremental = False  # item classes carry no modified time: re-read fully (they are few)
 
     def source(self) -> ListSource:
+        """Paged ListSource over GET /v1/inventory/itemClass (itemclass.list)."""
         return ListSource(attrgetter("item_classes.list"))
 
     def store(self, run: Run, records: list[ItemClass]) -> Changes:
+        """Add or update item groups by code from one page of item classes; returns counts and notes."""
         changes = Changes()
         wanted = {fields["code"]: fields for fields in map(item_group_fields, records) if fields["code"]}
         existing = {group.code: group for group in ItemGroup.objects.filter(code__in=wanted)}
@@ -44,6 +48,7 @@ class ItemGroups:
         return changes
 
     def summary(self) -> tuple[str, dict[str, Any]]:
+        """Message id and parameters of the first import's summary line (item groups in Werkbon)."""
         return gettext_noop("First import: %(count)s item groups in Werkbon."), {"count": ItemGroup.objects.count()}
 
 

@@ -28,16 +28,22 @@ FIELDS = ["description", "unit", "sales_price", "item_type", "status", "group"]
 
 
 class Items:
+    """Items table of the pipeline: non-stock items only."""
+
     name = SyncTable.ITEMS.value
     log_table = LogTable.ITEM.value
     incremental = True
 
     def source(self) -> ListSource:
+        """Paged ListSource over GET /v1/inventory (inventory.list): every item type, no expansion."""
         # Every type: a non-stock item that becomes a stock item must be seen to go away.
         # No expansion: the client then sends every expand flag as false (small pages).
         return ListSource(attrgetter("inventory.list"))
 
     def store(self, run: Run, records: list[InventoryItem]) -> Changes:
+        """Upsert one page of inventory items by number, creating missing item groups; an item
+        that became a stock item is retired. Returns the counts and log notes.
+        """
         changes = Changes()
         by_number = {r.inventory_number: r for r in records if r.inventory_number}
         existing = {item.number: item for item in Item.objects.filter(number__in=list(by_number))}
@@ -88,6 +94,7 @@ class Items:
         return groups
 
     def summary(self) -> tuple[str, dict[str, Any]]:
+        """Message id and parameters of the first import's summary line (items in Werkbon)."""
         return gettext_noop("First import: %(count)s items in Werkbon."), {"count": Item.objects.count()}
 
 

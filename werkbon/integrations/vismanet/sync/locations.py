@@ -37,14 +37,20 @@ def _identity(address: WorkAddress) -> tuple[str, str, str, str]:
 
 
 class Locations:
+    """Work addresses table of the pipeline, from customer locations."""
+
     name = SyncTable.WORK_ADDRESSES.value
     log_table = LogTable.WORK_ADDRESS.value
     incremental = True
 
     def source(self) -> ListSource:
+        """Paged ListSource over GET /v1/location (location.list)."""
         return ListSource(attrgetter("customer_locations.list"))
 
     def store(self, run: Run, records: list[CustomerLocation]) -> Changes:
+        """Upsert one page of locations as work addresses of known customers; inactive locations
+        are retired. Returns the counts and log notes.
+        """
         changes = Changes()
         numbers = {r.baccount.number for r in records if r.baccount and r.baccount.number and r.location_id}
         customers = {c.number: c for c in Customer.objects.filter(number__in=numbers)}
@@ -91,6 +97,7 @@ class Locations:
         return changes
 
     def summary(self) -> tuple[str, dict[str, Any]]:
+        """Message id and parameters of the first import's summary line (work addresses in Werkbon)."""
         return (gettext_noop("First import: %(count)s work addresses in Werkbon."),
                 {"count": WorkAddress.objects.count()})
 

@@ -73,6 +73,7 @@ class ListSource:
         return replace(self, options=self.options + delta)
 
     def list(self, client: VismaNetClient, *, start_page: int, page_size: int) -> Paginated[Any]:
+        """One page request of the list: the client's list method with the options and paging."""
         return self.method(client)(**dict(self.options), start_page=start_page, page_size=page_size)
 
 
@@ -144,6 +145,8 @@ def count(client: VismaNetClient, source: ListSource, run: Run | None = None) ->
 
 @dataclass
 class Note:
+    """A log entry to write for a stored page: level, table, message id with params, action."""
+
     level: str
     table: str
     message: str
@@ -166,13 +169,16 @@ class Changes:
 
     @property
     def any(self) -> bool:
+        """Whether anything was added, updated, removed or deactivated."""
         return bool(self.added or self.updated or self.removed or self.deactivated)
 
     def note(self, level: str, table: str, message: str, params: dict[str, Any], object_ref: str = "",
              action: str = "") -> None:
+        """Queue a log entry (message and action are English message ids)."""
         self.notes.append(Note(level, table, message, params, object_ref, action))
 
     def merge(self, other: Changes) -> None:
+        """Add ``other``'s counts and notes to these."""
         self.added += other.added
         self.updated += other.updated
         self.removed += other.removed
@@ -188,14 +194,18 @@ class Table(Protocol):
     log_table: str  # LogTable value
     incremental: bool  # False: no lastModified, re-read fully each run
 
-    def source(self) -> ListSource: ...
+    def source(self) -> ListSource:
+        """Where the table's records come from."""
 
-    def store(self, run: Run, records: list[Any]) -> Changes: ...
+    def store(self, run: Run, records: list[Any]) -> Changes:
+        """Store one page of parsed records in one transaction; returns what changed."""
 
-    def summary(self) -> tuple[str, dict[str, Any]]: ...
+    def summary(self) -> tuple[str, dict[str, Any]]:
+        """Message id and parameters of the first import's summary line."""
 
 
 def modified_at(record: Any) -> dt.datetime | None:
+    """The record's ``lastModifiedDateTime`` (aware UTC, Visma's clock), None when it has none."""
     return getattr(record, "last_modified_date_time", None)
 
 
@@ -239,6 +249,7 @@ class Run:
         self.skipped_inactive: dict[str, int] = {}
 
     def state(self, table: str) -> SyncState:
+        """The integration's SyncState row of ``table`` (created when missing)."""
         state, _created = SyncState.objects.get_or_create(integration=self.integration, table=table)
         return state
 

@@ -27,6 +27,8 @@ from werkbon.workorders.models import (
 
 
 class Outcome(StrEnum):
+    """What retiring a row did: deleted, deactivated (used by open or archived work orders) or kept."""
+
     DELETED = "deleted"
     DEACTIVATED_OPEN = "deactivated_open"  # used by work orders that are not archived
     DEACTIVATED_ARCHIVED = "deactivated_archived"  # used by archived work orders only
@@ -95,6 +97,8 @@ def retire_item(item: Item) -> Outcome:
 
 
 class Reason(StrEnum):
+    """Why a row is removed: gone from Visma.net, inactive there, or now a stock item."""
+
     GONE = "gone"  # not (or no longer) in Visma.net, e.g. added in Werkbon only
     INACTIVE = "inactive"  # inactive in Visma.net
     STOCK = "stock"  # a non-stock item became a stock item
