@@ -23,7 +23,8 @@ from django.utils import timezone
 from vismanet import INTERACTIVE_SCOPES, VismaNetClient
 from vismanet_sandbox import demo
 from werkbon.accounts.tenancy import tenant_context
-from werkbon.integrations.models import Integration, IntegrationKind, IntegrationStatus
+from werkbon.integrations.models import Integration, IntegrationKind, IntegrationStatus, LogEntry
+from werkbon.integrations.vismanet import sync
 from werkbon.integrations.vismanet.client import CredentialTokenStore
 
 # One interactive token serves the ERP API (incl. delete) and Sales Orders v3.
@@ -191,3 +192,13 @@ def importing_integration(tenant_a, connect_integration) -> Integration:
     integration.refresh_from_db()
     connect_integration(integration)
     return integration
+
+
+@pytest.fixture
+def imported(importing_integration, tenant_a, sandbox):
+    """Tenant A with the demo company imported (its log emptied); the test runs inside its
+    tenant context."""
+    with tenant_context(tenant_a):
+        sync.first_import(importing_integration)
+        LogEntry.objects.all().delete()
+        yield importing_integration

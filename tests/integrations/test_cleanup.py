@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from vismanet_sandbox import demo
-from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations.models import LogEntry, LogLevel, SyncState
 from werkbon.integrations.vismanet import sync
 from werkbon.integrations.vismanet.client import client_for
@@ -21,14 +20,6 @@ pytestmark = pytest.mark.django_db
 
 T = demo.DEMO_TENANT_ID
 cleanup_module = importlib.import_module("werkbon.integrations.vismanet.sync.cleanup")
-
-
-@pytest.fixture
-def imported(importing_integration, tenant_a, sandbox):
-    with tenant_context(tenant_a):
-        sync.first_import(importing_integration)
-        LogEntry.objects.all().delete()
-        yield importing_integration
 
 
 def counts() -> tuple[int, int]:

@@ -17,14 +17,6 @@ pytestmark = pytest.mark.django_db
 customers_module = importlib.import_module("werkbon.integrations.vismanet.sync.customers")
 
 
-@pytest.fixture
-def imported(importing_integration, tenant_a, sandbox):
-    with tenant_context(tenant_a):
-        sync.first_import(importing_integration)
-        LogEntry.objects.all().delete()
-        yield importing_integration
-
-
 def test_it_asks_once_to_reconnect_when_the_consent_is_gone(imported, sandbox):
     sandbox.control.expire_tokens(revoke_refresh_tokens=True)
     sync.incremental(imported)

@@ -11,7 +11,6 @@ import pytest
 from django.utils import timezone
 
 from vismanet_sandbox import demo
-from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations.models import LogEntry, LogLevel, SyncState
 from werkbon.integrations.vismanet import sync
 from werkbon.integrations.vismanet.client import client_for
@@ -22,15 +21,6 @@ pytestmark = pytest.mark.django_db
 
 T = demo.DEMO_TENANT_ID
 incremental_module = importlib.import_module("werkbon.integrations.vismanet.sync.incremental")
-
-
-@pytest.fixture
-def imported(importing_integration, tenant_a, sandbox):
-    """Tenant A with the demo company imported; the test runs inside its tenant context."""
-    with tenant_context(tenant_a):
-        sync.first_import(importing_integration)
-        LogEntry.objects.all().delete()
-        yield importing_integration
 
 
 def state(table: str) -> SyncState:
