@@ -23,6 +23,22 @@ def sales_orders(sandbox) -> list[dict]:
     return [o for o in sandbox.control.sales_orders(demo.DEMO_TENANT_ID) if o["type"] == "SO"]
 
 
+def write_back(sandbox, work_order, order_id: str, technician, office) -> dict:
+    """Complete and archive ``work_order`` and export it: it must be sent to the sales order
+    it came from, without making a second one. Returns that sales order as the sandbox has it."""
+    services.complete(work_order, user=technician)
+    services.archive(work_order, user=office)
+    count_before = len(sales_orders(sandbox))
+
+    record = ExportRecord.objects.get(work_order_number=work_order.number)
+    tasks.export_work_order(record.pk)
+    record.refresh_from_db()
+    assert record.status == ExportStatus.SENT, list(LogEntry.objects.values_list("message", "detail"))
+    assert record.document_number == f"SO {order_id}"
+    assert len(sales_orders(sandbox)) == count_before  # the same order, no second one
+    return sandbox.control.sales_order(demo.DEMO_TENANT_ID, "SO", order_id)
+
+
 @pytest.mark.django_db
 def test_it_writes_a_work_order_back_to_the_sales_order_it_came_from(orders, sandbox, tech_a, office_a):  # noqa: F811
     order_id = new_order(orders, lines=[("MAT-1001", 4), ("MAT-1109", 1)])
@@ -37,17 +53,7 @@ def test_it_writes_a_work_order_back_to_the_sales_order_it_came_from(orders, san
                                technician=tech_a)
     services.add_time_entry(work_order, technician=tech_a, kind=TimeKind.WORK, minutes=90,
                             date=timezone.localdate())
-    services.complete(work_order, user=tech_a)
-    services.archive(work_order, user=office_a)
-    count_before = len(sales_orders(sandbox))
-
-    record = ExportRecord.objects.get(work_order_number=work_order.number)
-    tasks.export_work_order(record.pk)
-    record.refresh_from_db()
-    assert record.status == ExportStatus.SENT, list(LogEntry.objects.values_list("message", "detail"))
-    assert record.document_number == f"SO {order_id}"
-    assert len(sales_orders(sandbox)) == count_before  # the same order, no second one
-    order = sandbox.control.sales_order(demo.DEMO_TENANT_ID, "SO", order_id)
+    order = write_back(sandbox, work_order, order_id, tech_a, office_a)
     lines = sorted((line["inventoryId"], line["quantity"]) for line in order["lines"])
     assert lines == [("ARBEID", 1.5), ("KST-1135", 2.0), ("MAT-1001", 3.0), ("MAT-1109", 0.0)]
 
@@ -74,17 +80,7 @@ def test_it_puts_the_hours_on_the_orders_own_time_lines(orders, sandbox, tech_a,
                             date=timezone.localdate())
     services.add_time_entry(work_order, technician=tech_a, kind=TimeKind.TRAVEL, minutes=20,
                             date=timezone.localdate())
-    services.complete(work_order, user=tech_a)
-    services.archive(work_order, user=office_a)
-    count_before = len(sales_orders(sandbox))
-
-    record = ExportRecord.objects.get(work_order_number=work_order.number)
-    tasks.export_work_order(record.pk)
-    record.refresh_from_db()
-    assert record.status == ExportStatus.SENT, list(LogEntry.objects.values_list("message", "detail"))
-    assert record.document_number == f"SO {order_id}"
-    assert len(sales_orders(sandbox)) == count_before  # no second order
-    order = sandbox.control.sales_order(demo.DEMO_TENANT_ID, "SO", order_id)
+    order = write_back(sandbox, work_order, order_id, tech_a, office_a)
     lines = sorted((line["lineId"], line["inventoryId"], line["quantity"]) for line in order["lines"])
     assert lines == [(before["ARBEID"], "ARBEID", 2.25), (before["REISTIJD"], "REISTIJD", 0.33),
                      (before["MAT-1001"], "MAT-1001", 4.0)]  # the same line ids, nothing added
