@@ -49,6 +49,15 @@ def _technician_may_change(request: HttpRequest, order: WorkOrder) -> bool:
     return False
 
 
+def _refuse_change(request: HttpRequest, order: WorkOrder, target: str) -> HttpResponse | None:
+    """The redirect that refuses adding time or material to ``order`` (with a message), or None.
+
+    Checked before the form: a closed or archived order is the reason, not the input."""
+    if not _technician_may_change(request, order):
+        return redirect(target)
+    return refuse_if_archived(request, order)
+
+
 @tenant_member_required
 @require_GET
 def my_work(request: HttpRequest) -> HttpResponse:
@@ -88,9 +97,7 @@ def add_time_entry(request: HttpRequest, pk: int) -> HttpResponse:
     order = order_for_member(request, pk)
     user: User = request.user  # type: ignore[assignment]
     target = order_page_url(user, order)
-    if not _technician_may_change(request, order):
-        return redirect(target)
-    if refused := refuse_if_archived(request, order):  # before the form: that is the reason
+    if refused := _refuse_change(request, order, target):
         return refused
     if user.is_office:
         form: TimeEntryForm = OfficeTimeEntryForm(request.POST, prefix="time", order=order)
@@ -122,9 +129,7 @@ def add_material_line(request: HttpRequest, pk: int) -> HttpResponse:
     order = order_for_member(request, pk)
     user: User = request.user  # type: ignore[assignment]
     target = order_page_url(user, order)
-    if not _technician_may_change(request, order):
-        return redirect(target)
-    if refused := refuse_if_archived(request, order):
+    if refused := _refuse_change(request, order, target):
         return refused
     form = MaterialLineForm(request.POST, prefix="mat")
     if not form.is_valid():
