@@ -12,6 +12,7 @@ main/invoice/delivery addresses as work addresses and their contacts as contact 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from operator import attrgetter
 from typing import Any
@@ -73,6 +74,34 @@ def address_note(changes: Changes, verb: str, address: WorkAddress, number: str)
     level = LogLevel.WARNING if verb == Outcome.DEACTIVATED_OPEN else LogLevel.INFO
     changes.note(level, LogTable.WORK_ADDRESS, messages[verb], {"address": address.one_line(), "number": number},
                  number)
+
+
+def active_identities(addresses: list[WorkAddress]) -> set[tuple[str, str, str, str]]:
+    """The identities of the active ones of ``addresses`` (to add no identical duplicate)."""
+    return {address_identity(_values(a)) for a in addresses if a.is_active}
+
+
+def update_address(changes: Changes, address: WorkAddress, fields: dict[str, Any], number: str,
+                   now: dt.datetime) -> bool:
+    """Bring an existing work address in line with ``fields`` and make it active again; noted
+    as updated. False when nothing changed (then it needs no saving)."""
+    diff = {n: fields[n] for n in ADDRESS_FIELDS if getattr(address, n) != fields[n]}
+    if not diff and address.is_active:
+        return False
+    for name, value in diff.items():
+        setattr(address, name, value)
+    address.is_active = True
+    address.updated_at = now
+    address_note(changes, "updated", address, number)
+    return True
+
+
+def save_addresses(changes: Changes, new: list[tuple[WorkAddress, str]], changed: list[WorkAddress]) -> None:
+    """Store new (each noted as added, with its customer number) and changed work addresses."""
+    WorkAddress.objects.bulk_create([a for a, _n in new], batch_size=500)
+    for address, number in new:
+        address_note(changes, "added", address, number)
+    WorkAddress.objects.bulk_update(changed, [*ADDRESS_FIELDS, "is_active", "updated_at"], batch_size=500)
 
 
 class Customers:
@@ -160,29 +189,19 @@ class Customers:
             for key, fields in wanted.items():
                 address = by_key.get(key)
                 if address is None:
-                    others = {address_identity(_values(a)) for a in own if a.is_active}
-                    if address_identity(fields) in others:
+                    if address_identity(fields) in active_identities(own):
                         continue  # identical to an address the customer already has
                     address = WorkAddress(tenant_id=run.integration.tenant_id, customer=customer,
                                           external_key=key, **fields)
                     own.append(address)
                     new.append((address, number))
                     continue
-                diff = {n: fields[n] for n in ADDRESS_FIELDS if getattr(address, n) != fields[n]}
-                if diff or not address.is_active:
-                    for name, value in diff.items():
-                        setattr(address, name, value)
-                    address.is_active = True
-                    address.updated_at = now
+                if update_address(changes, address, fields, number, now):
                     changed.append(address)
-                    address_note(changes, "updated", address, number)
             for key, address in by_key.items():
                 if key not in wanted:  # emptied in Visma.net, or now identical to another
                     address_note(changes, retire_work_address(address), address, number)
-        WorkAddress.objects.bulk_create([a for a, _n in new], batch_size=500)
-        for address, number in new:
-            address_note(changes, "added", address, number)
-        WorkAddress.objects.bulk_update(changed, [*ADDRESS_FIELDS, "is_active", "updated_at"], batch_size=500)
+        save_addresses(changes, new, changed)
 
     @staticmethod
     def _store_contacts(run: Run, by_number: dict[str, Any], customers: dict[str, Customer]) -> None:

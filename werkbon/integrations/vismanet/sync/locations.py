@@ -26,14 +26,15 @@ from werkbon.integrations.vismanet.mapping.inbound import (
     location_key,
     location_work_address,
 )
-from werkbon.integrations.vismanet.sync.customers import ADDRESS_FIELDS, address_note
+from werkbon.integrations.vismanet.sync.customers import (
+    active_identities,
+    address_note,
+    save_addresses,
+    update_address,
+)
 from werkbon.integrations.vismanet.sync.pipeline import Changes, ListSource, Run
 from werkbon.integrations.vismanet.sync.removal import retire_work_address
 from werkbon.workorders.models import Customer, WorkAddress
-
-
-def _identity(address: WorkAddress) -> tuple[str, str, str, str]:
-    return address_identity({name: getattr(address, name) for name in ADDRESS_FIELDS})
 
 
 class Locations:
@@ -74,26 +75,16 @@ class Locations:
                     address_note(changes, retire_work_address(address), address, customer.number)
                 continue
             if address is None:
-                if address_identity(fields) in {_identity(a) for a in own if a.is_active}:
+                if address_identity(fields) in active_identities(own):
                     continue  # no duplicate of an identical address
                 address = WorkAddress(tenant_id=run.integration.tenant_id, customer=customer, external_key=key,
                                       **fields)
                 own.append(address)
                 new.append((address, customer.number))
                 continue
-            diff = {n: fields[n] for n in ADDRESS_FIELDS if getattr(address, n) != fields[n]}
-            if diff or not address.is_active:
-                for name, value in diff.items():
-                    setattr(address, name, value)
-                address.is_active = True
-                address.updated_at = now
-                if address not in changed:
-                    changed.append(address)
-                address_note(changes, "updated", address, customer.number)
-        WorkAddress.objects.bulk_create([a for a, _n in new], batch_size=500)
-        for address, number in new:
-            address_note(changes, "added", address, number)
-        WorkAddress.objects.bulk_update(changed, [*ADDRESS_FIELDS, "is_active", "updated_at"], batch_size=500)
+            if update_address(changes, address, fields, customer.number, now) and address not in changed:
+                changed.append(address)
+        save_addresses(changes, new, changed)
         return changes
 
     def summary(self) -> tuple[str, dict[str, Any]]:
