@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 import httpx
 
@@ -33,6 +34,18 @@ class SalesOrders(Resource):
     Modifications need the order's ETag (``SalesOrder.etag`` from ``get``) as ``if_match``;
     they answer 202 and may or may not return a new ETag, so ``get`` again before the next one.
     """
+
+    def _change(
+        self, endpoint: ep.Endpoint, order_type: str, order_id: str, *, if_match: str, **request: Any
+    ) -> Accepted:
+        """Send a modification of one order with ``If-Match``; its 202 as ``Accepted``."""
+        response = self._transport.request(
+            endpoint,
+            path_params={"type": order_type, "orderId": order_id},
+            if_match=if_match,
+            **request,
+        )
+        return _accepted(response)
 
     def list(
         self,
@@ -167,13 +180,13 @@ class SalesOrders(Resource):
             NotFoundError: unknown order.
             VismaNetError: any other subclass.
         """
-        response = self._transport.request(
+        return self._change(
             ep.SO_PATCH,
-            path_params={"type": order_type, "orderId": order_id},
+            order_type,
+            order_id,
             json=changes.to_api(),
             if_match=if_match,
         )
-        return _accepted(response)
 
     def add_lines(
         self, order_type: str, order_id: str, lines: Sequence[NewSalesOrderLine], *, if_match: str
@@ -190,13 +203,13 @@ class SalesOrders(Resource):
             NotFoundError: unknown order.
             VismaNetError: any other subclass.
         """
-        response = self._transport.request(
+        return self._change(
             ep.SO_LINES_ADD,
-            path_params={"type": order_type, "orderId": order_id},
+            order_type,
+            order_id,
             json={"lines": [line.to_api() for line in lines]},
             if_match=if_match,
         )
-        return _accepted(response)
 
     def patch_lines(
         self,
@@ -218,13 +231,13 @@ class SalesOrders(Resource):
             NotFoundError: unknown order.
             VismaNetError: any other subclass.
         """
-        response = self._transport.request(
+        return self._change(
             ep.SO_LINES_PATCH,
-            path_params={"type": order_type, "orderId": order_id},
+            order_type,
+            order_id,
             json={"lines": [line.to_api() for line in lines]},
             if_match=if_match,
         )
-        return _accepted(response)
 
     def delete_lines(
         self, order_type: str, order_id: str, line_ids: Sequence[int], *, if_match: str
@@ -244,13 +257,13 @@ class SalesOrders(Resource):
         """
         if not 0 < len(line_ids) <= 1000:
             raise ValueError("delete between 1 and 1000 lines per call")
-        response = self._transport.request(
+        return self._change(
             ep.SO_LINES_DELETE,
-            path_params={"type": order_type, "orderId": order_id},
+            order_type,
+            order_id,
             params=[("ids", ",".join(str(i) for i in line_ids))],
             if_match=if_match,
         )
-        return _accepted(response)
 
     def delete(self, order_type: str, order_id: str, *, if_match: str) -> Accepted:
         """Delete an order or quote.
@@ -265,9 +278,9 @@ class SalesOrders(Resource):
             NotFoundError: unknown order.
             VismaNetError: any other subclass.
         """
-        response = self._transport.request(
+        return self._change(
             ep.SO_DELETE,
-            path_params={"type": order_type, "orderId": order_id},
+            order_type,
+            order_id,
             if_match=if_match,
         )
-        return _accepted(response)
