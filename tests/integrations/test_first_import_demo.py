@@ -23,6 +23,14 @@ def raw(sandbox, what: str) -> list[dict]:
     return sandbox.control._call("GET", f"/companies/{T}/{what}")
 
 
+def active_counts(sandbox) -> tuple[int, int]:
+    """(customers, non-stock items) a first import brings in: the active ones only."""
+    customers = [c for c in raw(sandbox, "customers") if c["status"] != "Inactive"]
+    items = [i for i in raw(sandbox, "inventory")
+             if not i["stockItem"] and i["status"] not in {"NoSales", "Inactive", "MarkedForDeletion"}]
+    return len(customers), len(items)
+
+
 def place(address: dict) -> tuple[str, str, str]:
     """A deliberately simpler identity than the code's: line, postal code, city."""
     return (" ".join(address["addressLine1"].split()).lower(), address["postalCode"].replace(" ", "").upper(),
