@@ -238,6 +238,23 @@ class SandboxMiddleware:
                 message = {**message, "headers": list(message.get("headers", [])) + extra}
             await send(message)
 
+        recorded = False
+
+        def record() -> None:
+            # Called before a connection is dropped on purpose, too: what runs after the
+            # drop is up to the server, and a test may read the log right away.
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
+            self.sandbox.record_log({
+                "method": method, "path": path,
+                "query": scope.get("query_string", b"").decode("latin-1"),
+                "status": status_box["status"], "company": info.get("company"),
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)),
+                "durationMs": round((time.time() - started) * 1000, 1),
+            })
+
         try:
             latency, rule = self.sandbox.faults.take(method, path)
             if latency:
@@ -250,6 +267,7 @@ class SandboxMiddleware:
             elif rule.kind == "timeout":
                 await asyncio.sleep(rule.ms / 1000)
                 status_box["status"] = -1
+                record()
                 await _drop_connection(send)
             else:
                 buffered: list[Message] = []
@@ -261,6 +279,7 @@ class SandboxMiddleware:
                 applied = buffered and buffered[0].get("status", 500) < 400
                 if rule.kind == "drop_after_write":
                     status_box["status"] = -1
+                    record()
                     await _drop_connection(send)
                 elif applied:
                     status_box["status"] = 500
@@ -269,13 +288,7 @@ class SandboxMiddleware:
                     for message in buffered:
                         await send_wrapped(message)
         finally:
-            self.sandbox.record_log({
-                "method": method, "path": path,
-                "query": scope.get("query_string", b"").decode("latin-1"),
-                "status": status_box["status"], "company": info.get("company"),
-                "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)),
-                "durationMs": round((time.time() - started) * 1000, 1),
-            })
+            record()
 
 
 def create_app(data_path: str | None = None, seed: str = "demo") -> Any:
