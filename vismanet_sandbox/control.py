@@ -244,8 +244,7 @@ def control_app(sandbox: Sandbox) -> Router:
 
     async def requests_log(request: Request) -> Response:
         if request.method == "DELETE":
-            with sandbox.log_lock:
-                sandbox.log.clear()
+            sandbox.clear_log()
             return Response(status_code=204)
         return json_response(filtered_log(request))
 

@@ -68,6 +68,9 @@ class Sandbox:
         self.limiter = RateLimiter()
         self.log: deque[dict[str, Any]] = deque(maxlen=20000)
         self.log_lock = threading.Lock()
+        # Bumped by reset and by clearing the log: a request still held by a fault from
+        # before (a timeout) is not logged into the new state when it finally ends.
+        self.log_generation = 0
         self.connect = Connect(self)
         from .routes import build_routes  # late: routes import resource modules that import core
 
@@ -82,6 +85,7 @@ class Sandbox:
 
     def reset(self, document: dict[str, Any]) -> None:
         """Replace all state with a seed document (see README, "Seed documents")."""
+        self.clear_log()
         self.store.clear()
         self.limiter.reset()
         self.faults.clear()
@@ -111,10 +115,18 @@ class Sandbox:
         return self.store.put(tenant, kind, KEYS[kind](data), data, modified=modified,
                               created=created, internal_id=internal_id)
 
-    def record_log(self, entry: dict[str, Any]) -> None:
-        """Append one entry to the in-memory request log."""
+    def record_log(self, entry: dict[str, Any], generation: int | None = None) -> None:
+        """Append one entry to the in-memory request log, unless the log was cleared (or the
+        state reset) since the request started (``generation``)."""
         with self.log_lock:
-            self.log.append(entry)
+            if generation is None or generation == self.log_generation:
+                self.log.append(entry)
+
+    def clear_log(self) -> None:
+        """Empty the request log; requests still under way are not logged."""
+        with self.log_lock:
+            self.log.clear()
+            self.log_generation += 1
 
     # -- dispatch --------------------------------------------------------------------------
 
@@ -239,6 +251,7 @@ class SandboxMiddleware:
             await send(message)
 
         recorded = False
+        generation = self.sandbox.log_generation
 
         def record() -> None:
             # Called before a connection is dropped on purpose, too: what runs after the
@@ -253,7 +266,7 @@ class SandboxMiddleware:
                 "status": status_box["status"], "company": info.get("company"),
                 "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)),
                 "durationMs": round((time.time() - started) * 1000, 1),
-            })
+            }, generation)
 
         try:
             latency, rule = self.sandbox.faults.take(method, path)
