@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db.models import Q
 from django.utils import timezone
@@ -38,8 +39,7 @@ from werkbon.workorders.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
+from werkbon.workorders.photos import prepare_photo
 
 
 def date_input() -> forms.DateInput:
@@ -368,22 +368,15 @@ class FormQuestionForm(forms.ModelForm):
         return data
 
 
-def _validate_photo(upload: Any) -> None:
-    """Refuse what is not a JPEG/PNG/GIF/WebP image or is too large (it goes into a PDF)."""
-    if upload.size > MAX_PHOTO_BYTES:
-        raise ValidationError(_("The photo is too large (at most 10 MB)."))
-    from PIL import Image, UnidentifiedImageError
+class PhotoField(forms.FileField):
+    """A photo answer: cleans to the re-encoded photo to store, named at random
+    (:func:`werkbon.workorders.photos.prepare_photo`), or ``False`` when "clear" is ticked."""
 
-    try:
-        with Image.open(upload) as image:
-            image.verify()
-            kind = image.format
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ValidationError(_("This file is not an image.")) from error
-    finally:
-        upload.seek(0)
-    if kind not in {"JPEG", "PNG", "GIF", "WEBP"}:
-        raise ValidationError(_("Use a JPEG or PNG photo."))
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        value = super().clean(data, initial)
+        if isinstance(value, UploadedFile):
+            return prepare_photo(value)
+        return value
 
 
 class FilledFormForm(forms.Form):
@@ -417,9 +410,8 @@ class FilledFormForm(forms.Form):
                 )
             elif question.kind == QuestionKind.PHOTO:
                 has_photo = answer is not None and bool(answer.photo)
-                field = forms.FileField(
+                field = PhotoField(
                     required=required and not has_photo,
-                    validators=[_validate_photo],
                     widget=forms.ClearableFileInput(attrs={"accept": "image/*",
                                                            "capture": "environment"}),
                 )
