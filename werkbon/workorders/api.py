@@ -110,8 +110,8 @@ class TimeEntryOut(Schema):
 class MaterialLineOut(Schema):
     id: int
     item_number: str
-    item_description: str
-    unit: str
+    item_description: str = Field(description="as registered (kept when the item changes)")
+    unit: str = Field(description="the unit the quantity was registered in")
     quantity: Decimal
     note: str
     technician: str | None = Field(description="username of who registered it")
@@ -389,8 +389,8 @@ def _time_entry_out(entry: Any) -> dict[str, Any]:
 
 def _material_line_out(line: Any) -> dict[str, Any]:
     return {
-        "id": line.pk, "item_number": line.item.number, "item_description": line.item.description,
-        "unit": line.item.unit, "quantity": line.quantity, "note": line.note,
+        "id": line.pk, "item_number": line.item_number, "item_description": line.description,
+        "unit": line.unit, "quantity": line.quantity, "note": line.note,
         "technician": line.technician.username if line.technician else None,
     }
 

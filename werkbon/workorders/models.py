@@ -7,7 +7,9 @@ This module does not know which system; integrations keep their own link tables.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -112,6 +114,43 @@ class WorkAddress(TenantScopedModel):
         street = f"{self.street} {self.house_number}".strip()
         place = f"{self.postal_code} {self.city}".strip()
         return ", ".join(part for part in (street, place) if part)
+
+
+@dataclass(frozen=True)
+class AddressCopy:
+    """A work order's own copy of its work address (what was agreed; issue 9): the fields of
+    :class:`WorkAddress`, kept when the accounting system changes the shared address."""
+
+    name: str = ""
+    street: str = ""
+    house_number: str = ""
+    postal_code: str = ""
+    city: str = ""
+    country: str = ""
+
+    @classmethod
+    def of(cls, address: WorkAddress | None) -> AddressCopy | None:
+        if address is None:
+            return None
+        return cls(**{name: getattr(address, name) or "" for name in ADDRESS_FIELDS})
+
+    def one_line(self) -> str:
+        """``Kerkstraat 12a, 7901 AA Hoogeveen`` (as :meth:`WorkAddress.one_line`)."""
+        street = f"{self.street} {self.house_number}".strip()
+        place = f"{self.postal_code} {self.city}".strip()
+        return ", ".join(part for part in (street, place) if part)
+
+    def with_name(self) -> str:
+        """The name (if any) and the one line, e.g. ``Werf, Werfstraat 1, 9711 AA Groningen``."""
+        return ", ".join(part for part in (self.name, self.one_line()) if part)
+
+    def __str__(self) -> str:
+        return self.one_line()
+
+
+# WorkAddress field → the work order's copy of it.
+ADDRESS_FIELDS = ("name", "street", "house_number", "postal_code", "city", "country")
+ADDRESS_COPY_FIELDS = tuple(f"address_{name}" for name in ADDRESS_FIELDS)
 
 
 class InstalledObject(TenantScopedModel):
@@ -226,6 +265,18 @@ class WorkOrder(TenantScopedModel):
         WorkAddress, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders",
         verbose_name=_("work address"),
     )
+    # The work order's own copy of its work address: copied when the work address is chosen,
+    # kept when the accounting system changes the shared address (the office takes a new one
+    # with one click: history.take_new_address). See ``address``.
+    address_name = models.CharField(max_length=255, blank=True, editable=False)
+    address_street = models.CharField(max_length=255, blank=True, editable=False)
+    address_house_number = models.CharField(max_length=20, blank=True, editable=False)
+    address_postal_code = models.CharField(max_length=20, blank=True, editable=False)
+    address_city = models.CharField(max_length=100, blank=True, editable=False)
+    address_country = models.CharField(max_length=2, blank=True, editable=False)
+    # The customer as it was when the work order was archived (history.store_at_archive).
+    archived_customer_number = models.CharField(max_length=30, blank=True, editable=False)
+    archived_customer_name = models.CharField(max_length=255, blank=True, editable=False)
     description = models.TextField(_("work description"), blank=True)  # "werkzaamheden"
     customer_reference = models.CharField(_("customer reference"), max_length=100, blank=True)
     status = models.CharField(
@@ -262,6 +313,46 @@ class WorkOrder(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{_('Work order')} {self.number}"
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> WorkOrder:
+        instance = super().from_db(db, field_names, values)
+        instance._copied_address_id = instance.__dict__.get("work_address_id")
+        return instance
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves; a work address chosen since the row was read is copied into the work
+        order's own copy (``address``) first."""
+        if self.work_address_id != getattr(self, "_copied_address_id", None):
+            copy = AddressCopy.of(self.work_address) or AddressCopy()
+            for name in ADDRESS_FIELDS:
+                setattr(self, f"address_{name}", getattr(copy, name))
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], *ADDRESS_COPY_FIELDS}
+        super().save(*args, **kwargs)
+        self._copied_address_id = self.work_address_id
+
+    @property
+    def address(self) -> AddressCopy | None:
+        """The work address as agreed on this work order (its own copy), or None."""
+        copy = AddressCopy(**{name: getattr(self, f"address_{name}") for name in ADDRESS_FIELDS})
+        if copy == AddressCopy():
+            return AddressCopy.of(self.work_address) if self.work_address_id else None
+        return copy
+
+    @property
+    def display_customer_name(self) -> str:
+        """The customer's name; for an archived work order as it was when archived."""
+        if self.archived_customer_number:
+            return self.archived_customer_name
+        return self.customer.name if self.customer else ""
+
+    @property
+    def display_customer_number(self) -> str:
+        """The customer's number; for an archived work order as it was when archived."""
+        if self.archived_customer_number:
+            return self.archived_customer_number
+        return self.customer.number if self.customer else ""
 
     @property
     def is_archived(self) -> bool:
@@ -300,7 +391,12 @@ class TimeEntry(TenantScopedModel):
 
 
 class MaterialLine(TenantScopedModel):
-    """An item used on a work order; quantity in the item's unit."""
+    """An item used on a work order: ``quantity`` in ``unit``, the unit it was registered in.
+
+    ``item_number``, ``description`` and ``unit`` are the item's as registered (copied when the
+    item is chosen); a change of the item in the accounting system does not reach them until
+    the office takes the new values (history.take_new_item_values).
+    """
 
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="material_lines")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="material_lines",
@@ -309,6 +405,9 @@ class MaterialLine(TenantScopedModel):
         _("quantity"), max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0"))]
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
+    item_number = models.CharField(_("item number"), max_length=30, blank=True, editable=False)
+    description = models.CharField(_("description"), max_length=255, blank=True, editable=False)
+    unit = models.CharField(_("unit"), max_length=10, blank=True, editable=False)
     technician = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -320,7 +419,46 @@ class MaterialLine(TenantScopedModel):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.item.number}"
+        return f"{self.quantity} {self.unit} × {self.item_number}".replace("  ", " ")
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> MaterialLine:
+        instance = super().from_db(db, field_names, values)
+        instance._copied_item_id = instance.__dict__.get("item_id")
+        return instance
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves; an item chosen since the row was read gives the line its number,
+        description and unit first (the unit the quantity is registered in)."""
+        if self.item_id != getattr(self, "_copied_item_id", None) or not self.item_number:
+            self.item_number, self.description, self.unit = (
+                self.item.number, self.item.description, self.item.unit)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "item_number", "description", "unit"}
+        super().save(*args, **kwargs)
+        self._copied_item_id = self.item_id
+
+
+class ArchivedPdf(TenantScopedModel):
+    """A PDF of an archived work order, rendered and stored when it was archived (issue 9):
+    the download and the export use these bytes, whatever changes later. ``kind``:
+    ``work_order`` or ``forms``; ``sha256`` of ``content`` (hex)."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="archived_pdfs")
+    kind = models.CharField(max_length=20)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("archived PDF")
+        verbose_name_plural = _("archived PDFs")
+        constraints = [
+            models.UniqueConstraint(fields=["work_order", "kind"], name="one_archived_pdf_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_order_id} {self.kind}"
 
 
 class QuestionKind(models.TextChoices):

@@ -97,10 +97,12 @@ def _header(order: WorkOrder, title: str) -> list:
     customer = order.customer
     customer_text = "—"
     if customer is not None:
-        parts = [f"{customer.name} ({customer.number})", customer.address_line1,
-                 customer.address_line2, f"{customer.postal_code} {customer.city}".strip()]
+        # The name and number as archived (the same as the customer's before archiving).
+        parts = [f"{order.display_customer_name} ({order.display_customer_number})",
+                 customer.address_line1, customer.address_line2,
+                 f"{customer.postal_code} {customer.city}".strip()]
         customer_text = "\n".join(p for p in parts if p)
-    address = order.work_address
+    address = order.address  # the work order's own copy: what was agreed
     address_text = "—"
     if address is not None:
         address_text = "\n".join(p for p in (address.name, address.one_line()) if p)
@@ -123,10 +125,11 @@ def render_work_order_pdf(work_order: WorkOrder) -> bytes:
     """The work-order PDF (A4, Dutch) as bytes.
 
     Contains the company, work-order number and customer reference, customer and work
-    address, the work description, every time entry (date, technician, kind, minutes) with
-    the hour totals per kind, every material line (item number, description, quantity,
-    unit, price in EUR, note) and who signed off and when. Needs the order's tenant context
-    (it reads the tenant-scoped relations).
+    address (the work order's own copy), the work description, every time entry (date,
+    technician, kind, minutes) with the hour totals per kind, every material line (item
+    number, description, quantity and unit as registered, price in EUR, note) and who
+    signed off and when. Needs the order's tenant context (it reads the tenant-scoped
+    relations). An archived work order's PDF is stored: ``history.work_order_pdf``.
     """
     with translation.override(PDF_LANGUAGE):
         return _render_work_order(work_order)
@@ -161,8 +164,9 @@ def _render_work_order(order: WorkOrder) -> bytes:
     story.append(_p(_("Materials"), H2))
     if lines:
         rows = [[_("Item"), _("Description"), _("Quantity"), _("Unit"), _("Price"), _("Note")]]
-        rows += [[line.item.number, _p(line.item.description, SMALL), _decimal(line.quantity),
-                  line.item.unit, _euro(line.item.sales_price), _p(line.note, SMALL)]
+        # Number, description and unit as registered on the line (the quantity's unit).
+        rows += [[line.item_number, _p(line.description, SMALL), _decimal(line.quantity),
+                  line.unit, _euro(line.item.sales_price), _p(line.note, SMALL)]
                  for line in lines]
         table = Table(rows, colWidths=[24 * mm, None, 18 * mm, 14 * mm, 22 * mm, 45 * mm],
                       repeatRows=1)

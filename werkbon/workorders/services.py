@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from werkbon.accounts.models import Tenant, User
 from werkbon.accounts.tenancy import require_current_tenant
+from werkbon.workorders import history
 from werkbon.workorders.limits import MAX_PLANNED_MINUTES, MAX_TIME_ENTRY_MINUTES
 from werkbon.workorders.models import (
     Customer,
@@ -160,7 +161,8 @@ def add_material_line(
     work_order: WorkOrder, *, item: Item, quantity: Decimal, note: str = "",
     technician: User | None = None,
 ) -> MaterialLine:
-    """Register ``quantity`` (in the item's unit, more than 0) of an item used."""
+    """Register ``quantity`` (more than 0) of an item used, in the item's unit now: the line
+    keeps that unit (and the item's number and description) whatever changes later."""
     work_order = lock(work_order)
     ensure_editable(work_order)
     if quantity <= 0:
@@ -212,8 +214,9 @@ def reopen(work_order: WorkOrder) -> WorkOrder:
 
 @transaction.atomic
 def archive(work_order: WorkOrder, *, user: User) -> WorkOrder:
-    """Archive a completed work order (manual 3.4). Listeners of ``work_order_archived``
-    run inside this transaction."""
+    """Archive a completed work order (manual 3.4): from now on it is immutable, its customer
+    and PDFs kept as they are now (:func:`history.store_at_archive`). Listeners of
+    ``work_order_archived`` run inside this transaction."""
     work_order = lock(work_order)
     if work_order.status == WorkOrderStatus.ARCHIVED:
         raise LifecycleError(_("This work order is already archived."))
@@ -226,6 +229,7 @@ def archive(work_order: WorkOrder, *, user: User) -> WorkOrder:
     work_order.archived_at = timezone.now()
     work_order.archived_by = user
     work_order.save(update_fields=["status", "archived_at", "archived_by", "updated_at"])
+    history.store_at_archive(work_order)
     work_order_archived.send(sender=WorkOrder, work_order=work_order, user=user)
     return work_order
 

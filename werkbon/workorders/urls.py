@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from werkbon.workorders.views import customers, forms, items, planning, technician, workorders
+from werkbon.workorders.views import (
+    customers,
+    forms,
+    history,
+    items,
+    planning,
+    technician,
+    workorders,
+)
 
 app_name = "workorders"
 
@@ -20,6 +28,9 @@ urlpatterns = [
          name="material_line_edit"),
     path("<int:pk>/materiaal/<int:line_pk>/verwijderen/", workorders.material_line_delete,
          name="material_line_delete"),
+    path("<int:pk>/nieuw-werkadres/", history.take_new_address, name="take_new_address"),
+    path("<int:pk>/materiaal/<int:line_pk>/nieuwe-artikelgegevens/", history.take_new_item_values,
+         name="take_new_item_values"),
     path("<int:pk>/heropenen/", workorders.work_order_reopen, name="reopen"),
     path("<int:pk>/archiveren/", workorders.work_order_archive, name="archive"),
     path("<int:pk>/werkbon.pdf", workorders.work_order_pdf, name="pdf"),

@@ -59,8 +59,8 @@ from werkbon.integrations.models import (
 from werkbon.integrations.vismanet.client import client_for, record_quota
 from werkbon.integrations.vismanet.config import TargetOption, VismaNetSettings
 from werkbon.integrations.vismanet.mapping import outbound
+from werkbon.workorders import history
 from werkbon.workorders.models import Customer, TimeKind, WorkOrder
-from werkbon.workorders.pdf import render_forms_pdf, render_work_order_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +132,11 @@ ACT_ITEM_INACTIVE = gettext_noop("Activate the item in Visma.net, then press Ret
 MSG_ITEM_STOCK = gettext_noop(
     "Item %(item)s on work order %(number)s is a stock item in Visma.net; Werkbon books"
     " non-stock items only.")
+MSG_UNIT_UNKNOWN = gettext_noop(
+    "Item %(item)s is on work order %(number)s in the unit %(unit)s, but Visma.net does not know that unit"
+    " for the item (any more) (it does know: %(known)s).")
+ACT_UNIT_UNKNOWN = gettext_noop(
+    "Add the unit %(unit)s to the item in Visma.net again (base, sales or purchase unit), then press Retry.")
 ACT_ITEM_STOCK = gettext_noop(
     "Make it a non-stock item in Visma.net or choose another item in the integration settings,"
     " then press Retry.")
@@ -263,7 +268,8 @@ def set_customer(record: ExportRecord, customer: Customer) -> None:
     (the only change allowed on an archived work order: its export cannot go without one)."""
     if record.status != ExportStatus.FAILED or record.document_number or record.work_order_id is None:
         raise ValueError("the customer can only be chosen for a failed export without a document")
-    WorkOrder.objects.filter(pk=record.work_order_id).update(customer=customer, work_address=None)
+    # The archived work order keeps the new customer's number and name, and its PDFs name it.
+    history.change_archived_customer(WorkOrder.objects.get(pk=record.work_order_id), customer)
 
 
 # ---- the job ---------------------------------------------------------------------------
@@ -387,7 +393,7 @@ def _make_document(integration: Integration, record: ExportRecord, work_order: W
         if found:
             number, kind = f"{order_type} {found}", "adopted"
         else:
-            preflight(client, record, plan.customer_number, plan.item_numbers, warehouse)
+            preflight(client, record, plan.customer_number, plan.item_numbers, warehouse, plan.item_units)
             body = outbound.to_sales_order(plan, order_type=order_type, warehouse=warehouse, original=quote)
             created = client.sales_orders.create(body)
             number, kind = f"{order_type} {created.id}", "created"
@@ -397,7 +403,7 @@ def _make_document(integration: Integration, record: ExportRecord, work_order: W
         if found:
             number, kind = found, "adopted"
         else:
-            preflight(client, record, plan.customer_number, plan.item_numbers, None)
+            preflight(client, record, plan.customer_number, plan.item_numbers, None, plan.item_units)
             number, kind = str(client.customer_invoices.create(outbound.to_customer_invoice(plan)).id), "created"
         _store_document(record, CUSTOMER_INVOICE, number)
     for cut in plan.shortened:  # logged once: the document exists now
@@ -408,20 +414,23 @@ def _make_document(integration: Integration, record: ExportRecord, work_order: W
 
 
 def gather_facts(work_order: WorkOrder, *, quote: str | None = None) -> outbound.WorkOrderFacts:
-    """The work order's values the mapping needs (tenant context required)."""
+    """The work order's values the mapping needs (tenant context required): its customer
+    number as archived, its own copy of the work address, each material line's item number,
+    quantity and the unit it was registered in."""
     entries = list(work_order.time_entries.all())
-    address = work_order.work_address
+    address = work_order.address
     archived = work_order.archived_at or timezone.now()
     return outbound.WorkOrderFacts(
         number=work_order.number,
-        customer_number=work_order.customer.number if work_order.customer else None,
+        customer_number=work_order.display_customer_number or None,
         description=work_order.description or "",
         customer_reference=work_order.customer_reference or "",
-        work_address=", ".join(p for p in (address.name, address.one_line()) if p) if address else "",
+        work_address=address.with_name() if address else "",
         work_minutes=sum(e.minutes for e in entries if e.kind == TimeKind.WORK),
         travel_minutes=sum(e.minutes for e in entries if e.kind == TimeKind.TRAVEL),
         materials=tuple(
-            outbound.MaterialFact(f"m{line.pk}", line.item.number, line.quantity, line.note)
+            outbound.MaterialFact(f"m{line.pk}", line.item_number or line.item.number, line.quantity, line.note,
+                                  line.unit)
             for line in work_order.material_lines.select_related("item").order_by("id")
         ),
         date=timezone.localdate(archived),
@@ -447,10 +456,13 @@ def choose_warehouse(work_order: WorkOrder, settings: VismaNetSettings) -> str:
 
 
 def preflight(client: VismaNetClient, record: ExportRecord, customer_number: str | None,
-              item_numbers: list[str], warehouse: str | None) -> None:
+              item_numbers: list[str], warehouse: str | None,
+              units: dict[str, list[str]] | None = None) -> None:
     """Check fresh Visma.net data before the first write, so nothing is sent half: the
     customer exists and is usable (not Inactive/OnHold), every item exists, is Active and
-    non-stock, the warehouse exists. Raises PermanentFailure naming the first problem."""
+    non-stock, Visma.net knows each unit in ``units`` (item → the lines' registered units)
+    as the item's base, sales or purchase unit (never a quantity sent in another unit), the
+    warehouse exists. Raises PermanentFailure naming the first problem."""
     number = record.work_order_number
     if customer_number:
         try:
@@ -476,6 +488,12 @@ def preflight(client: VismaNetClient, record: ExportRecord, customer_number: str
         if not item.is_non_stock:
             raise PermanentFailure(MSG_ITEM_STOCK, ACT_ITEM_STOCK, params, table=LogTable.ITEM,
                                    object_ref=item_number)
+        known = [unit for unit in (item.base_unit, item.sales_unit, item.purchase_unit) if unit]
+        for unit in (units or {}).get(item_number, []):
+            if unit.casefold() not in {k.casefold() for k in known}:
+                raise PermanentFailure(MSG_UNIT_UNKNOWN, ACT_UNIT_UNKNOWN,
+                                       {**params, "unit": unit, "known": ", ".join(dict.fromkeys(known)) or "—"},
+                                       table=LogTable.ITEM, object_ref=item_number)
     if warehouse:
         try:
             client.warehouses.get(warehouse)
@@ -581,7 +599,8 @@ def _write_back(integration: Integration, record: ExportRecord, work_order: Work
     added = [line for line in plan.lines if line.key not in linked and line.key not in covered
              and not any(outbound.line_tag(plan.marker, line.key) in note for note in tags)]
     warehouse = choose_warehouse(work_order, settings) if added else None
-    preflight(client, record, None, list(dict.fromkeys(line.item_number for line in added)), warehouse)
+    preflight(client, record, None, list(dict.fromkeys(line.item_number for line in added)), warehouse,
+              outbound.units_of(added))
     etag = order.etag
     if patches:
         accepted = client.sales_orders.patch_lines(order_type, order_id, patches, if_match=etag)
@@ -617,8 +636,9 @@ def _upload_missing(integration: Integration, record: ExportRecord, work_order: 
     for kind, filename in files:
         if filename in done:
             continue
-        content = (render_work_order_pdf(work_order) if kind == outbound.WORK_ORDER_PDF
-                   else render_forms_pdf(work_order))
+        # The PDFs stored when the work order was archived, never a new rendering.
+        content = (history.work_order_pdf(work_order) if kind == outbound.WORK_ORDER_PDF
+                   else history.forms_pdf(work_order))
         try:
             if record.document_type == SALES_ORDER:
                 order_type, _sep, order_id = record.document_number.partition(" ")

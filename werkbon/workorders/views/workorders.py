@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from werkbon.accounts.models import User
 from werkbon.accounts.permissions import office_required, tenant_member_required
-from werkbon.workorders import services
+from werkbon.workorders import history, services
 from werkbon.workorders.forms import (
     CompleteForm,
     MaterialLineForm,
@@ -33,7 +33,6 @@ from werkbon.workorders.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from werkbon.workorders.pdf import render_forms_pdf, render_work_order_pdf
 from werkbon.workorders.units import minutes_to_hours
 from werkbon.workorders.views.common import (
     OPEN_STATUSES,
@@ -167,6 +166,8 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if order.status in (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED) else None,
         # Only a planned order can be completed (open → planned → completed).
         "complete_form": CompleteForm() if order.status == WorkOrderStatus.PLANNED else None,
+        # What changed in the master data since it was agreed (taken with one click).
+        "master_changes": history.pending_changes(order),
     })
 
 
@@ -347,14 +348,15 @@ def work_order_archive(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def work_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     order = order_for_member(request, pk)
-    return _pdf_response(render_work_order_pdf(order), f"werkbon-{order.number}.pdf")
+    # An archived work order's PDF is the one stored when it was archived.
+    return _pdf_response(history.work_order_pdf(order), f"werkbon-{order.number}.pdf")
 
 
 @tenant_member_required
 @require_GET
 def forms_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     order = order_for_member(request, pk)
-    return _pdf_response(render_forms_pdf(order), f"formulieren-{order.number}.pdf")
+    return _pdf_response(history.forms_pdf(order), f"formulieren-{order.number}.pdf")
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:

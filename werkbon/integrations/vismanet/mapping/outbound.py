@@ -10,7 +10,7 @@ checks them against Visma.net and sends the result. The rules are written down i
   (work and travel apart), the same function the work-order PDF prints: 135 min → 2.25.
 * Lines, in this order: work time on the work-time item, travel time on the travel-time item
   (each only when the item is set and the sum is not zero), every material line on its item
-  with its quantity, then the default item × 1 when enabled. No prices: Visma.net's price
+  with its quantity in the unit it was registered in (sent as the line's unit), then the default item × 1 when enabled. No prices: Visma.net's price
   rules apply, and the office can still change them.
 * Text that does not fit a Visma.net field is shortened on purpose (ending in "…") and
   reported in :attr:`DocumentPlan.shortened`, so the export logs a warning; it is never
@@ -64,12 +64,14 @@ DEFAULT_KEY = "default"
 
 @dataclass(frozen=True)
 class MaterialFact:
-    """One material line to send: key ``m<line id>``, item number, quantity in the item's unit."""
+    """One material line to send: key ``m<line id>``, item number, quantity in ``unit``, the
+    unit it was registered in ("" for a line without one: Visma.net's sales unit)."""
 
     key: str  # "m<material line id>"
     item_number: str
     quantity: Decimal
     note: str = ""
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,9 @@ class DocumentLine:
 
     key: str
     item_number: str
-    quantity: Decimal  # hours for time lines (2 places), else the item's unit
+    quantity: Decimal  # hours for time lines (2 places), else in ``unit``
     note: str = ""
+    unit: str = ""  # a material line's registered unit, sent with it; "" → the item's sales unit
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,20 @@ class DocumentPlan:
     def item_numbers(self) -> list[str]:
         """Each item of the lines once, in line order."""
         return list(dict.fromkeys(line.item_number for line in self.lines))
+
+    @property
+    def item_units(self) -> dict[str, list[str]]:
+        """The units the lines send per item (only lines with a unit): Visma.net must know each."""
+        return units_of(self.lines)
+
+
+def units_of(lines: Sequence[DocumentLine]) -> dict[str, list[str]]:
+    """``{item number: [unit, …]}`` of the lines that carry a unit, each once, in line order."""
+    units: dict[str, list[str]] = {}
+    for line in lines:
+        if line.unit and line.unit not in units.setdefault(line.item_number, []):
+            units[line.item_number].append(line.unit)
+    return {item: found for item, found in units.items() if found}
 
 
 def marker(work_order_number: int) -> str:
@@ -205,8 +222,8 @@ def time_lines(work_minutes: int, travel_minutes: int, settings: VismaNetSetting
 
 
 def material_lines(materials: Sequence[MaterialFact]) -> list[DocumentLine]:
-    """Every material line on its item with its quantity (and its note)."""
-    return [DocumentLine(m.key, m.item_number, m.quantity, m.note) for m in materials]
+    """Every material line on its item with its quantity in its registered unit (and its note)."""
+    return [DocumentLine(m.key, m.item_number, m.quantity, m.note, m.unit) for m in materials]
 
 
 def default_item_line(settings: VismaNetSettings) -> list[DocumentLine]:
@@ -280,7 +297,7 @@ def plan_document(facts: WorkOrderFacts, settings: VismaNetSettings) -> Document
         note, cut = fit(line.note, limits["line.note"], "line.note")
         if cut:
             shortened.append(cut)
-        lines.append(DocumentLine(line.key, line.item_number, line.quantity, note or ""))
+        lines.append(DocumentLine(line.key, line.item_number, line.quantity, note or "", line.unit))
     return DocumentPlan(
         marker=marker(facts.number), customer_number=facts.customer_number,
         description=fitted[0] or "", note=fitted[1], reference=fitted[2], lines=tuple(lines),
@@ -289,11 +306,12 @@ def plan_document(facts: WorkOrderFacts, settings: VismaNetSettings) -> Document
 
 
 def sales_order_line(line: DocumentLine, warehouse: str | None, tag: str | None = None) -> NewSalesOrderLine:
-    """A v3 order line; ``tag`` (write-back) goes in front of the line's note."""
+    """A v3 order line, its quantity in the line's unit (``unitOfMeasure``; without one
+    Visma.net takes the item's sales unit); ``tag`` (write-back) goes in front of the note."""
     note = "\n".join(part for part in (tag, line.note) if part) or None
     fitted, _cut = fit(note, SALES_ORDER_LIMITS["line.note"], "line.note")
     return NewSalesOrderLine(inventory_id=line.item_number, quantity=float(line.quantity),
-                             warehouse_id=warehouse or None, note=fitted)
+                             unit_of_measure=line.unit or None, warehouse_id=warehouse or None, note=fitted)
 
 
 def to_sales_order(plan: DocumentPlan, *, order_type: str, warehouse: str | None,
@@ -328,7 +346,7 @@ def to_customer_invoice(plan: DocumentPlan) -> NewCustomerInvoice:
         note=plan.note,
         invoice_lines=[
             NewCustomerInvoiceLine(inventory_number=line.item_number, quantity=float(line.quantity),
-                                   note=line.note or None)
+                                   uom=line.unit or None, note=line.note or None)
             for line in plan.lines
         ],
     )

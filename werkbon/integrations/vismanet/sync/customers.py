@@ -35,6 +35,7 @@ from werkbon.integrations.vismanet.mapping.inbound import (
     customer_status,
     customer_work_addresses,
 )
+from werkbon.integrations.vismanet.sync.agreed import warn_address_changed
 from werkbon.integrations.vismanet.sync.pipeline import Changes, ListSource, Run
 from werkbon.integrations.vismanet.sync.removal import Outcome, retire_work_address
 from werkbon.workorders.models import ContactPerson, Customer, WorkAddress
@@ -88,6 +89,8 @@ def update_address(changes: Changes, address: WorkAddress, fields: dict[str, Any
     diff = {n: fields[n] for n in ADDRESS_FIELDS if getattr(address, n) != fields[n]}
     if not diff and address.is_active:
         return False
+    if diff:  # open work orders keep the agreed address: a warning each (archived: nothing)
+        warn_address_changed(changes, address, fields, number)
     for name, value in diff.items():
         setattr(address, name, value)
     address.is_active = True

@@ -20,6 +20,7 @@ from werkbon.integrations.vismanet.mapping.inbound import (
     item_fields,
     item_group_code,
 )
+from werkbon.integrations.vismanet.sync.agreed import warn_item_changed
 from werkbon.integrations.vismanet.sync.pipeline import Changes, ListSource, Run
 from werkbon.integrations.vismanet.sync.removal import Reason, note_removal, retire_item
 from werkbon.workorders.models import Item, ItemGroup
@@ -70,6 +71,8 @@ class Items:
                 continue
             diff = {name: fields[name] for name in FIELDS if getattr(item, name) != fields[name]}
             if diff:
+                # Open work orders keep the registered unit and description: a warning each.
+                warn_item_changed(changes, item, diff)
                 for name, value in diff.items():
                     setattr(item, name, value)
                 item.updated_at = now
