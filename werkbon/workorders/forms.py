@@ -7,8 +7,9 @@ record is simply not a valid choice. Dates and times are local (Europe/Amsterdam
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -39,6 +40,7 @@ from werkbon.workorders.models import (
     WorkOrder,
     WorkOrderStatus,
 )
+from werkbon.workorders.numbers import local_number
 from werkbon.workorders.photos import prepare_photo
 
 
@@ -102,6 +104,13 @@ class LocalizedDecimalField(forms.DecimalField):
             else:
                 value = value.replace(",", ".")
         return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        # A stored number is shown again as the language writes it ("1,6", not "1.600");
+        # what the user typed (a string) is shown as typed.
+        if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+            return local_number(value)
+        return value
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         # A text input with a decimal keyboard: a number input refuses "1,5" in some
@@ -419,6 +428,9 @@ class FilledFormForm(forms.Form):
                 field = forms.CharField(required=required, widget=forms.Textarea(attrs={"rows": 2}))
             field.label = question.label
             self.fields[name] = field
+            if question.kind == QuestionKind.NUMBER and value:
+                with contextlib.suppress(InvalidOperation):
+                    value = Decimal(value)  # stored with a point; shown as the language writes it
             if question.kind != QuestionKind.PHOTO:
                 self.initial[name] = value
 
