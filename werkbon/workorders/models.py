@@ -8,6 +8,7 @@ This module does not know which system; integrations keep their own link tables.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -250,6 +251,9 @@ class WorkOrder(TenantScopedModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Moves on by one with every save: a form or API client that read an older version is
+    # stale and is refused instead of overwriting (``is_stale``).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("work order")
@@ -262,6 +266,23 @@ class WorkOrder(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{_('Work order')} {self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, moving ``version`` on by one for an existing row (in the database, so two
+        saves never share a version; also with ``update_fields``)."""
+        if not self._state.adding and not kwargs.get("force_insert"):
+            self.version = models.F("version") + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+            super().save(*args, **kwargs)
+            self.version = type(self).all_tenants.filter(pk=self.pk).values_list("version", flat=True).get()
+            return
+        super().save(*args, **kwargs)
+
+    def is_stale(self, version: object) -> bool:
+        """Whether ``version`` (from a form field or an API client: int or digit string) is
+        not the current one, i.e. the order changed since it was read."""
+        return str(version).strip().strip('"') != str(self.version)
 
     @property
     def is_archived(self) -> bool:
