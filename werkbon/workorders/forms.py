@@ -202,6 +202,32 @@ class WorkOrderForm(forms.Form):
         return local_datetime(date, self.cleaned_data.get("planned_time") or dt.time(8, 0))
 
 
+class WorkOrderEditForm(WorkOrderForm):
+    """Correct a work order that is not archived (planning goes through the planning board).
+
+    ``version`` carries the work order's version the form was opened on, so a stale form is
+    refused (``services.ensure_current``). The order's current customer and work address stay
+    valid choices even when they were set inactive since; other inactive ones are not offered.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, order: WorkOrder, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("technicians", "planned_date", "planned_time"):
+            del self.fields[name]
+        self.fields["customer"].queryset = Customer.objects.filter(
+            Q(status="active") | Q(pk=order.customer_id))
+        customer_id = self.data.get("customer") if self.is_bound else self.initial.get("customer")
+        customer_id = getattr(customer_id, "pk", customer_id)
+        addresses = WorkAddress.objects.filter(Q(is_active=True) | Q(pk=order.work_address_id))
+        self.fields["work_address"].queryset = (
+            addresses.filter(customer_id=customer_id)
+            if customer_id and str(customer_id).isdigit()
+            else addresses.none()
+        )
+
+
 class PlanForm(forms.Form):
     """Plan or move a work order from the planning board."""
 
