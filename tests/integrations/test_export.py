@@ -22,6 +22,7 @@ from werkbon.integrations.models import (
     LogLevel,
 )
 from werkbon.integrations.vismanet import export
+from werkbon.workorders import history
 from werkbon.workorders.pdf import render_forms_pdf, render_work_order_pdf
 
 from .conftest import archived_work_order, local_customer
@@ -402,11 +403,13 @@ def test_it_marks_attachments_pending_and_a_retry_uploads_only_what_is_missing(w
     sandbox.control.clear_faults()
 
     # the work-order PDF goes through, then Visma.net fails on the forms PDF
+    stored_forms_pdf = history.forms_pdf
+
     def forms_pdf_then_fail(work_order):
         sandbox.control.fault("status", status=503, method="POST", path="attachment", count=None)
-        return render_forms_pdf(work_order)
+        return stored_forms_pdf(work_order)
 
-    monkeypatch.setattr(export, "render_forms_pdf", forms_pdf_then_fail)
+    monkeypatch.setattr(history, "forms_pdf", forms_pdf_then_fail)
     record = run(record)
     assert record.status == ExportStatus.ATTACHMENTS_PENDING
     assert record.attachments_done == [f"werkbon-{order.number}.pdf"]

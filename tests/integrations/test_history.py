@@ -259,3 +259,21 @@ def test_the_export_refuses_a_unit_visma_net_no_longer_knows_with_the_action(imp
         assert entry.user_action == ("Voeg de eenheid STK weer toe aan het artikel in Visma.net (basis-, verkoop- "
                                      "of inkoopeenheid) en klik daarna op Opnieuw.")
     assert MaterialLine.objects.get(work_order=order).unit == "STK"  # the quantity is never sent in another unit
+
+
+def test_the_mapping_sends_each_material_line_in_its_registered_unit_and_checks_those_units():
+    from werkbon.integrations.vismanet.config import VismaNetSettings
+    from werkbon.integrations.vismanet.mapping import outbound
+
+    from .conftest import DEFAULT_SETTINGS
+
+    facts = outbound.WorkOrderFacts(number=12, customer_number=CUSTOMER, work_minutes=60, materials=(
+        outbound.MaterialFact("m1", ITEM, Decimal(2), "", "STK"), outbound.MaterialFact("m2", "KST-1003", Decimal(1))))
+    plan = outbound.plan_document(facts, VismaNetSettings.model_validate(DEFAULT_SETTINGS))
+    assert plan.item_units == {ITEM: ["STK"]}  # the work-time line and a line without a unit: Visma.net's own
+    order = outbound.to_sales_order(plan, order_type="SO", warehouse="HOOFD")
+    assert [(ln.inventory_id, ln.quantity, ln.unit_of_measure) for ln in order.order_lines] == [
+        (demo.ITEM_WORK, 1.0, None), (ITEM, 2.0, "STK"), ("KST-1003", 1.0, None)]
+    invoice = outbound.to_customer_invoice(plan)
+    assert [(ln.inventory_number, ln.quantity, ln.uom) for ln in invoice.invoice_lines] == [
+        (demo.ITEM_WORK, 1.0, None), (ITEM, 2.0, "STK"), ("KST-1003", 1.0, None)]

@@ -445,10 +445,13 @@ class MaterialLine(TenantScopedModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Saves; an item chosen since the row was read gives the line its number,
-        description and unit first (the unit the quantity is registered in)."""
+        description and unit first (the unit the quantity is registered in). A new line keeps
+        a unit or description it was given (e.g. the unit of the order line it came from)."""
         if self.item_id != getattr(self, "_copied_item_id", None) or not self.item_number:
-            self.item_number, self.description, self.unit = (
-                self.item.number, self.item.description, self.item.unit)
+            new = self._state.adding
+            self.item_number = self.item.number
+            self.description = self.description if new and self.description else self.item.description
+            self.unit = self.unit if new and self.unit else self.item.unit
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "item_number", "description", "unit"}
         super().save(*args, **kwargs)

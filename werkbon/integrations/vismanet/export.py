@@ -580,6 +580,7 @@ def _write_back(integration: Integration, record: ExportRecord, work_order: Work
                if Decimal(str(by_id[line_id].quantity or 0)) != quantity]
     materials = {m.key: m for m in facts.materials}
     linked: dict[str, int] = {}  # material key → order line id
+    relabelled: list[outbound.DocumentLine] = []  # linked lines that get their registered unit
     prefix = f"{order_type}/{order_id}/"
     for link in ExternalLink.objects.filter(kind=KIND, local_type="material_line", external_type="order_line",
                                             external_id__startswith=prefix):
@@ -593,14 +594,21 @@ def _write_back(integration: Integration, record: ExportRecord, work_order: Work
             # hours replace it; the material line itself is not written.
             continue
         used = materials[key].quantity if key in materials else Decimal(0)
-        if Decimal(str(by_id[line_id].quantity or 0)) != used:
-            patches.append(SalesOrderLinePatch(line_id=line_id, quantity=float(used)))
+        # The quantity is in the unit the material line was registered in: the order line
+        # takes that unit too when it has another one (never a quantity in another unit).
+        unit = materials[key].unit if key in materials else ""
+        other_unit = bool(unit) and unit.casefold() != (by_id[line_id].unit_of_measure or "").casefold()
+        if Decimal(str(by_id[line_id].quantity or 0)) != used or other_unit:
+            patches.append(SalesOrderLinePatch(line_id=line_id, quantity=float(used),
+                                               unit_of_measure=unit if other_unit else None))
+            if other_unit:
+                relabelled.append(outbound.DocumentLine(key, materials[key].item_number, used, unit=unit))
     tags = [line.note or "" for line in lines]
     added = [line for line in plan.lines if line.key not in linked and line.key not in covered
              and not any(outbound.line_tag(plan.marker, line.key) in note for note in tags)]
     warehouse = choose_warehouse(work_order, settings) if added else None
-    preflight(client, record, None, list(dict.fromkeys(line.item_number for line in added)), warehouse,
-              outbound.units_of(added))
+    preflight(client, record, None, list(dict.fromkeys(line.item_number for line in [*added, *relabelled])),
+              warehouse, outbound.units_of([*added, *relabelled]))
     etag = order.etag
     if patches:
         accepted = client.sales_orders.patch_lines(order_type, order_id, patches, if_match=etag)
