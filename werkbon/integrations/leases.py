@@ -33,8 +33,8 @@ DEFAULT_LEASE_SECONDS = 300
 # (sync.pipeline), so the longest stretch without renewal is one HTTP attempt (the client
 # timeout, VISMANET_TIMEOUT_SECONDS = 30) plus one wait (at most 5 s): a short lease is safe,
 # and after a killed worker the tick resumes the import within about a minute. The other
-# jobs keep 300 s: the orders import (in the "sync" job), cleanup's listings and an export
-# do not renew per request.
+# jobs keep 300 s: the incremental sync and the order import in it renew before every page
+# and order too, but cleanup's listings and an export do not renew per request.
 JOB_LEASE_SECONDS = {"first_import": 60}
 
 # The leases this execution context holds (set by :func:`lease`): (tenant id, job) → holder.
