@@ -44,6 +44,7 @@ from vismanet import Paginated, VismaNetClient
 from werkbon.integrations import leases
 from werkbon.integrations.log import log
 from werkbon.integrations.models import (
+    PLURAL,
     Integration,
     IntegrationStatus,
     LogLevel,
@@ -56,6 +57,8 @@ OVERLAP = dt.timedelta(minutes=5)
 PAGE_SIZE = 1000  # asked for; Visma.net clamps it to metadata.maxPageSize
 # Per run and table, at most this many entries of one kind; the rest is one summary entry.
 LOG_DETAIL_LIMIT = 50
+MORE_CHANGES = gettext_noop("%(count)s more change of this kind was applied (not listed one by one).")
+MORE_CHANGES_PLURAL = gettext_noop("%(count)s more changes of this kind were applied (not listed one by one).")
 
 
 # --- fetch ----------------------------------------------------------------------------
@@ -287,9 +290,8 @@ class Run:
     def flush(self) -> None:
         """One summary entry per table and level for what :meth:`write_notes` held back."""
         for (table, level), held in sorted(self._held_back.items()):
-            log(self.integration, level, table,
-                gettext_noop("%(count)s more changes of this kind were applied (not listed one by one)."),
-                params={"count": held})
+            log(self.integration, level, table, MORE_CHANGES,
+                params={"count": held, PLURAL: MORE_CHANGES_PLURAL})
         self._held_back.clear()
 
     def observe(self, page: FetchedPage) -> None:
