@@ -424,12 +424,14 @@ class OrderImport:
         ).delete()
 
     def _skip_filtered(self, order_id: str, modified: dt.datetime | None) -> None:
-        # Logged once per change: the overlap re-reads orders at or below the watermark.
-        if modified is None or self.state.watermark is None or modified > self.state.watermark:
-            label = mapping.order_label(self.order_type, order_id)
-            self._log(LogLevel.INFO, LogTable.ORDER, M_FILTERED,
-                      {"order": label, "word": self.settings.order_import_filter_word},
-                      action=A_FILTERED, object_ref=label)
+        """Log once per change of the order that it was kept out by the filter word: the
+        overlap, and a run after one that stopped halfway, read it again."""
+        label = mapping.order_label(self.order_type, order_id)
+        params = {"order": label, "word": self.settings.order_import_filter_word, "modified": _iso(modified)}
+        if LogEntry.objects.filter(integration=self.integration, message=M_FILTERED, object_ref=label,
+                                   params__modified=params["modified"]).exists():
+            return
+        self._log(LogLevel.INFO, LogTable.ORDER, M_FILTERED, params, action=A_FILTERED, object_ref=label)
 
     # -- changed orders -----------------------------------------------------------------------
 
