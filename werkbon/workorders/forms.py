@@ -40,6 +40,7 @@ from werkbon.workorders.models import (
     WorkOrderStatus,
 )
 from werkbon.workorders.numbers import local_number
+from werkbon.workorders.units import counted_quantity_problem
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
@@ -282,6 +283,16 @@ class MaterialLineForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = Item.objects.filter(status="active")
+
+    def clean(self) -> dict[str, Any]:
+        """An item counted in pieces takes a whole number (the service's own rule)."""
+        cleaned = super().clean() or {}
+        item, quantity = cleaned.get("item"), cleaned.get("quantity")
+        problem = counted_quantity_problem(item.number, item.unit, quantity) \
+            if item is not None and quantity is not None else None
+        if problem:
+            self.add_error("quantity", problem)
+        return cleaned
 
 
 class CompleteForm(forms.Form):
