@@ -299,8 +299,11 @@ def material_line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpRespo
             messages.success(request, _("Material line saved."))
 
         return _correct(request, order, change)
-    return render(request, "workorders/correct.html", {
+    # The select holds only the chosen item; the search fills it (no list of every item).
+    chosen = form.cleaned_data.get("item") if form.is_bound and hasattr(form, "cleaned_data") else None
+    return render(request, "workorders/correct_material.html", {
         "order": order, "form": form, "title": _("Correct material line"),
+        "current_item": chosen or (line.item if not form.is_bound else None),
         "back": order_page_url(request.user, order),  # type: ignore[arg-type]
     })
 
