@@ -125,7 +125,10 @@ def local_datetime(date: dt.date, time: dt.time) -> dt.datetime:
 
 
 class WorkOrderFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    # What the search looks in: werkbon/workorders/search.py.
+    q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={
+        "type": "search", "data-testid": "work-order-q",
+        "placeholder": _("number, customer, reference, address or material")}))
     status = forms.ChoiceField(
         label=_("Status"), required=False,
         choices=[("", _("All statuses")), *WorkOrderStatus.choices],
