@@ -59,7 +59,7 @@ from werkbon.integrations.models import (
 from werkbon.integrations.vismanet.client import client_for, record_quota
 from werkbon.integrations.vismanet.config import TargetOption, VismaNetSettings
 from werkbon.integrations.vismanet.mapping import outbound
-from werkbon.workorders.models import Customer, TimeKind, WorkOrder
+from werkbon.workorders.models import Customer, TimeKind, WorkAddress, WorkOrder
 from werkbon.workorders.pdf import render_forms_pdf, render_work_order_pdf
 
 logger = logging.getLogger(__name__)
@@ -258,12 +258,18 @@ def retry(record: ExportRecord) -> bool:
     return bool(changed)
 
 
-def set_customer(record: ExportRecord, customer: Customer) -> None:
+def set_customer(record: ExportRecord, customer: Customer) -> WorkAddress | None:
     """Put ``customer`` on the work order of a failed export whose document was not made yet
-    (the only change allowed on an archived work order: its export cannot go without one)."""
+    (the only change allowed on an archived work order: its export cannot go without one).
+
+    The work address stays (the work was done there; it is never emptied silently): returns
+    it when it belongs to another customer, so the caller can say so; else None.
+    Raises ValueError when the customer can no longer be chosen."""
     if record.status != ExportStatus.FAILED or record.document_number or record.work_order_id is None:
         raise ValueError("the customer can only be chosen for a failed export without a document")
-    WorkOrder.objects.filter(pk=record.work_order_id).update(customer=customer, work_address=None)
+    WorkOrder.objects.filter(pk=record.work_order_id).update(customer=customer)
+    address = WorkOrder.objects.select_related("work_address__customer").get(pk=record.work_order_id).work_address
+    return address if address is not None and address.customer_id != customer.pk else None
 
 
 # ---- the job ---------------------------------------------------------------------------
