@@ -51,7 +51,7 @@ from werkbon.workorders.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from werkbon.workorders.units import minutes_to_hours
+from werkbon.workorders.units import counted_quantity_problem, minutes_to_hours
 
 router = Router(tags=["work orders"])
 
@@ -706,6 +706,8 @@ def add_material_line(request: HttpRequest, work_order_id: int, payload: Materia
     if not item.is_active:
         raise _field_error("item_number", _("Item %(number)s is inactive.")
                            % {"number": item.number})
+    if problem := counted_quantity_problem(item.number, item.unit, payload.quantity):
+        raise _field_error("quantity", problem)
     _refuse_technician_on_closed(user, order)
     line = services.add_material_line(order, item=item, quantity=payload.quantity,
                                       note=payload.note, technician=user)

@@ -42,6 +42,7 @@ from werkbon.workorders.models import (
 )
 from werkbon.workorders.numbers import local_number
 from werkbon.workorders.photos import prepare_photo
+from werkbon.workorders.units import counted_quantity_problem
 
 
 def date_input() -> forms.DateInput:
@@ -124,7 +125,10 @@ def local_datetime(date: dt.date, time: dt.time) -> dt.datetime:
 
 
 class WorkOrderFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    # What the search looks in: werkbon/workorders/search.py.
+    q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={
+        "type": "search", "data-testid": "work-order-q",
+        "placeholder": _("number, customer, reference, address or material")}))
     status = forms.ChoiceField(
         label=_("Status"), required=False,
         choices=[("", _("All statuses")), *WorkOrderStatus.choices],
@@ -308,6 +312,16 @@ class MaterialLineForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = Item.objects.filter(status="active")
+
+    def clean(self) -> dict[str, Any]:
+        """An item counted in pieces takes a whole number (the service's own rule)."""
+        cleaned = super().clean() or {}
+        item, quantity = cleaned.get("item"), cleaned.get("quantity")
+        problem = counted_quantity_problem(item.number, item.unit, quantity) \
+            if item is not None and quantity is not None else None
+        if problem:
+            self.add_error("quantity", problem)
+        return cleaned
 
 
 class CompleteForm(forms.Form):

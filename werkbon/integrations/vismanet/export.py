@@ -60,7 +60,7 @@ from werkbon.integrations.vismanet.client import client_for, record_quota
 from werkbon.integrations.vismanet.config import TargetOption, VismaNetSettings
 from werkbon.integrations.vismanet.mapping import outbound
 from werkbon.workorders import history
-from werkbon.workorders.models import Customer, TimeKind, WorkOrder
+from werkbon.workorders.models import Customer, TimeKind, WorkAddress, WorkOrder
 
 logger = logging.getLogger(__name__)
 
@@ -263,13 +263,17 @@ def retry(record: ExportRecord) -> bool:
     return bool(changed)
 
 
-def set_customer(record: ExportRecord, customer: Customer) -> None:
+def set_customer(record: ExportRecord, customer: Customer) -> WorkAddress | None:
     """Put ``customer`` on the work order of a failed export whose document was not made yet
-    (the only change allowed on an archived work order: its export cannot go without one)."""
+    (the only change allowed on an archived work order: its export cannot go without one).
+
+    The work address stays (the work was done there; it is never emptied silently): returns
+    it when it belongs to another customer, so the caller can say so; else None.
+    Raises ValueError when the customer can no longer be chosen."""
     if record.status != ExportStatus.FAILED or record.document_number or record.work_order_id is None:
         raise ValueError("the customer can only be chosen for a failed export without a document")
     # The archived work order keeps the new customer's number and name, and its PDFs name it.
-    history.change_archived_customer(WorkOrder.objects.get(pk=record.work_order_id), customer)
+    return history.change_archived_customer(WorkOrder.objects.get(pk=record.work_order_id), customer)
 
 
 # ---- the job ---------------------------------------------------------------------------

@@ -109,6 +109,7 @@ def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     if record is None:
         raise Http404(_("This work order has no export to Visma.net."))
     number = (request.POST.get("customer") or "").strip()
+    kept = None  # the work address that stays when another customer is chosen
     status, level, notice = 200, messages.SUCCESS, _("The export to Visma.net is queued again.")
     if number:
         customer = Customer.objects.filter(number=number).first()
@@ -117,12 +118,16 @@ def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
             notice = _("Customer %(number)s does not exist or is inactive.") % {"number": number}
         else:
             try:
-                export.set_customer(record, customer)
+                kept = export.set_customer(record, customer)
             except ValueError:
                 status, level = 400, messages.ERROR
                 notice = _("The customer can no longer be changed for this export.")
     if status == 200 and not export.retry(record):
         status, level, notice = 409, messages.WARNING, _("This export cannot be sent again now.")
+    elif status == 200 and number and kept is not None:
+        notice = " ".join((notice, _("The work address stays %(address)s; it is an address of customer "
+                                     "%(previous)s.") % {"address": kept.one_line(),
+                                                         "previous": kept.customer.number}))
     if request.headers.get("HX-Request"):
         return HttpResponse(render_panel(request, work_order, notice), status=status)
     messages.add_message(request, level, notice)
