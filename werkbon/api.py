@@ -127,7 +127,7 @@ def _field_name(loc: Iterable[Any]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form", "file"}:
         parts = parts[1:]
-        if parts and parts[0] in {"payload", "filters"}:
+        if parts and parts[0] in {"payload", "filters", "pagination"}:
             parts = parts[1:]
     return ".".join(parts) or "__all__"
 
@@ -175,6 +175,10 @@ def _message(error: dict[str, Any]) -> str:
             "max": ctx.get("decimal_places")},
         "decimal_whole_digits": lambda: _("Enter at most %(max)s digits before the decimal sign.")
         % {"max": ctx.get("whole_digits")},
+        "string_nul": lambda: _("NUL characters are not allowed."),
+        "date_window": lambda: _("Enter a date from %(min)s to %(max)s.") % {
+            "min": ctx.get("min"), "max": ctx.get("max")},
+        "too_long": lambda: _("Enter at most %(max)s values.") % {"max": ctx.get("max_length")},
         "bool_parsing": lambda: _("Enter true or false."),
         "bool_type": lambda: _("Enter true or false."),
         "json_invalid": lambda: _("The body is not valid JSON."),

@@ -80,7 +80,7 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
                 | Q(description__icontains=q)
                 | Q(customer_reference__icontains=q)
             )
-            if q.isdigit():
+            if q.isdigit() and len(q) <= 9:  # a work-order number fits 32 bits
                 match |= Q(number=int(q))
             orders = orders.filter(match)
         if data["status"]:
