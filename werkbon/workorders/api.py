@@ -277,7 +277,7 @@ class PlanIn(Schema):
 class TimeEntryIn(Schema):
     kind: Literal["work", "travel"]
     minutes: int = Field(ge=1, le=MAX_TIME_ENTRY_MINUTES, description="whole minutes")
-    date: WindowDate = Field(description="not in the future, at most a year back")
+    date: dt.date = Field(description="not in the future, at most a year back")
     technician: Username | None = Field(
         None, description="username of a technician planned on the work order; a technician "
         "registers only for themselves (default: the caller); the office names one (default: "

@@ -231,7 +231,8 @@ class TimeEntryForm(forms.Form):
                              error_messages={"required": CHOOSE_KIND, "invalid_choice": CHOOSE_KIND})
     minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=MAX_TIME_ENTRY_MINUTES,
                                  widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    date = WindowDateField(label=_("Date"), widget=date_input())
+    # entry_date_error bounds it (at most a year back, not in the future)
+    date = forms.DateField(label=_("Date"), widget=date_input())
 
     def __init__(self, *args: Any, unchanged_date: dt.date | None = None, **kwargs: Any) -> None:
         """``unchanged_date``: the date of the entry being corrected; keeping it is allowed
