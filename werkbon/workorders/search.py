@@ -15,7 +15,9 @@ SEARCHED_FIELDS = (
     "customer__name", "customer__number", "description", "customer_reference",
     "work_address__name", "work_address__street", "work_address__house_number",
     "work_address__postal_code", "work_address__city",
+    "address_name", "address_street", "address_postal_code", "address_city",
     "material_lines__item__number", "material_lines__item__description",
+    "material_lines__item_number", "material_lines__description",
 )
 
 
@@ -29,6 +31,6 @@ def work_order_match(text: str) -> Q:
             any_field |= Q(**{f"{field}__icontains": word})
         match &= any_field
     stripped = text.strip()
-    if stripped.isdigit():
+    if stripped.isdigit() and len(stripped) <= 9:  # a work-order number fits 32 bits
         match |= Q(number=int(stripped))
     return match
