@@ -58,6 +58,7 @@ from werkbon.integrations.models import (
 )
 from werkbon.integrations.vismanet.client import client_for, record_quota
 from werkbon.integrations.vismanet.config import TargetOption, VismaNetSettings
+from werkbon.integrations.vismanet.hours import units_used
 from werkbon.integrations.vismanet.mapping import outbound
 from werkbon.workorders import history
 from werkbon.workorders.models import Customer, TimeKind, WorkAddress, WorkOrder
@@ -99,6 +100,8 @@ MSG_KEPT_OUT = gettext_noop(
     'Work order %(number)s was kept out of Visma.net on purpose: its work description contains'
     ' the filter word "%(word)s".')
 MSG_SENT = gettext_noop("Work order %(number)s was sent to Visma.net as %(document)s.")
+MSG_SENT_HOURS = gettext_noop("Work order %(number)s was sent to Visma.net as %(document)s; work and "
+                              "travel time in hours, unit per item: %(units)s.")
 MSG_ADOPTED = gettext_noop(
     "Work order %(number)s was already in Visma.net as %(document)s (made by an earlier attempt"
     " whose answer was lost); it was linked and not sent again.")
@@ -414,7 +417,8 @@ def _make_document(integration: Integration, record: ExportRecord, work_order: W
         log(integration, LogLevel.WARNING, LogTable.WORK_ORDER, MSG_SHORTENED, action=ACT_SHORTENED,
             params={"number": facts.number, "field": cut.field, "length": cut.length, "limit": cut.limit},
             object_ref=str(facts.number), export=record)
-    return Outcome(kind, number)
+    units = units_used(settings, facts.work_minutes, facts.travel_minutes) if kind == "created" else ""
+    return Outcome(kind, number, {"units": units} if units else {})
 
 
 def gather_facts(work_order: WorkOrder, *, quote: str | None = None) -> outbound.WorkOrderFacts:
@@ -700,7 +704,8 @@ def _finish(integration: Integration, record: ExportRecord, attempt: ExportAttem
     ExportAttempt.objects.filter(pk=attempt.pk).update(finished_at=now, outcome=outcome.kind,
                                                        detail=outcome.document)
     params = {"number": record.work_order_number, "document": record.document_number, **outcome.params}
-    message = {"adopted": MSG_ADOPTED, "written_back": MSG_WRITTEN_BACK}.get(outcome.kind, MSG_SENT)
+    message = {"adopted": MSG_ADOPTED, "written_back": MSG_WRITTEN_BACK}.get(
+        outcome.kind, MSG_SENT_HOURS if "units" in outcome.params else MSG_SENT)
     log(integration, LogLevel.INFO, LogTable.WORK_ORDER, message, action=ACT_NONE, params=params,
         object_ref=str(record.work_order_number), export=record)
     record.refresh_from_db()
