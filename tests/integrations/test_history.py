@@ -32,6 +32,8 @@ from werkbon.integrations.vismanet import sync
 from werkbon.workorders import history, services
 from werkbon.workorders.models import Customer, Item, MaterialLine, WorkAddress, WorkOrder
 
+from .test_orders import orders  # noqa: F401 (fixture)
+
 T = demo.DEMO_TENANT_ID
 CUSTOMER = demo.FIRST_CUSTOMER  # 10001, main address Julianalaan 219, 9761 LG Groningen
 ITEM = "MAT-1001"  # unit STK in the demo company
@@ -277,3 +279,30 @@ def test_the_mapping_sends_each_material_line_in_its_registered_unit_and_checks_
     invoice = outbound.to_customer_invoice(plan)
     assert [(ln.inventory_number, ln.quantity, ln.uom) for ln in invoice.invoice_lines] == [
         (demo.ITEM_WORK, 1.0, None), (ITEM, 2.0, "STK"), ("KST-1003", 1.0, None)]
+
+
+def test_the_write_back_puts_a_material_lines_registered_unit_on_the_order_line_it_came_from(
+        orders, sandbox, tech_a, office_a):  # noqa: F811
+    from werkbon.integrations.vismanet.orders import import_orders
+
+    from .test_orders import linked_work_order, new_order
+
+    Item.objects.filter(number=ITEM).update(unit="STK")  # as the item import stores it
+    order_id = new_order(orders, lines=[(ITEM, 4)])  # 4 STK, the item's sales unit
+    import_orders(orders)
+    work_order = linked_work_order(order_id)
+    [line] = work_order.material_lines.all()
+    assert (line.quantity, line.unit) == (Decimal(4), "STK")
+    # Visma.net sells the item per box now; the office checks the work order and takes it.
+    sandbox.control.change_item(T, ITEM, {"salesUnit": "DOOS"})
+    Item.objects.filter(number=ITEM).update(unit="DOOS")
+    history.take_new_item_values(work_order, line)
+    services.plan(work_order, technicians=[tech_a], planned_start=timezone.now())
+    services.complete(work_order, user=tech_a)
+    services.archive(work_order, user=office_a)
+    record = ExportRecord.objects.get(work_order_number=work_order.number)
+    tasks.export_work_order(record.pk)
+    record.refresh_from_db()
+    assert record.status == ExportStatus.SENT, list(LogEntry.objects.values_list("message", "params"))
+    order = sandbox.control.sales_order(T, "SO", order_id)
+    assert [(ln["inventoryId"], ln["quantity"], ln["unitOfMeasure"]) for ln in order["lines"]] == [(ITEM, 4.0, "DOOS")]
