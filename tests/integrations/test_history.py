@@ -156,6 +156,7 @@ def test_an_open_work_order_keeps_its_address_warns_and_takes_the_new_one_with_o
     office = office_client(client, office_a)
     page = office.get(reverse("workorders:detail", args=[order.pk])).content.decode()
     assert 'data-testid="take-new-address"' in page and new_street in page
+    assert "Gewijzigd in het boekhoudpakket" in page and "Nieuw werkadres overnemen" in page
     response = office.post(reverse("workorders:take_new_address", args=[order.pk]))
     assert response.status_code == 302
     order.refresh_from_db()
@@ -212,7 +213,8 @@ def test_a_material_line_keeps_the_unit_it_was_registered_in_warns_and_takes_the
 
     office = office_client(client, office_a)
     page = office.get(reverse("workorders:detail", args=[order.pk])).content.decode()
-    assert f'data-testid="take-new-item-{line.pk}"' in page and "DOOS" in page
+    assert f'data-testid="take-new-item-{line.pk}"' in page
+    assert "2 STK geregistreerd; de eenheid is nu DOOS: controleer de hoeveelheid." in page
     office.post(reverse("workorders:take_new_item_values", args=[order.pk, line.pk]))
     line.refresh_from_db()
     assert (line.unit, line.description, line.quantity) == ("DOOS", "Flexibele slang (doos van 10)", Decimal(2))
