@@ -156,7 +156,7 @@ def test_an_open_work_order_keeps_its_address_warns_and_takes_the_new_one_with_o
     office = office_client(client, office_a)
     page = office.get(reverse("workorders:detail", args=[order.pk])).content.decode()
     assert 'data-testid="take-new-address"' in page and new_street in page
-    assert "Gewijzigd in het boekhoudpakket" in page and "Nieuw werkadres overnemen" in page
+    assert "Gewijzigde stamgegevens" in page and "Nieuw werkadres overnemen" in page
     response = office.post(reverse("workorders:take_new_address", args=[order.pk]))
     assert response.status_code == 302
     order.refresh_from_db()
