@@ -12,6 +12,10 @@
    filled-in form; completes and archives it. The worker exports it; we wait.
 4. Reads the sales order, its lines and attachments back from the sandbox's control API,
    prints them as JSON and checks them against the rules (:func:`check_document`).
+5. Second scenario (issue 8): switches the order import on (sales orders, no filter word)
+   after the export and waits for the worker's next sync: the company's open sales orders
+   become work orders, but the sales order Werkbon just made does not come back
+   (:func:`import_orders_after_export`).
 
 Exit code 0 only when the document matches; otherwise the differences are printed and the
 exit code is 1 (also when a step could not run at all, with what went wrong). ``--keep`` leaves ``var/demo/`` (the
@@ -319,6 +323,46 @@ def read_back(sandbox_url: str, company_tenant_id: str, document_number: str) ->
     return {"sales_order": order, "attachments": sorted(attachments, key=lambda a: str(a["name"]))}
 
 
+def import_orders_after_export(integration: Any, office: Any, document_number: str,
+                               timeout: float) -> tuple[dict[str, Any], list[str]]:
+    """Switch the order import on with the settings page's own service and wait for the
+    worker's order import: returns what it made and the problems (the exported order came
+    back as a work order, or nothing was imported at all)."""
+    from django.utils import timezone
+
+    from werkbon.accounts.tenancy import tenant_context
+    from werkbon.integrations.models import ExternalLink, SyncState
+    from werkbon.integrations.vismanet import activation
+    from werkbon.integrations.vismanet.config import VismaNetSettings
+
+    order_type, _space, order_id = document_number.partition(" ")
+    switched_at = timezone.now()
+    with tenant_context(integration.tenant):
+        integration.refresh_from_db()
+        values = {**activation.settings_of(integration).model_dump(mode="json"),
+                  "order_import": "sales_orders", "order_import_filter_word": ""}
+        activation.save_settings(integration, VismaNetSettings.model_validate(values), user=office)
+    say("order import switched on (sales orders); waiting for the next sync")
+
+    def ran() -> bool:
+        return SyncState.all_tenants.filter(integration=integration, table=f"orders:{order_type}",
+                                            last_run_at__gt=switched_at).exists()
+
+    wait_for("the order import (see the worker's log)", ran, timeout)
+    with tenant_context(integration.tenant):
+        imported = sorted(ExternalLink.objects.filter(local_type="work_order").values_list("external_id",
+                                                                                          flat=True))
+    problems = []
+    if f"{order_type}/{order_id}" in imported:
+        problems.append(f"the sales order Werkbon made ({document_number}) came back as a work order")
+    if not imported:
+        problems.append("the order import made no work order of the company's open sales orders")
+    say(f"order import: {len(imported)} work orders from open sales orders; {document_number} "
+        f"{'came back' if problems else 'did not come back'}")
+    return {"imported_orders": imported, "exported_order": document_number,
+            "exported_order_came_back": f"{order_type}/{order_id}" in imported}, problems
+
+
 def run(sandbox_url: str, timeout: float) -> tuple[dict[str, Any], list[str]]:
     import django
 
@@ -368,6 +412,8 @@ def run(sandbox_url: str, timeout: float) -> tuple[dict[str, Any], list[str]]:
         problems = [entry.user_message for entry in LogEntry.objects.filter(level="error")]
     result = read_back(sandbox_url, demo.DEMO_TENANT_ID, record.document_number)
     differences = check_document(result, expected)
+    order_import, order_problems = import_orders_after_export(integration, office, record.document_number, timeout)
+    differences += order_problems
     order = result["sales_order"]
     report = {
         "work_order": work_order.number,
@@ -383,6 +429,7 @@ def run(sandbox_url: str, timeout: float) -> tuple[dict[str, Any], list[str]]:
                    "warehouseId": line.get("warehouseId")} for line in order.get("lines") or []],
         "attachments": [{k: a[k] for k in ("name", "size", "sha256")} for a in result["attachments"]],
         "expected": expected,
+        "order_import_after_export": order_import,
         "error_log": problems,
         "differences": differences,
         "ok": not differences,

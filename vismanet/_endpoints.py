@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
 
+from vismanet._errors import UnaddressableError
+
 Base = Literal["erp", "erp_legacy", "salesorders_v3", "connect"]
 
 
@@ -23,8 +25,47 @@ class Endpoint:
     path: str
 
     def format(self, **params: str | int) -> str:
-        """Fill the path template; values are percent-encoded as one path segment each."""
+        """Fill the path template; values are percent-encoded (UTF-8) as one path segment each.
+
+        Raises:
+            UnaddressableError: a value this API cannot carry in a path segment (see
+                ``segment_is_safe``); nothing is sent.
+        """
+        for name, value in params.items():
+            if not segment_is_safe(value, self.base):
+                raise UnaddressableError(
+                    f"{name} {str(value)!r} cannot be sent in the URL path of {self.name}:"
+                    f" Visma.net would route it elsewhere or refuse it. No request was sent.",
+                    operation=self.name,
+                    method=self.method,
+                    parameter=name,
+                    value=str(value),
+                )
         return self.path.format(**{k: quote(str(v), safe="") for k, v in params.items()})
+
+
+# The ERP API runs on ASP.NET/IIS: the whole path is percent-decoded before routing, so an
+# encoded "/" becomes a separator (another route, or none: 404), and ASP.NET refuses a
+# decoded path holding any of its requestPathInvalidCharacters (400 "A potentially dangerous
+# Request.Path value"); IIS refuses "+" (double escaping) and drops trailing dots and spaces.
+_ERP_UNSAFE = frozenset("/\\<>*%&:?+")
+# The Sales Orders v3 API runs on ASP.NET Core: it decodes everything except "%2F", which
+# stays encoded in the route value, so the id would not be found; "\\" is normalised to "/".
+_V3_UNSAFE = frozenset("/\\")
+
+
+def segment_is_safe(value: str | int, base: Base) -> bool:
+    """Whether ``value`` survives as one path segment of the API at ``base`` (see above).
+
+    Spaces, ``#``, non-ASCII letters and the like are safe: they are percent-encoded and
+    decoded back to the same value. Control characters, empty values, ``.`` and ``..`` are not.
+    """
+    text = str(value)
+    if not text or text in (".", "..") or any(ord(c) < 0x20 or c == "\x7f" for c in text):
+        return False
+    if base == "salesorders_v3":
+        return not any(c in _V3_UNSAFE for c in text)
+    return not any(c in _ERP_UNSAFE for c in text) and not text.endswith((".", " "))
 
 
 def _ep(name: str, method: str, base: Base, path: str) -> Endpoint:
@@ -45,6 +86,8 @@ CUSTOMER_GET = _ep("customer.get", "GET", "erp", "/v1/customer/{customerCd}")
 CUSTOMER_GET_INTERNAL = _ep(
     "customer.get_internal", "GET", "erp", "/v1/customer/internal/{internalId}"
 )
+
+CUSTOMER_V3_LIST = _ep("customer_v3.list", "GET", "salesorders_v3", "/api/v3/Customers")
 
 CUSTOMER_LOCATION_LIST = _ep("customer_location.list", "GET", "erp", "/v1/location/{bAccountId}")
 CUSTOMER_LOCATION_GET = _ep(

@@ -124,6 +124,27 @@ class ValidationError(VismaNetError):
     """400/413/422: Visma rejected the request; see ``field_errors`` and ``error_codes``."""
 
 
+class UnaddressableError(ValidationError):
+    """A number or id that no URL path segment of this operation can carry; nothing was sent.
+
+    Raised before any request, so a call never reaches a different route than meant. The
+    ERP API (ASP.NET on IIS) decodes the path before routing: an encoded ``/`` (``%2F``)
+    splits the segment, and ``& % ? : * < > \\ +`` in the decoded path are refused; the Sales
+    Orders v3 API (ASP.NET Core) keeps ``%2F`` encoded, so such an id is not found. The
+    look-ups with another way in (``customers.get``, ``inventory.get``, ``warehouses.get``,
+    ``item_classes.get``) use it instead; this error is left for operations that have none.
+
+    Attributes:
+        parameter: The path parameter (contract name, e.g. ``orderId``).
+        value: The value that cannot be carried.
+    """
+
+    def __init__(self, message: str, *, parameter: str, value: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.parameter = parameter
+        self.value = value
+
+
 class ConflictError(VismaNetError):
     """409: the request conflicts with the document's current state."""
 

@@ -165,8 +165,11 @@ def paginate_v3(
     page_size: int,
     path_params: Mapping[str, str | int] | None = None,
     params: Params = (),
+    start_page: int = 1,
 ) -> Paginated[T]:
     """Page a Sales Orders v3 list (``pageIndex`` 0-based; body ``{value, totalCount, nextPage}``).
+
+    ``start_page`` is 1-based, as in the ERP lists: page N is ``pageIndex`` N − 1.
 
     ``nextPage`` decides when present (null = last page). A body without the key falls back to
     ``totalCount`` and a short page. The next page is requested by ``pageIndex`` with the same
@@ -175,7 +178,8 @@ def paginate_v3(
 
     def pages() -> Iterator[Page[T]]:
         guard = _LoopGuard(endpoint)
-        index, seen = 0, 0
+        index = start_page - 1
+        seen = index * page_size
         while True:
             query = [*params, ("pageIndex", str(index)), ("pageSize", str(page_size))]
             response = transport.request(endpoint, path_params=path_params, params=query)

@@ -2,7 +2,7 @@
 and ``data/contract_operations.json`` (the snapshot used to name unimplemented operations).
 
 The contract is the repository's copy ``docs/reference/visma-net-contract.json`` (of the team's
-``shared/reference`` file), or ``$VISMANET_CONTRACT``; it is not shipped inside the package.
+shared reference file), or ``$VISMANET_CONTRACT``; it is not shipped inside the package.
 """
 
 from __future__ import annotations

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 from collections import deque
 from importlib import resources as importlib_resources
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,6 +29,38 @@ from .ratelimit import RateLimiter
 from .store import Store
 
 API_PREFIXES = ("/v1/", "/v2/", "/api/", "/resources/", "/API/")
+# ASP.NET's default requestPathInvalidCharacters (the ERP API runs on ASP.NET/IIS).
+ERP_INVALID_PATH_CHARACTERS = "<>*%&:\\?"
+_ENCODED_SLASH = re.compile("%2F", re.IGNORECASE)
+
+
+def routing_path(request: Request) -> tuple[str, bool]:
+    """The path as Visma.net routes it, and whether an encoded slash (``%2F``) was in it.
+
+    The ERP API (ASP.NET on IIS) decodes the whole path before routing, so ``%2F`` becomes a
+    separator. The Sales Orders v3 API (ASP.NET Core, Kestrel) decodes every escape except
+    ``%2F``, which stays encoded in the route value (so such an id is not found).
+    """
+    raw = request.scope.get("raw_path")
+    decoded = str(request.scope["path"])
+    if not raw:
+        return decoded, False
+    raw_path = raw.decode("latin-1").split("?", 1)[0]
+    slash = bool(_ENCODED_SLASH.search(raw_path))
+    if slash and decoded.lower().startswith("/api/v3/"):
+        return "%2F".join(unquote(part) for part in _ENCODED_SLASH.split(raw_path)), True
+    return decoded, slash
+
+
+def control_path(scope: Scope) -> str:
+    """The control plane's routing path: each segment decoded, but a "/" or "%" inside a
+    segment kept escaped (``%2F``, ``%25``), so a key such as ``K/77`` stays one path
+    parameter; the control handlers decode their parameters once."""
+    raw = scope.get("raw_path")
+    if not raw:
+        return str(scope["path"]).replace("%", "%25")
+    raw_path = raw.decode("latin-1").split("?", 1)[0]
+    return "%2F".join(unquote(part).replace("%", "%25") for part in _ENCODED_SLASH.split(raw_path))
 
 # How each kind's key is derived from its data, and which fields carry the store timestamps.
 KEYS = {
@@ -147,10 +181,26 @@ class Sandbox:
         Answers 501 for unknown routes, 401/403 from authentication, 429 over the rate limit, and
         the response of any ApiError a handler raises.
         """
-        path, method = request.url.path, request.method
+        path, encoded_slash = routing_path(request)
+        method = request.method
         if method == "HEAD":
             method = "GET"
+        is_v3 = path.lower().startswith("/api/v3/")
+        if not is_v3:
+            bad = next((c for c in path if c in ERP_INVALID_PATH_CHARACTERS), None)
+            if bad is not None:
+                return erp_message(400, "A potentially dangerous Request.Path value was detected from the"
+                                        f" client ({bad}).").response()
+            if "+" in path:
+                return erp_message(404, "The request filtering module is configured to deny a request that"
+                                        " contains a double escape sequence.").response()
         route, params, _known = self.match(method, path)
+        if route is None and encoded_slash:
+            # A number with a "/" in it reached no route at all: ASP.NET answers 404.
+            if is_v3:
+                return problem(404, f"No resource was found at {path}.", instance=path).response()
+            return erp_message(404, "No HTTP resource was found that matches the request URI"
+                                    f" '{request.url}'.").response()
         if route is None:
             return self.not_implemented(method, path).response()
         call = Call(request=request, params=params, sandbox=self, route=route)
@@ -322,7 +372,7 @@ def create_app(data_path: str | None = None, seed: str = "demo") -> Any:
                     return
         path = scope["path"]
         if path.startswith("/_sandbox"):
-            await control(scope, receive, send)
+            await control({**scope, "path": control_path(scope)}, receive, send)
             return
         request = Request(scope, receive)
         if path == "/.well-known/openid-configuration":

@@ -42,10 +42,15 @@ class ApiClient:
     def get(self, path: str, params: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
         return self.client.get(API + path, params or {}, headers=self._headers())
 
-    def post(self, path: str, body: Any = None, raw: str | None = None):  # type: ignore[no-untyped-def]
+    def post(self, path: str, body: Any = None, raw: str | None = None,  # type: ignore[no-untyped-def]
+             headers: dict[str, str] | None = None):
         data = raw if raw is not None else json.dumps(body if body is not None else {})
         return self.client.post(API + path, data, content_type="application/json",
-                                headers=self._headers())
+                                headers={**self._headers(), **(headers or {})})
+
+    def patch(self, path: str, body: Any, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+        return self.client.patch(API + path, json.dumps(body), content_type="application/json",
+                                 headers={**self._headers(), **(headers or {})})
 
 
 def client_for(user: User) -> ApiClient:

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 EXPECTED_OPERATIONS = {
     ("get", "/api/v1/work-orders"), ("post", "/api/v1/work-orders"),
-    ("get", "/api/v1/work-orders/{work_order_id}"),
+    ("get", "/api/v1/work-orders/{work_order_id}"), ("patch", "/api/v1/work-orders/{work_order_id}"),
     ("post", "/api/v1/work-orders/{work_order_id}/plan"),
     ("post", "/api/v1/work-orders/{work_order_id}/complete"),
     ("post", "/api/v1/work-orders/{work_order_id}/reopen"),
@@ -38,7 +38,7 @@ def test_it_serves_the_openapi_document_with_every_endpoint(db):
     assert create["x-werkbon-office-only"] is True
     assert {"201", "401", "403", "422"} <= set(create["responses"])
     archive = schema["paths"]["/api/v1/work-orders/{work_order_id}/archive"]["post"]
-    assert "409" in archive["responses"]
+    assert {"409", "412"} <= set(archive["responses"])
     schemes = schema["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
 

@@ -37,9 +37,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-CONTRACT_PATH = Path(
-    os.environ.get("VISMANET_CONTRACT", "/work/shared/reference/visma-net-contract.json")
-)
+# The repository's own copy (docs/reference/), so a clone tests the same way on any machine;
+# $VISMANET_CONTRACT points at another copy on purpose.
+REPO_CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "reference" / "visma-net-contract.json"
+CONTRACT_PATH = Path(os.environ.get("VISMANET_CONTRACT") or REPO_CONTRACT)
 
 ISO_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?)?(Z|[+-]\d{2}:?\d{2})?$"

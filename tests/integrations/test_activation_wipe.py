@@ -181,3 +181,42 @@ def test_it_names_the_backup_in_amsterdam_time(tenant_a, tech_a, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 11, 29, 17, 5, 38, tzinfo=dt.UTC))
     result = activation.wipe(tenant_a, set(activation.WIPE_KEYS))
     assert result.backup_name.startswith("wipe-20261129-180538-")  # 18:05 in Amsterdam, as shown
+
+
+def _reactivation(tenant):
+    return Integration.all_tenants.create(tenant=tenant, kind=IntegrationKind.VISMANET,
+                                          status=IntegrationStatus.INACTIVE,
+                                          started_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+                                          ended_at=dt.datetime(2025, 2, 1, tzinfo=dt.UTC))
+
+
+def test_a_reactivation_with_nothing_ticked_says_there_is_nothing_to_wipe_and_moves_on(office, tenant_a, tech_a):
+    """Issue 15: nothing ticked asks for no confirmation of an erase; the step goes on."""
+    fill(tenant_a, tech_a)
+    _reactivation(tenant_a)
+    page = office.get("/integraties/vismanet/activeren/wissen/").content.decode()
+    assert 'data-testid="wipe-nothing"' in page and "Er is niets te wissen" in page
+
+    response = office.post("/integraties/vismanet/activeren/wissen/", {})  # no tick, no confirmation
+
+    assert response.status_code == 302
+    assert response["Location"] == "/integraties/vismanet/activeren/koppelen/"
+    assert len(keys_in_tenant(tenant_a)) == 9
+    shown = office.get(response["Location"]).content.decode()
+    assert "Er was niets te wissen" in shown
+    assert activation.list_backups(tenant_a) == []
+
+
+def test_ticking_only_empty_tables_asks_no_confirmation_either(office, tenant_a):
+    _reactivation(tenant_a)
+    response = office.post("/integraties/vismanet/activeren/wissen/", {"tables": ["work_orders", "items"]})
+    assert response.status_code == 302
+    assert response["Location"] == "/integraties/vismanet/activeren/koppelen/"
+
+
+def test_a_reactivation_that_wipes_rows_still_asks_for_confirmation(office, tenant_a, tech_a):
+    fill(tenant_a, tech_a)
+    _reactivation(tenant_a)
+    response = office.post("/integraties/vismanet/activeren/wissen/", {"tables": ["work_orders"]})
+    assert response.status_code == 400
+    assert len(keys_in_tenant(tenant_a)) == 9

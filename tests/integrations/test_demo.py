@@ -95,4 +95,8 @@ def test_it_runs_the_main_job_end_to_end(tmp_path):
     assert set(attachments) == {f"werkbon-{number}.pdf", f"formulieren-{number}.pdf"}
     assert all(a["size"] > 1000 for a in report["attachments"])
     assert report["error_log"] == []
+    # Second scenario: the order import switched on after the export leaves our own order out.
+    after = report["order_import_after_export"]
+    assert after["exported_order"] == f"SO {order['orderId']}" and after["exported_order_came_back"] is False
+    assert "SO/000101" in after["imported_orders"]
     assert not (tmp_path / "demo").exists()  # a passing run cleans up after itself

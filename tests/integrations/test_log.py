@@ -158,3 +158,30 @@ def test_it_refuses_a_retry_of_an_unknown_or_foreign_entry(office, tenant_b):
     assert office.post("/integraties/logging/opnieuw/", {"entry": foreign.pk}).status_code == 404
     assert office.post("/integraties/logging/opnieuw/", {"entry": "x"}).status_code == 404
     assert office.get("/integraties/logging/opnieuw/").status_code == 405
+
+
+@pytest.mark.parametrize(("count", "dutch", "english"), [
+    (1, "Nog 1 wijziging van deze soort doorgevoerd (niet afzonderlijk vermeld).",
+     "1 more change of this kind was applied (not listed one by one)."),
+    (12, "Nog 12 wijzigingen van deze soort doorgevoerd (niet afzonderlijk vermeld).",
+     "12 more changes of this kind were applied (not listed one by one)."),
+])
+def test_it_says_a_count_in_the_right_plural(integration, tenant_a, count, dutch, english):
+    """The pipeline's summary of the changes it did not list one by one (ngettext)."""
+    from django.utils import translation
+
+    from werkbon.integrations.vismanet.sync.pipeline import Changes, Run
+
+    with tenant_context(tenant_a):
+        run = Run(integration, first_import=False, job="sync")
+        changes = Changes()
+        for number in range(50 + count):
+            changes.note(LogLevel.INFO, LogTable.CUSTOMER, gettext_noop("Customer %(number)s updated in Werkbon"),
+                         {"number": str(number)})
+        run.write_notes(changes)
+        run.flush()
+        summary = LogEntry.objects.order_by("-id").first()
+        with translation.override("nl"):
+            assert summary.user_message == dutch
+        with translation.override("en"):
+            assert summary.user_message == english

@@ -142,7 +142,7 @@ def test_it_makes_one_work_order_of_an_order_seen_three_times(orders):
 @pytest.mark.django_db
 def test_it_takes_the_watermark_from_visma_net_last_modified(orders, sandbox):
     import_orders(orders)
-    state = SyncState.objects.get(integration=orders, table="orders")
+    state = SyncState.objects.get(integration=orders, table="orders:SO")
     newest = max(order["lastModifiedDateTime"] for order in sandbox.control.sales_orders(demo.DEMO_TENANT_ID)
                  if order["type"] == "SO")
     assert state.watermark == dt.datetime.fromisoformat(newest).replace(tzinfo=dt.UTC)
@@ -303,7 +303,7 @@ def test_it_waits_for_a_customer_that_is_not_in_werkbon_yet(orders):
     waiting = [m for m in messages("warning") if "customer 10002" in m]
     assert waiting == [f"Order SO {order_id} is for customer 10002, which is not (or not active) in Werkbon: "
                        "the work order is made as soon as the customer has been imported."]
-    state = SyncState.objects.get(integration=orders, table="orders")
+    state = SyncState.objects.get(integration=orders, table="orders:SO")
     assert state.watermark is not None  # the order does not hold the watermark back
     add_customer("10002")  # the customer import brings it
     import_orders(orders)
@@ -351,7 +351,7 @@ def test_it_logs_an_error_with_detail_when_visma_net_fails(orders, sandbox):
         assert entry.user_message.startswith("Het overhalen van orders uit Visma.net is mislukt")
     assert "ServerError" in entry.detail
     assert not WorkOrder.objects.exists()
-    assert SyncState.objects.get(integration=orders, table="orders").watermark is None
+    assert SyncState.objects.get(integration=orders, table="orders:SO").watermark is None
 
 
 @pytest.mark.django_db

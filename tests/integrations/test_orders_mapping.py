@@ -116,3 +116,35 @@ def test_it_tells_planned_time_lines_and_their_hours_in_dutch():
     assert mapping.planned_time_text(planned) == "Gepland in Visma.net: 2,00 uur ARBEID"
     assert mapping.with_planned_time("Lekkage", "Gepland in Visma.net: 2,00 uur ARBEID") == (
         "Lekkage\n\nGepland in Visma.net: 2,00 uur ARBEID")
+
+
+@pytest.mark.parametrize(
+    ("customer_order", "ours"),
+    [
+        ("Werkbon 12", True),
+        ("Werkbon T2 12", True),
+        ("  werkbon   acme-7 3", True),
+        ("WERKBON 1", True),
+        ("Werkbon", False),
+        ("Werkbonnen 12", False),
+        ("PO-88412", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_it_recognises_a_werkbon_marker(customer_order, ours):
+    assert mapping.is_werkbon_marker(customer_order) is ours
+
+
+@pytest.mark.parametrize(
+    ("visma_changed", "local_changed", "agrees", "expected"),
+    [
+        (False, False, False, mapping.Merge.UNCHANGED),
+        (False, True, False, mapping.Merge.UNCHANGED),  # only the office changed it: keep
+        (True, False, False, mapping.Merge.APPLY),  # only Visma.net changed it: take it
+        (True, True, True, mapping.Merge.SAME),  # both to the same value
+        (True, True, False, mapping.Merge.CONFLICT),  # both, differently: keep ours, warn
+    ],
+)
+def test_it_merges_a_field_three_ways(visma_changed, local_changed, agrees, expected):
+    assert mapping.merge(visma_changed=visma_changed, local_changed=local_changed, agrees=agrees) is expected

@@ -53,8 +53,8 @@ def test_it_renews_the_lease_before_every_page_fetch_and_after_every_retry_wait(
 
     monkeypatch.setattr(pipeline, "read_page", fetch)
     events: list[str] = []
-    extend_lease = pipeline.extend_lease
-    monkeypatch.setattr(pipeline, "extend_lease", lambda *args: (events.append("renew"), extend_lease(*args)))
+    renew = leases.renew
+    monkeypatch.setattr(leases, "renew", lambda *args: (events.append("renew"), renew(*args)))
     monkeypatch.setattr(pipeline.time, "sleep", lambda seconds: (events.append("wait"), nearly_expired()))
     with tenant_context(tenant_a), leases.lease(tenant_a, "first_import", leases.lease_seconds("first_import")):
         sync.first_import(importing_integration)
@@ -62,3 +62,42 @@ def test_it_renews_the_lease_before_every_page_fetch_and_after_every_retry_wait(
     assert all(events[i + 1] == "renew" for i, event in enumerate(events) if event == "wait")
     assert len(seen) > 20  # every page of every table, and the counting requests
     assert all(dt.timedelta(seconds=50) < left <= dt.timedelta(seconds=60) for left in seen), seen
+
+
+def test_renewing_a_lease_checks_its_holder(tenant_a):
+    """One lease API: a renewal pushes the lease forward only for the worker that holds it;
+    a worker whose lease ran out and was claimed by another gets LeaseLost."""
+    leases.renew(tenant_a.pk, "sync")  # held by nobody in this context: nothing to renew
+    with leases.lease(tenant_a, "sync", 60) as holder:
+        assert holder
+        JobLease.objects.filter(job="sync").update(leased_until=timezone.now() + dt.timedelta(seconds=1))
+        leases.renew(tenant_a.pk, "sync")
+        assert JobLease.objects.get(job="sync").leased_until > timezone.now() + dt.timedelta(seconds=55)
+        JobLease.objects.filter(job="sync").update(leased_until=timezone.now() - dt.timedelta(seconds=1))
+        other = leases.claim(tenant_a, "sync", 60)  # ours ran out: another worker takes it
+        assert other and other != holder
+        with pytest.raises(leases.LeaseLost):
+            leases.renew(tenant_a.pk, "sync")
+        assert JobLease.objects.get(job="sync").holder == other
+    assert JobLease.objects.get(job="sync").holder == other  # leaving the block did not release theirs
+
+
+def test_a_first_import_whose_lease_was_taken_over_stops(importing_integration, tenant_a, sandbox, monkeypatch):
+    from werkbon.integrations.models import Integration, LogEntry
+
+    sandbox.control.settings(T, maxPageSize=50)
+    read_page = pipeline.read_page
+    pages: list[int] = []
+
+    def fetch(*args, **kwargs):
+        pages.append(1)
+        if len(pages) == 3:
+            JobLease.objects.filter(job="first_import").update(holder="another-worker")
+        return read_page(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_page", fetch)
+    with tenant_context(tenant_a), leases.lease(tenant_a, "first_import", leases.lease_seconds("first_import")):
+        sync.first_import(importing_integration)
+        assert not LogEntry.objects.filter(level="error").exists()
+    assert len(pages) == 3  # the renewal before the fourth fetch found the lease taken over
+    assert Integration.all_tenants.get(pk=importing_integration.pk).first_import_finished_at is None

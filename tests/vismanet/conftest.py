@@ -14,7 +14,7 @@ import pytest
 
 from vismanet import InMemoryTokenStore, RetryPolicy, TokenRecord, VismaNetClient
 
-# A copy of ../shared/reference/visma-net-contract.json (the team's contract) kept in the repo.
+# The repository's copy of the team's Visma.net contract (docs/reference/README.md).
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "docs" / "reference" / "visma-net-contract.json"
 NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 CLIENT_SECRET = "s3cret-client-value-42"

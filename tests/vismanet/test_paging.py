@@ -101,6 +101,16 @@ def test_it_follows_v3_next_page_until_it_is_null(fake, make_client):
     assert indexes == ["0", "1", "2"]
 
 
+def test_it_starts_a_v3_list_at_the_given_page(fake, make_client):
+    """start_page is 1-based like the ERP lists' (the order import reads one page per request)."""
+    fake.on("GET", "/api/v3/SalesOrders/SO", v3_page([{"orderId": "5"}], 5, None))
+    orders = list(make_client().sales_orders.list(order_type="SO", page_size=2, start_page=3))
+    assert [o.order_id for o in orders] == ["5"]
+    assert [r.url.params["pageIndex"] for r in fake.calls("GET", "/api/v3/SalesOrders/SO")] == ["2"]
+    with pytest.raises(ValueError, match="1-based"):
+        make_client().sales_orders.list(order_type="SO", start_page=0)
+
+
 def test_it_stops_v3_paging_on_a_short_page_when_next_page_is_absent(fake, make_client):
     fake.on(
         "GET",

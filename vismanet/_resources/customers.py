@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from vismanet import _endpoints as ep
+from vismanet._errors import NotFoundError
 from vismanet._models.customers import Customer, CustomerLocation
-from vismanet._paging import Paginated, paginate_erp
+from vismanet._paging import Paginated, paginate_erp, paginate_v3
 from vismanet._resources._base import Condition, Resource, delta_params, optional, parse_with_etag
 
 
@@ -63,14 +65,44 @@ class Customers(Resource):
     def get(self, number: str) -> Customer:
         """One customer by customer number, with its ETag.
 
-        Calls ``GET /v1/customer/{customerCd}`` (contract ``customer.get``).
+        Calls ``GET /v1/customer/{customerCd}`` (contract ``customer.get``). A number the
+        ERP path cannot carry (``/``, ``&``, ``%``, ``?`` …, see ``segment_is_safe``) is
+        looked up by query instead: ``GET /api/v3/Customers?filter=<number>`` (contract
+        ``customer_v3.list``, needs the Sales Orders read scope) for its ``internalId``,
+        then ``GET /v1/customer/internal/{internalId}`` (``customer.get_internal``).
 
         Raises:
             NotFoundError: no customer with this number.
             VismaNetError: any other subclass.
         """
+        if not ep.segment_is_safe(number, ep.CUSTOMER_GET.base):
+            return self.get_by_internal_id(self._internal_id_of(number))
         response = self._transport.request(ep.CUSTOMER_GET, path_params={"customerCd": number})
         return parse_with_etag(Customer, response, ep.CUSTOMER_GET)
+
+    def _internal_id_of(self, number: str) -> int:
+        """The ``internalId`` of the customer whose number is exactly ``number`` (v3 filter)."""
+
+        def parse(record: Any) -> Any:
+            return record
+
+        records = paginate_v3(
+            self._transport,
+            ep.CUSTOMER_V3_LIST,
+            parse=parse,
+            page_size=100,
+            params=[("filter", number)],
+        )
+        for record in records:
+            if isinstance(record, dict) and record.get("id") == number:
+                internal_id = record.get("internalId")
+                if isinstance(internal_id, int):
+                    return internal_id
+        raise NotFoundError(
+            f"No customer with number {number!r}.",
+            operation=ep.CUSTOMER_V3_LIST.name,
+            method=ep.CUSTOMER_V3_LIST.method,
+        )
 
     def get_by_internal_id(self, internal_id: int) -> Customer:
         """One customer by ``internalId``.
@@ -104,6 +136,8 @@ class CustomerLocations(Resource):
         filter works as in ``Customers.list`` (aware datetime, sent in UTC).
 
         Raises:
+            UnaddressableError: a customer number the path cannot carry (use ``list`` and
+                filter on ``baccount.number``); nothing is sent.
             NotFoundError: unknown customer.
             VismaNetError: any other subclass, while iterating.
         """
@@ -149,6 +183,7 @@ class CustomerLocations(Resource):
         ``customer_location.get``).
 
         Raises:
+            UnaddressableError: a number the path cannot carry; nothing is sent.
             NotFoundError: unknown customer or location.
             VismaNetError: any other subclass.
         """

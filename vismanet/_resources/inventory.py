@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from vismanet import _endpoints as ep
+from vismanet._errors import NotFoundError
 from vismanet._models.inventory import InventoryItem, ItemClass, SalesOrderType, Warehouse
 from vismanet._paging import Paginated, paginate_erp
 from vismanet._resources._base import (
@@ -86,16 +87,43 @@ class Inventory(Resource):
     def get(self, inventory_number: str) -> InventoryItem:
         """One item by item number.
 
-        Calls ``GET /v1/inventory/{inventoryNumber}`` (contract ``inventory.get``).
+        Calls ``GET /v1/inventory/{inventoryNumber}`` (contract ``inventory.get``). A number
+        the ERP path cannot carry (``/``, ``&``, ``%``, ``?`` …, see ``segment_is_safe``) is
+        looked up by query instead: ``GET /v1/inventory?inventoryNumber=<number>``
+        (``inventory.list``, nothing expanded) for its ``inventoryId``, then
+        ``GET /v1/inventory/internal/{inventoryId}`` (``inventory.get_internal``).
 
         Raises:
             NotFoundError: unknown item.
             VismaNetError: any other subclass.
         """
+        if not ep.segment_is_safe(inventory_number, ep.INVENTORY_GET.base):
+            for item in self._listed(inventory_number):
+                if item.inventory_number == inventory_number and item.inventory_id is not None:
+                    return self.get_by_internal_id(item.inventory_id)
+            raise NotFoundError(
+                f"No item with number {inventory_number!r}.",
+                operation=ep.INVENTORY_LIST.name,
+                method=ep.INVENTORY_LIST.method,
+            )
         response = self._transport.request(
             ep.INVENTORY_GET, path_params={"inventoryNumber": inventory_number}
         )
         return parse_with_etag(InventoryItem, response, ep.INVENTORY_GET)
+
+    def _listed(self, inventory_number: str) -> Paginated[InventoryItem]:
+        """Items whose number matches ``inventory_number`` as the list filter applies it."""
+        params = [
+            ("inventoryNumber", inventory_number),
+            *((name, flag(False)) for name in INVENTORY_EXPAND_FLAGS),
+        ]
+        return paginate_erp(
+            self._transport,
+            ep.INVENTORY_LIST,
+            parse=InventoryItem.model_validate,
+            page_size=100,
+            params=params,
+        )
 
     def get_by_internal_id(self, inventory_id: int) -> InventoryItem:
         """One item by internal ``inventoryId``.
@@ -135,12 +163,22 @@ class ItemClasses(Resource):
     def get(self, item_class_id: str) -> ItemClass:
         """One item class.
 
-        Calls ``GET /v1/inventory/itemclass/{itemClassNumber}`` (contract ``itemclass.get``).
+        Calls ``GET /v1/inventory/itemclass/{itemClassNumber}`` (contract ``itemclass.get``);
+        an id the path cannot carry is looked for in ``list()`` instead.
 
         Raises:
             NotFoundError: unknown class.
             VismaNetError: any other subclass.
         """
+        if not ep.segment_is_safe(item_class_id, ep.ITEMCLASS_GET.base):
+            for item_class in self.list():
+                if item_class.id == item_class_id:
+                    return item_class
+            raise NotFoundError(
+                f"No item class {item_class_id!r}.",
+                operation=ep.ITEMCLASS_LIST.name,
+                method=ep.ITEMCLASS_LIST.method,
+            )
         body = self._transport.request_json(
             ep.ITEMCLASS_GET, path_params={"itemClassNumber": item_class_id}
         )
@@ -172,12 +210,22 @@ class Warehouses(Resource):
     def get(self, warehouse_id: str) -> Warehouse:
         """One warehouse.
 
-        Calls ``GET /v1/warehouse/{warehouseId}`` (contract ``warehouse.get``).
+        Calls ``GET /v1/warehouse/{warehouseId}`` (contract ``warehouse.get``); an id the
+        path cannot carry is looked for in ``list()`` instead.
 
         Raises:
             NotFoundError: unknown warehouse.
             VismaNetError: any other subclass.
         """
+        if not ep.segment_is_safe(warehouse_id, ep.WAREHOUSE_GET.base):
+            for warehouse in self.list():
+                if warehouse.warehouse_id == warehouse_id:
+                    return warehouse
+            raise NotFoundError(
+                f"No warehouse {warehouse_id!r}.",
+                operation=ep.WAREHOUSE_LIST.name,
+                method=ep.WAREHOUSE_LIST.method,
+            )
         body = self._transport.request_json(
             ep.WAREHOUSE_GET, path_params={"warehouseId": warehouse_id}
         )

@@ -57,6 +57,7 @@ class SalesOrders(Resource):
         status: str | None = None,
         filter: str | None = None,
         page_size: int = 100,
+        start_page: int = 1,
     ) -> Paginated[SalesOrderSummary]:
         """Orders of all types, or of one type (``"SO"``, ``"QT"``); lazily paged.
 
@@ -68,9 +69,11 @@ class SalesOrders(Resource):
 
         Args:
             filter: Matches ``orderId``.
+            start_page: First page to fetch (1-based, sent as ``pageIndex`` = N − 1), e.g. to
+                read a list one page per request.
 
         Raises:
-            ValueError: ``modified_since`` is naive.
+            ValueError: ``modified_since`` is naive, or ``start_page`` < 1.
             ValidationError: 400 for a bad ``pageSize``/``orderBy``/``modifiedSince``.
             VismaNetError: any other subclass, while iterating.
         """
@@ -81,6 +84,8 @@ class SalesOrders(Resource):
             orderBy=order_by,
             filter=filter,
         )
+        if start_page < 1:
+            raise ValueError("start_page is 1-based")
         endpoint = ep.SO_LIST_BY_TYPE if order_type else ep.SO_LIST
         return paginate_v3(
             self._transport,
@@ -89,6 +94,7 @@ class SalesOrders(Resource):
             page_size=page_size,
             path_params={"type": order_type} if order_type else None,
             params=params,
+            start_page=start_page,
         )
 
     def get(self, order_type: str, order_id: str, *, expand: Collection[str] = ()) -> SalesOrder:

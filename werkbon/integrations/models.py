@@ -20,13 +20,16 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from werkbon.accounts.tenancy import TenantScopedModel
 from werkbon.integrations.fields import EncryptedTextField
 
 _DOUBLE_STOP = re.compile(r"(?<!\.)\.\.$")
+# A log entry whose message has a plural form keeps it in its params under this key, with the
+# number in ``count``: the message is then translated with ngettext (singular msgid, plural).
+PLURAL = "_plural"
 
 
 def one_full_stop(text: str) -> str:
@@ -334,7 +337,15 @@ class LogEntry(TenantScopedModel):
         return self.user_message
 
     def _render(self, text: str) -> str:
-        translated = gettext(text) if text else ""
+        plural = (self.params or {}).get(PLURAL)
+        if text and plural and text == self.message:
+            try:
+                count = int(self.params.get("count", 0))
+            except (TypeError, ValueError):
+                count = 0
+            translated = ngettext(text, plural, count)
+        else:
+            translated = gettext(text) if text else ""
         try:
             return one_full_stop(translated % self.params if self.params else translated)
         except (KeyError, ValueError, TypeError):

@@ -4,6 +4,9 @@ Every query reads through the tenant-scoped managers, so another tenant's record
 like one that does not exist. A technician sees only the work orders planned to them (the
 rest are 404s) and gets a 403 for office actions. Lifecycle changes go through
 :mod:`werkbon.workorders.services`; their refusals are 409s with the service's message.
+Every work order carries a ``version``: a change sent with an older one (``If-Match`` or the
+body's ``version``) is refused with 412, so nothing made meanwhile is overwritten; the
+correction (``PATCH``) needs it (428 without).
 
 Units: minutes are whole minutes; hours are decimals with two places (as strings in
 JSON), rounded once per total by :func:`werkbon.workorders.units.minutes_to_hours`;
@@ -98,6 +101,9 @@ class WorkOrderSummaryOut(Schema):
     technicians: list[TechnicianOut]
     planned_start: dt.datetime | None = Field(description="ISO 8601, Europe/Amsterdam offset")
     planned_minutes: int
+    version: int = Field(description="moves on by one with every change of the work order; send "
+                         "it back (If-Match header or `version`) so a change made on an older "
+                         "read is refused with 412 instead of overwriting")
 
 
 class TimeEntryOut(Schema):
@@ -213,6 +219,17 @@ class WorkOrderIn(Schema):
 class PlanIn(Schema):
     technicians: list[str] = Field(min_length=1, description="usernames")
     planned_start: AwareDatetime = Field(description="ISO 8601 with offset")
+    planned_minutes: int | None = Field(None, ge=1, le=MAX_PLANNED_MINUTES)
+
+
+class WorkOrderChangeIn(Schema):
+    """A correction of a work order that is not archived; only the fields sent change."""
+
+    version: int | None = Field(None, description="the `version` read; or send If-Match")
+    customer_number: Annotated[Text, StringConstraints(min_length=1, max_length=30)] | None = None
+    work_address_id: int | None = Field(None, description="a work address of the customer")
+    description: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    customer_reference: Annotated[Text, StringConstraints(max_length=100)] | None = None
     planned_minutes: int | None = Field(None, ge=1, le=MAX_PLANNED_MINUTES)
 
 
@@ -391,6 +408,7 @@ def _summary(order: WorkOrder) -> dict[str, Any]:
         ],
         "planned_start": _local(order.planned_start),
         "planned_minutes": order.planned_minutes,
+        "version": order.version,
     }
 
 
@@ -464,7 +482,36 @@ def _visible_orders_for_detail() -> QuerySet[WorkOrder]:
 
 def _responses(ok: Any, *, changes: bool = False, created: bool = False) -> dict[int, Any]:
     errors = werkbon_api.CHANGE_ERROR_RESPONSES if changes else werkbon_api.ERROR_RESPONSES
+    if changes:
+        errors = {**errors, 412: werkbon_api.ErrorOut}
     return {201 if created else 200: ok, **errors}
+
+
+def _expected_version(request: HttpRequest, body_version: int | None = None) -> str | None:
+    """The version the client read: ``If-Match`` (quotes and ``W/`` allowed) or the body's."""
+    header = request.headers.get("If-Match")
+    if header is not None:
+        return header.strip().removeprefix("W/").strip('"')
+    return None if body_version is None else str(body_version)
+
+
+def _locked_current(request: HttpRequest, order: WorkOrder,
+                    body_version: int | None = None, *, required: bool = False) -> WorkOrder:
+    """The order locked (inside a transaction), refused with 412 when the client read an
+    older version, and with 428 when ``required`` and no version was sent."""
+    expected = _expected_version(request, body_version)
+    locked = services.lock(order)
+    if expected is None:
+        if required:
+            raise HttpError(428, _("Send the version of the work order you read (the If-Match "
+                                   "header or the field version), so a change made meanwhile "
+                                   "is not overwritten."))
+        return locked
+    try:
+        services.ensure_current(locked, expected)
+    except services.StaleWorkOrderError as error:
+        raise HttpError(412, str(error)) from error
+    return locked
 
 
 # --- work orders -------------------------------------------------------------------------
@@ -535,9 +582,53 @@ def plan_work_order(request: HttpRequest, work_order_id: int, payload: PlanIn) -
     _office(request)
     order = _order(request, work_order_id)
     technicians = _technicians("technicians", payload.technicians)
-    services.plan(order, technicians=technicians, planned_start=payload.planned_start,
-                  planned_minutes=payload.planned_minutes)
+    with transaction.atomic():
+        order = _locked_current(request, order)
+        services.plan(order, technicians=technicians, planned_start=payload.planned_start,
+                      planned_minutes=payload.planned_minutes)
     return _detail(order)
+
+
+@router.patch("/work-orders/{work_order_id}", response=_responses(WorkOrderOut, changes=True),
+              summary="Correct a work order (customer, work address, description, reference, "
+                      "duration)", openapi_extra=OFFICE_ONLY)
+def change_work_order(request: HttpRequest, work_order_id: int, payload: WorkOrderChangeIn) -> Any:
+    """Office, not when archived (409). Needs the `version` read (If-Match or the field;
+    428 without): when the work order changed since, nothing is saved (412). The order's
+    current customer and work address stay valid when they were set inactive since; another
+    inactive customer or work address is refused (422)."""
+    _office(request)
+    order = _order(request, work_order_id)
+    sent = payload.model_fields_set
+    with transaction.atomic():
+        locked = _locked_current(request, order, payload.version, required=True)
+        services.ensure_editable(locked)
+        customer = locked.customer
+        if "customer_number" in sent and payload.customer_number is not None:
+            customer = Customer.objects.filter(number=payload.customer_number).first()
+            if customer is None:
+                raise _field_error("customer_number", _("Unknown customer number: %(number)s")
+                                   % {"number": payload.customer_number})
+            if not customer.is_active and customer.pk != locked.customer_id:
+                raise _field_error("customer_number", _("Customer %(number)s is inactive.")
+                                   % {"number": customer.number})
+        address = locked.work_address if customer == locked.customer else None
+        if "work_address_id" in sent:
+            address = None
+            if payload.work_address_id is not None:
+                address = WorkAddress.objects.filter(pk=payload.work_address_id,
+                                                     customer=customer).first()
+                if address is None or (not address.is_active
+                                       and address.pk != locked.work_address_id):
+                    raise _field_error("work_address_id",
+                                       _("This customer has no work address with this id."))
+        locked.customer, locked.work_address = customer, address
+        for name in ("description", "customer_reference", "planned_minutes"):
+            value = getattr(payload, name)
+            if name in sent and value is not None:
+                setattr(locked, name, value)
+        locked.save()
+    return _detail(locked)
 
 
 @router.post("/work-orders/{work_order_id}/complete",
@@ -546,7 +637,9 @@ def plan_work_order(request: HttpRequest, work_order_id: int, payload: PlanIn) -
 def complete_work_order(request: HttpRequest, work_order_id: int, payload: CompleteIn) -> Any:
     user = _user(request)
     order = _order(request, work_order_id)
-    services.complete(order, user=user, signed_by_name=payload.signed_by_name)
+    with transaction.atomic():
+        order = _locked_current(request, order)
+        services.complete(order, user=user, signed_by_name=payload.signed_by_name)
     return _detail(order)
 
 
@@ -557,7 +650,9 @@ def complete_work_order(request: HttpRequest, work_order_id: int, payload: Compl
 def reopen_work_order(request: HttpRequest, work_order_id: int) -> Any:
     _office(request)
     order = _order(request, work_order_id)
-    services.reopen(order)
+    with transaction.atomic():
+        order = _locked_current(request, order)
+        services.reopen(order)
     return _detail(order)
 
 
@@ -569,7 +664,9 @@ def archive_work_order(request: HttpRequest, work_order_id: int) -> Any:
     order refuses every change with a 409."""
     user = _office(request)
     order = _order(request, work_order_id)
-    services.archive(order, user=user)
+    with transaction.atomic():
+        order = _locked_current(request, order)
+        services.archive(order, user=user)
     return _detail(order)
 
 

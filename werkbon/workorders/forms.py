@@ -7,12 +7,14 @@ record is simply not a valid choice. Dates and times are local (Europe/Amsterdam
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db.models import Q
 from django.utils import timezone
@@ -38,8 +40,8 @@ from werkbon.workorders.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
+from werkbon.workorders.numbers import local_number
+from werkbon.workorders.photos import prepare_photo
 
 
 def date_input() -> forms.DateInput:
@@ -102,6 +104,13 @@ class LocalizedDecimalField(forms.DecimalField):
             else:
                 value = value.replace(",", ".")
         return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        # A stored number is shown again as the language writes it ("1,6", not "1.600");
+        # what the user typed (a string) is shown as typed.
+        if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+            return local_number(value)
+        return value
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         # A text input with a decimal keyboard: a number input refuses "1,5" in some
@@ -191,6 +200,32 @@ class WorkOrderForm(forms.Form):
         if not date:
             return None
         return local_datetime(date, self.cleaned_data.get("planned_time") or dt.time(8, 0))
+
+
+class WorkOrderEditForm(WorkOrderForm):
+    """Correct a work order that is not archived (planning goes through the planning board).
+
+    ``version`` carries the work order's version the form was opened on, so a stale form is
+    refused (``services.ensure_current``). The order's current customer and work address stay
+    valid choices even when they were set inactive since; other inactive ones are not offered.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, order: WorkOrder, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("technicians", "planned_date", "planned_time"):
+            del self.fields[name]
+        self.fields["customer"].queryset = Customer.objects.filter(
+            Q(status="active") | Q(pk=order.customer_id))
+        customer_id = self.data.get("customer") if self.is_bound else self.initial.get("customer")
+        customer_id = getattr(customer_id, "pk", customer_id)
+        addresses = WorkAddress.objects.filter(Q(is_active=True) | Q(pk=order.work_address_id))
+        self.fields["work_address"].queryset = (
+            addresses.filter(customer_id=customer_id)
+            if customer_id and str(customer_id).isdigit()
+            else addresses.none()
+        )
 
 
 class PlanForm(forms.Form):
@@ -368,22 +403,15 @@ class FormQuestionForm(forms.ModelForm):
         return data
 
 
-def _validate_photo(upload: Any) -> None:
-    """Refuse what is not a JPEG/PNG/GIF/WebP image or is too large (it goes into a PDF)."""
-    if upload.size > MAX_PHOTO_BYTES:
-        raise ValidationError(_("The photo is too large (at most 10 MB)."))
-    from PIL import Image, UnidentifiedImageError
+class PhotoField(forms.FileField):
+    """A photo answer: cleans to the re-encoded photo to store, named at random
+    (:func:`werkbon.workorders.photos.prepare_photo`), or ``False`` when "clear" is ticked."""
 
-    try:
-        with Image.open(upload) as image:
-            image.verify()
-            kind = image.format
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ValidationError(_("This file is not an image.")) from error
-    finally:
-        upload.seek(0)
-    if kind not in {"JPEG", "PNG", "GIF", "WEBP"}:
-        raise ValidationError(_("Use a JPEG or PNG photo."))
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        value = super().clean(data, initial)
+        if isinstance(value, UploadedFile):
+            return prepare_photo(value)
+        return value
 
 
 class FilledFormForm(forms.Form):
@@ -417,9 +445,8 @@ class FilledFormForm(forms.Form):
                 )
             elif question.kind == QuestionKind.PHOTO:
                 has_photo = answer is not None and bool(answer.photo)
-                field = forms.FileField(
+                field = PhotoField(
                     required=required and not has_photo,
-                    validators=[_validate_photo],
                     widget=forms.ClearableFileInput(attrs={"accept": "image/*",
                                                            "capture": "environment"}),
                 )
@@ -427,6 +454,9 @@ class FilledFormForm(forms.Form):
                 field = forms.CharField(required=required, widget=forms.Textarea(attrs={"rows": 2}))
             field.label = question.label
             self.fields[name] = field
+            if question.kind == QuestionKind.NUMBER and value:
+                with contextlib.suppress(InvalidOperation):
+                    value = Decimal(value)  # stored with a point; shown as the language writes it
             if question.kind != QuestionKind.PHOTO:
                 self.initial[name] = value
 

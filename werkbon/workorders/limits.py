@@ -19,6 +19,17 @@ MAX_PLANNED_MINUTES = 7 * 24 * 60
 # business and go through the ERP, not a forgotten booking from last year.
 MAX_ENTRY_AGE_DAYS = 365
 
+# --- photos (form answers) ----------------------------------------------------------------
+# An upload larger than this is refused before it is decoded.
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+# A header claiming more pixels than this is refused before the pixels are decoded: a
+# decompression bomb (a few kB of PNG that unpack to gigabytes) never reaches memory.
+# 40 MP covers every phone camera.
+MAX_PHOTO_PIXELS = 40_000_000
+# A stored photo's longest edge: larger ones are downscaled on upload, which keeps the
+# forms PDF small and fast (the PDF shows a photo at most 120 × 90 mm).
+MAX_PHOTO_EDGE = 2000
+
 
 def entry_date_error(date: dt.date, *, today: dt.date | None = None) -> str | None:
     """Why ``date`` is not a valid date for a time entry, or None when it is.

@@ -301,6 +301,9 @@ class WorkOrder(TenantScopedModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Moves on by one with every save: a form or API client that read an older version is
+    # stale and is refused instead of overwriting (``is_stale``).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("work order")
@@ -321,15 +324,23 @@ class WorkOrder(TenantScopedModel):
         return instance
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Saves; a work address chosen since the row was read is copied into the work
-        order's own copy (``address``) first."""
+        """Save. A work address chosen since the row was read is copied into the work
+        order's own copy (``address``) first; an existing row's ``version`` moves on by one
+        (in the database, so two saves never share a version; also with ``update_fields``)."""
         if self.work_address_id != getattr(self, "_copied_address_id", None):
             copy = AddressCopy.of(self.work_address) or AddressCopy()
             for name in ADDRESS_FIELDS:
                 setattr(self, f"address_{name}", getattr(copy, name))
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], *ADDRESS_COPY_FIELDS}
-        super().save(*args, **kwargs)
+        if not self._state.adding and not kwargs.get("force_insert"):
+            self.version = models.F("version") + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+            super().save(*args, **kwargs)
+            self.version = type(self).all_tenants.filter(pk=self.pk).values_list("version", flat=True).get()
+        else:
+            super().save(*args, **kwargs)
         self._copied_address_id = self.work_address_id
 
     @property
@@ -353,6 +364,11 @@ class WorkOrder(TenantScopedModel):
         if self.archived_customer_number:
             return self.archived_customer_number
         return self.customer.number if self.customer else ""
+
+    def is_stale(self, version: object) -> bool:
+        """Whether ``version`` (from a form field or an API client: int or digit string) is
+        not the current one, i.e. the order changed since it was read."""
+        return str(version).strip().strip('"') != str(self.version)
 
     @property
     def is_archived(self) -> bool:

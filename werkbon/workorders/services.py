@@ -36,6 +36,22 @@ class LifecycleError(Exception):
     """A work-order rule was broken; ``str(error)`` is a message for the user."""
 
 
+class StaleWorkOrderError(LifecycleError):
+    """The work order changed since the form or API client read it (``WorkOrder.version``)."""
+
+
+def ensure_current(work_order: WorkOrder, version: object) -> None:
+    """Refuse a change made on an older ``version`` of the work order (read it under the
+    lock). Raises StaleWorkOrderError with a message naming the work order and the action."""
+    if work_order.is_stale(version):
+        raise StaleWorkOrderError(
+            _("Work order %(number)s was changed by someone else (or by the link with the "
+              "accounting system) after you opened it, so your changes were not saved. Open the "
+              "work order again and make your changes once more.")
+            % {"number": work_order.number}
+        )
+
+
 def next_work_order_number(tenant: Tenant) -> int:
     """The next number of the tenant's sequence (gap-free under concurrent use)."""
     with transaction.atomic():

@@ -37,10 +37,32 @@ def _code(label: Any, help_text: Any, datalist: str = "") -> forms.CharField:
                            widget=forms.TextInput(attrs=attrs))
 
 
+# Fields that apply only for some answers to other questions: field -> the (question, answers)
+# of which one must hold. The page hides them otherwise (``integrations/settings-form.js``);
+# the form then ignores what they hold (``NOT_APPLYING_VALUE``), so a hidden value is never
+# checked nor saved (issue 15). The order import of sales orders reads the sales order type.
+_ORDERS = (OrderImportOption.SALES_ORDERS.value, OrderImportOption.QUOTES.value)
+_SALES_ORDER = (TargetOption.SALES_ORDER.value,)
+APPLIES_WHEN: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "default_item": (("default_item_enabled", ("1",)),),
+    "order_import_filter_word": (("order_import", _ORDERS),),
+    "order_import_lines": (("order_import", _ORDERS),),
+    "sales_order_type": (("target", _SALES_ORDER),
+                         ("order_import", (OrderImportOption.SALES_ORDERS.value,))),
+    "warehouse_per_user": (("target", _SALES_ORDER),),
+    "default_warehouse": (("target", _SALES_ORDER),),
+}
+NOT_APPLYING_VALUE: dict[str, Any] = {
+    "default_item": "", "order_import_filter_word": "", "order_import_lines": False,
+    "sales_order_type": "SO", "warehouse_per_user": False, "default_warehouse": "",
+}
+
+
 class SettingsForm(forms.Form):
     """The Visma.net settings page (manual 5): items, warehouse, target document and filters.
 
     A valid form holds the validated ``VismaNetSettings``; ``require_terms`` adds the terms box.
+    A field of :data:`APPLIES_WHEN` whose question has another answer is ignored.
     """
 
     # Work time first: it is on every work order; travel time is the extra.
@@ -152,6 +174,9 @@ class SettingsForm(forms.Form):
         validate the whole document as ``VismaNetSettings`` (errors become form errors).
         """
         cleaned = super().clean() or {}
+        for name in self.not_applying():
+            self.errors.pop(name, None)
+            cleaned[name] = NOT_APPLYING_VALUE[name]
         for name in ("travel_time_item", "work_time_item", "default_item", "default_warehouse",
                      "sales_order_type"):
             if name in cleaned:
@@ -178,6 +203,20 @@ class SettingsForm(forms.Form):
                 self.add_error(None, _("These settings are not valid: %(error)s")
                                % {"error": "; ".join(e["msg"] for e in error.errors())})
         return cleaned
+
+    def answer(self, question: str) -> str:
+        """The answer to ``question`` as posted (bound) or as initially shown."""
+        field = self.fields[question]
+        if self.is_bound:
+            value = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(question))
+        else:
+            value = self.initial.get(question, field.initial)
+        return "" if value is None else str(value)
+
+    def not_applying(self) -> list[str]:
+        """The fields of :data:`APPLIES_WHEN` that do not apply to the current answers."""
+        return [name for name, conditions in APPLIES_WHEN.items() if name in self.fields
+                and not any(self.answer(question) in answers for question, answers in conditions)]
 
     @staticmethod
     def _document(cleaned: dict[str, Any]) -> dict[str, Any]:

@@ -1,17 +1,26 @@
 """Visma.net sales orders and quotes coming in as work orders (manual 5.10).
 
 Runs after each incremental sync (``adapter.incremental_sync``), inside the tenant's
-context and lease. A pipeline like the other tables: fetch (v3 list sorted by
-``lastModified``, then the order and its lines), map (:mod:`.mapping.orders`), store (one
-transaction per order that also moves the watermark). The rules are in
-``docs/sync-rules.md``, "Orders and quotes".
+context and the ``sync`` job's lease, on the shared pipeline of the other tables
+(:mod:`.sync.pipeline`): the v3 list sorted by ``lastModified`` is read page by page with
+:func:`~.sync.pipeline.read_pages` under a :class:`~.sync.pipeline.Run`, which renews the
+lease (checking its holder) and checks that the integration is still active before every
+page and every order; the order and its lines are fetched, mapped (:mod:`.mapping.orders`)
+and stored in one transaction per order. Each order type has its own watermark
+(``SyncState`` table ``orders:SO``, ``orders:QT``), capped by the run's signpost and moved
+with the last page; a type without one starts with a first pass over all its documents
+(the closed ones are skipped). The rules are in ``docs/sync-rules.md``, "Orders and quotes".
+
+Never imported: a document Werkbon itself made (the export's marker "Werkbon …" in the
+customer-order field, or a document number the export recorded).
 
 Links (``ExternalLink``, kind ``vismanet``) the export relies on for the write-back:
 
 * work order ← order: ``local_type="work_order"``, ``external_type`` ``"sales_order"`` or
   ``"quote"``, ``external_id="SO/000101"``, data ``{order_type, order_id, last_modified}``;
 * material line ← order line: ``local_type="material_line"``, ``external_type="order_line"``,
-  ``external_id="SO/000101/3"``, data ``{line_id}``. A sales order's lines on the work-time
+  ``external_id="SO/000101/3"``, data ``{line_id, imported}`` (``imported``: the order
+  line's item, quantity and note as last imported). A sales order's lines on the work-time
   or travel-time item get no material line and no link: they are the order's planned hours
   (shown in the work description), and the export finds them again by re-reading the order's
   lines and puts the registered hours on them;
@@ -24,6 +33,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
 
 import pydantic
 from django.db import transaction
@@ -39,8 +50,10 @@ from vismanet import (
     VismaNetClient,
     VismaNetError,
 )
+from werkbon.integrations.leases import LeaseLost
 from werkbon.integrations.log import log
 from werkbon.integrations.models import (
+    ExportRecord,
     ExternalLink,
     Integration,
     IntegrationKind,
@@ -48,11 +61,22 @@ from werkbon.integrations.models import (
     LogLevel,
     LogTable,
     SyncState,
-    SyncTable,
 )
 from werkbon.integrations.vismanet.client import client_for, record_quota
 from werkbon.integrations.vismanet.config import OrderImportOption, VismaNetSettings
 from werkbon.integrations.vismanet.mapping import orders as mapping
+from werkbon.integrations.vismanet.mapping.orders import Merge
+from werkbon.integrations.vismanet.sync.incremental import JOB
+from werkbon.integrations.vismanet.sync.pipeline import (
+    OVERLAP,
+    Deactivated,
+    ListSource,
+    Run,
+    capped,
+    largest,
+    read_pages,
+    sleep_keeping_lease,
+)
 from werkbon.workorders import services
 from werkbon.workorders.models import (
     ActiveStatus,
@@ -69,10 +93,10 @@ logger = logging.getLogger(__name__)
 
 KIND = IntegrationKind.VISMANET
 QUOTE_TYPE = "QT"
-# Re-read this much before the watermark each run: a change committed in Visma.net with a
-# timestamp just below one we already saw is still picked up.
-OVERLAP = dt.timedelta(minutes=5)
-PAGE_SIZE = 1000  # v3 maximum without expand
+# OVERLAP, PAGE_SIZE (1000, the v3 maximum without expand too) and the watermark rules
+# are the pipeline's; the job (lease) is the incremental sync's, in which this runs.
+LEGACY_TABLE = "orders"  # one watermark for every type, before issue 8: dropped
+SALES_ORDER_DOCUMENT = "sales_order"  # ExportRecord.document_type of a sales order
 DETAIL_EXPAND = ("Customer", "Note", "Shipping")
 PENDING_TYPE = "pending_order"
 STOCK_LINE_TYPES = frozenset({"goodsforinventory"})
@@ -87,8 +111,34 @@ A_PLANNED = gettext_noop(
     "Compare order %(order)s in Visma.net with work order %(work_order)s and change the work order by hand "
     "where needed."
 )
-M_CLOSED = gettext_noop("Order %(order)s is %(status)s in Visma.net: check work order %(work_order)s.")
+# One text per status: the log never shows Visma.net's English status word.
+M_CLOSED = {
+    "completed": gettext_noop("Order %(order)s was completed in Visma.net: check work order %(work_order)s."),
+    "cancelled": gettext_noop("Order %(order)s was cancelled in Visma.net: check work order %(work_order)s."),
+    "invoiced": gettext_noop("Order %(order)s was invoiced in Visma.net: check work order %(work_order)s."),
+    "voided": gettext_noop("Order %(order)s was voided in Visma.net: check work order %(work_order)s."),
+    "closed": gettext_noop("Order %(order)s was closed in Visma.net: check work order %(work_order)s."),
+}
+M_CLOSED["canceled"] = M_CLOSED["cancelled"]
 A_CLOSED = gettext_noop("Check whether work order %(work_order)s is still needed.")
+M_KEPT = {
+    "customer": gettext_noop(
+        "The customer of order %(order)s was changed in Visma.net to customer %(customer)s, but work order "
+        "%(work_order)s was given another customer at the office: that one was kept."),
+    "work_address": gettext_noop(
+        "The delivery address of order %(order)s was changed in Visma.net, but work order %(work_order)s was "
+        "given another work address at the office: that one was kept."),
+    "description": gettext_noop(
+        "The description of order %(order)s was changed in Visma.net, but work order %(work_order)s was given "
+        "its own description at the office: that one was kept."),
+    "customer_reference": gettext_noop(
+        "The reference of order %(order)s was changed in Visma.net, but work order %(work_order)s was given "
+        "its own reference at the office: that one was kept."),
+}
+M_LINE_KEPT = gettext_noop(
+    "Line %(line)s of order %(order)s (item %(item)s) was changed in Visma.net, but that material line was "
+    "changed on work order %(work_order)s as well: the line on the work order was kept."
+)
 M_FILTERED = gettext_noop(
     "Order %(order)s was not imported: its description does not contain the filter word \"%(word)s\"."
 )
@@ -126,13 +176,19 @@ M_SETTINGS = gettext_noop("Orders were not imported: the settings of the integra
 A_SETTINGS = gettext_noop("Open the settings of the integration, check them and save them again.")
 
 
+def order_table(order_type: str) -> str:
+    """The ``SyncState.table`` of an order type's watermark: ``"orders:SO"``, ``"orders:QT"``."""
+    return f"orders:{order_type}"
+
+
 def import_orders(integration: Integration) -> None:
     """Import the Visma.net orders (or quotes) the settings ask for, as work orders.
 
-    Call inside ``tenant_context(integration.tenant)``. Never raises for Visma.net errors:
-    ``ReconnectRequired`` → one error entry; ``RateLimitedError`` → stop quietly (the client
-    already paused the company); any other ``VismaNetError`` → an error entry with detail.
-    The watermark is left where the last fully stored order put it.
+    Call inside ``tenant_context(integration.tenant)`` (and, from a job, the ``sync``
+    lease). Never raises for Visma.net errors: ``ReconnectRequired`` → one error entry;
+    ``RateLimitedError`` → stop quietly (the client already paused the company); any other
+    ``VismaNetError`` → an error entry with detail. ``Deactivated`` and ``LeaseLost`` stop
+    the run quietly before the next order. The watermark moves only with the last page.
     """
     try:
         settings = VismaNetSettings.model_validate(integration.settings or {})
@@ -143,13 +199,17 @@ def import_orders(integration: Integration) -> None:
         return
     order_type = settings.sales_order_type if settings.order_import == OrderImportOption.SALES_ORDERS else QUOTE_TYPE
     try:
-        with client_for(integration) as client:
+        with client_for(integration, sleep=sleep_keeping_lease(integration, JOB)) as client:
             try:
                 OrderImport(integration, client, settings, order_type).run()
             finally:
                 record_quota(integration, client)
     except RateLimitedError:
         logger.info("order import of tenant %s stopped by the rate limit", integration.tenant_id)
+    except Deactivated:
+        logger.info("order import of tenant %s stopped: deactivated", integration.tenant_id)
+    except LeaseLost:
+        logger.warning("order import of tenant %s stopped: its lease was taken over", integration.tenant_id)
     except ReconnectRequired as error:
         _log_once(integration, LogLevel.ERROR, M_RECONNECT, A_RECONNECT, str(error))
     except VismaNetError as error:
@@ -192,8 +252,9 @@ class _Fetched:
 
 
 class OrderImport:
-    """One run for one integration: retry orders waiting for their customer, then read
-    what changed since the watermark."""
+    """One run for one integration and order type: retry orders waiting for their customer,
+    then read what changed since the type's watermark (or, the first time, every document of
+    the type) on the sync pipeline."""
 
     def __init__(self, integration: Integration, client: VismaNetClient, settings: VismaNetSettings,
                  order_type: str) -> None:
@@ -208,24 +269,50 @@ class OrderImport:
         self.time_items: tuple[str, ...] = tuple(
             item for item in (settings.work_time_item, settings.travel_time_item) if item
         )
-        self.state, _ = SyncState.objects.get_or_create(integration=integration, table=SyncTable.ORDERS)
+        self.run_ = Run(integration, first_import=False, job=JOB)
+        # Before issue 8 one row held the watermark of whichever type was imported last: it
+        # cannot tell which, so every type starts with its first pass (re-reading is harmless).
+        SyncState.objects.filter(integration=integration, table=LEGACY_TABLE).delete()
+        self.table = order_table(order_type)
+        self.state = self.run_.state(self.table)
 
     # -- the run ------------------------------------------------------------------------------
 
-    def run(self) -> None:
-        """Retry waiting orders, then list orders of the type modified since the watermark minus
-        5 minutes (v3 sales-order list, ``lastModified asc``) and handle each.
+    def source(self) -> ListSource:
+        """The v3 list of the type (``GET /api/v3/SalesOrders/{type}``), oldest change first."""
+        return ListSource(attrgetter("sales_orders.list"),
+                          options=(("order_type", self.order_type), ("order_by", "lastModified asc")),
+                          since_option="modified_since")
 
-        Raises ``vismanet`` errors from the listing; the watermark moves per handled order.
+    def run(self) -> None:
+        """Retry waiting orders, then list the type's orders modified since the watermark minus
+        the overlap (every one on the first pass) and handle each; the watermark (the largest
+        ``lastModified`` read, capped by the signpost) is written after the last page.
+
+        Raises ``vismanet`` errors from the listing, ``Deactivated``, ``LeaseLost``.
         """
+        self.run_.keep_lease()
         self.retry_pending()
-        since = self.state.watermark - OVERLAP if self.state.watermark else None
-        listing = self.client.sales_orders.list(
-            order_type=self.order_type, modified_since=since, order_by="lastModified asc", page_size=PAGE_SIZE
-        )
-        for summary in listing:
-            self.handle(summary)
-        SyncState.objects.filter(pk=self.state.pk).update(last_run_at=timezone.now())
+        watermark = self.state.watermark
+        source = self.source().since(watermark - OVERLAP if watermark else None)
+        newest = watermark
+        for page in read_pages(self.client, source, run=self.run_):
+            for summary in page.records:
+                self.run_.keep_lease()
+                self.handle(summary)
+            newest = largest(newest, page.records)
+            if not page.records or page.is_last:
+                self._finish(newest)
+
+    def _finish(self, newest: dt.datetime | None) -> None:
+        with transaction.atomic():
+            state = SyncState.objects.select_for_update().get(pk=self.state.pk)
+            mark = capped(newest, self.run_.signpost, self.table)
+            if mark is not None:
+                state.watermark = mark
+            state.last_run_at = timezone.now()
+            state.save(update_fields=["watermark", "last_run_at"])
+            self.state = state
 
     def retry_pending(self) -> None:
         """Orders skipped because their customer was missing: try again once it is here
@@ -236,12 +323,12 @@ class OrderImport:
             if data.get("order_type") != self.order_type:
                 continue
             if Customer.objects.filter(number=data.get("customer", ""), status=ActiveStatus.ACTIVE).exists():
-                self.create(str(data.get("order_id", "")), None)
+                self.run_.keep_lease()
+                self.create(str(data.get("order_id", "")))
 
     def handle(self, summary: SalesOrderSummary) -> None:
-        """Route one listed order: update its work order when it changed, skip closed and
-        filtered-out orders (moving the watermark), else create a work order.
-        """
+        """Route one listed order: update its work order when it changed; skip documents
+        Werkbon made, closed and filtered-out orders; else create a work order."""
         order_id = summary.order_id or ""
         if not order_id:
             return
@@ -252,60 +339,68 @@ class OrderImport:
             if known is not None and modified is not None and modified <= known:
                 return  # seen before (the overlap re-reads it): nothing changed
             self.change(link, modified)
+        elif self._is_werkbons(order_id, summary.customer_order):
+            return  # made by a Werkbon export: never a work order
         elif mapping.is_closed(summary.status):
-            self._advance_only(modified)  # finished in Visma.net: history, not work
+            return  # finished in Visma.net: history, not work
         elif not mapping.matches_filter(summary.description, self.settings.order_import_filter_word):
             self._skip_filtered(order_id, modified)
         else:
-            self.create(order_id, modified)
+            self.create(order_id)
+
+    def _is_werkbons(self, order_id: str, customer_order: str | None) -> bool:
+        """A document a Werkbon export made: its marker in the customer-order field (this or
+        another Werkbon account on the company), or a number this tenant's export recorded."""
+        if mapping.is_werkbon_marker(customer_order):
+            return True
+        return ExportRecord.objects.filter(
+            kind=KIND, document_type=SALES_ORDER_DOCUMENT,
+            document_number=mapping.order_label(self.order_type, order_id),
+        ).exists()
 
     # -- new orders ---------------------------------------------------------------------------
 
-    def create(self, order_id: str, modified: dt.datetime | None) -> None:
-        """Make the work order of a new order. ``modified`` is the listing's lastModified;
-        None for a retry of a waiting order, which must not move the watermark: orders
-        between it and the retried one's newer timestamp have not been listed yet."""
+    def create(self, order_id: str) -> None:
+        """Make the work order of a new order (or of a waiting one whose customer arrived)."""
         label = mapping.order_label(self.order_type, order_id)
         fetched = self._fetch(order_id)
         if fetched is None:
             with transaction.atomic():
                 self._drop_pending(order_id)
-                self._advance(modified)
             return
         fields = fetched.fields
         with transaction.atomic():
             if self._link(order_id) is not None:
-                self._advance(modified)
                 return
-            if mapping.is_closed(fields.status) or not mapping.matches_filter(
-                fields.description, self.settings.order_import_filter_word
-            ):
+            if (self._is_werkbons(order_id, fields.customer_order) or mapping.is_closed(fields.status)
+                    or not mapping.matches_filter(fields.description, self.settings.order_import_filter_word)):
                 self._drop_pending(order_id)
-                self._advance(modified)
                 return
             customer = self._customer(fields.customer_number)
             if customer is None:
                 self._wait_for_customer(fields)
-                self._advance(modified)
                 return
+            description = self._description(fields, fetched.lines)
             work_order = services.create_work_order(
                 customer=customer,
                 work_address=self._work_address(customer, fields),
-                description=self._description(fields, fetched.lines),
+                description=description,
                 customer_reference=fields.customer_reference,
             )
             ExternalLink.objects.create(
                 kind=KIND, local_type="work_order", local_id=work_order.pk,
                 external_type=self.external_type, external_id=fields.key,
                 data={"order_type": fields.order_type, "order_id": fields.order_id,
-                      "last_modified": _iso(fields.last_modified)},
+                      "last_modified": _iso(fields.last_modified),
+                      "imported": self._order_values(fields, description),
+                      "applied": _applied(work_order)},
             )
             if self.settings.order_import_lines:
                 self._apply_lines(work_order, fields, fetched.lines)
             self._drop_pending(order_id)
             self._log(LogLevel.INFO, LogTable.WORK_ORDER, M_CREATED,
                       {"order": label, "work_order": work_order.number}, object_ref=str(work_order.number))
-            self._advance(modified, changed=True)
+            self._changed()
 
     def _wait_for_customer(self, fields: mapping.OrderFields) -> None:
         data = {"order_type": fields.order_type, "order_id": fields.order_id,
@@ -329,21 +424,21 @@ class OrderImport:
         ).delete()
 
     def _skip_filtered(self, order_id: str, modified: dt.datetime | None) -> None:
-        # Logged once per change: the overlap re-reads orders at or below the watermark.
-        is_new = modified is None or self.state.watermark is None or modified > self.state.watermark
-        with transaction.atomic():
-            if is_new:
-                label = mapping.order_label(self.order_type, order_id)
-                self._log(LogLevel.INFO, LogTable.ORDER, M_FILTERED,
-                          {"order": label, "word": self.settings.order_import_filter_word},
-                          action=A_FILTERED, object_ref=label)
-            self._advance(modified)
+        """Log once per change of the order that it was kept out by the filter word: the
+        overlap, and a run after one that stopped halfway, read it again."""
+        label = mapping.order_label(self.order_type, order_id)
+        params = {"order": label, "word": self.settings.order_import_filter_word, "modified": _iso(modified)}
+        if LogEntry.objects.filter(integration=self.integration, message=M_FILTERED, object_ref=label,
+                                   params__modified=params["modified"]).exists():
+            return
+        self._log(LogLevel.INFO, LogTable.ORDER, M_FILTERED, params, action=A_FILTERED, object_ref=label)
 
     # -- changed orders -----------------------------------------------------------------------
 
     def change(self, link: ExternalLink, modified: dt.datetime | None) -> None:
-        """Apply a changed order to its linked work order while that is OPEN (header, and lines
-        when the settings import them); otherwise log that the work order did not follow.
+        """Apply a changed order to its linked work order while that is OPEN: only what
+        Visma.net changed since the last import, never over a change made in Werkbon
+        (:meth:`_merge_header`, :meth:`_apply_lines`); otherwise log that it did not follow.
 
         ``modified`` is the listing's lastModified (aware UTC).
         """
@@ -364,24 +459,19 @@ class OrderImport:
             self._remember(link, fields.last_modified or modified)
             params = {"order": label, "work_order": work_order.number}
             if mapping.is_closed(fields.status):
-                self._log(LogLevel.WARNING, LogTable.WORK_ORDER, M_CLOSED, {**params, "status": fields.status},
+                status = fields.status.strip().casefold()
+                self._log(LogLevel.WARNING, LogTable.WORK_ORDER, M_CLOSED.get(status, M_CLOSED["closed"]), params,
                           action=A_CLOSED, object_ref=str(work_order.number))
-                self._advance(modified)
                 return
-            customer = self._customer(fields.customer_number)
-            if customer is None:
-                self._log(LogLevel.WARNING, LogTable.WORK_ORDER, M_NO_CUSTOMER_CHANGE,
-                          {**params, "customer": fields.customer_number}, action=A_NO_CUSTOMER,
-                          object_ref=str(work_order.number))
-                self._advance(modified)
+            changed = self._merge_header(link, work_order, fields, fetched.lines, params)
+            if changed is None:
                 return
-            changed = self._update_header(work_order, customer, fields, fetched.lines)
             if self.settings.order_import_lines:
                 changed = self._apply_lines(work_order, fields, fetched.lines) or changed
             if changed:
                 self._log(LogLevel.INFO, LogTable.WORK_ORDER, M_UPDATED, params,
                           object_ref=str(work_order.number))
-            self._advance(modified, changed=changed)
+                self._changed()
 
     def _note_change_without_update(self, link: ExternalLink, work_order: WorkOrder | None, label: str,
                                     modified: dt.datetime | None) -> None:
@@ -392,7 +482,6 @@ class OrderImport:
             params = {"order": label, "work_order": work_order.number}
             self._log(LogLevel.WARNING, LogTable.WORK_ORDER, M_PLANNED, params, action=A_PLANNED,
                       object_ref=str(work_order.number))
-        self._advance(modified)
 
     def _remember(self, link: ExternalLink, modified: dt.datetime | None) -> None:
         if modified is None:
@@ -400,20 +489,83 @@ class OrderImport:
         link.data = {**(link.data or {}), "last_modified": _iso(modified)}
         link.save(update_fields=["data", "updated_at"])
 
-    def _update_header(self, work_order: WorkOrder, customer: Customer, fields: mapping.OrderFields,
-                       lines: list[SalesOrderLine]) -> bool:
-        wanted = {
-            "customer_id": customer.pk,
-            "work_address_id": getattr(self._work_address(customer, fields), "pk", None),
-            "description": self._description(fields, lines),
-            "customer_reference": fields.customer_reference,
-        }
-        changed = [name for name, value in wanted.items() if getattr(work_order, name) != value]
-        for name in changed:
-            setattr(work_order, name, wanted[name])
-        if changed:
-            work_order.save(update_fields=[*changed, "updated_at"])
-        return bool(changed)
+    def _order_values(self, fields: mapping.OrderFields, description: str) -> dict[str, Any]:
+        """The order's values as the link remembers them (``imported``)."""
+        return {"customer": fields.customer_number,
+                "work_address": mapping.address_key(fields.location_id, fields.address),
+                "description": description, "customer_reference": fields.customer_reference}
+
+    def _merge_header(self, link: ExternalLink, work_order: WorkOrder, fields: mapping.OrderFields,
+                      lines: list[SalesOrderLine], params: dict[str, object]) -> bool | None:
+        """Apply the header fields Visma.net changed since the last import (``imported``)
+        where the work order still has the value Werkbon set (``applied``); where both
+        changed it, keep the work order's value and warn once. The work address follows a
+        customer change. Returns whether the work order changed; None when the order's
+        customer is not (or not active) in Werkbon (warned, nothing applied)."""
+        data = link.data or {}
+        imported: dict[str, Any] | None = data.get("imported")
+        applied: dict[str, Any] | None = data.get("applied")
+        incoming = self._order_values(fields, self._description(fields, lines))
+        current = _applied(work_order)
+        now_applied = dict(applied or current)
+        updates: dict[str, Any] = {}
+        kept: list[str] = []
+
+        def decide(name: str, local_name: str, wanted: Any) -> Merge:
+            return mapping.merge(
+                visma_changed=imported is None or imported.get(name) != incoming[name],
+                local_changed=applied is None or applied.get(local_name) != current[local_name],
+                agrees=current[local_name] == wanted,
+            )
+
+        customer = work_order.customer
+        if imported is None or imported.get("customer") != incoming["customer"]:
+            found = self._customer(fields.customer_number)
+            if found is None:
+                self._log(LogLevel.WARNING, LogTable.WORK_ORDER, M_NO_CUSTOMER_CHANGE,
+                          {**params, "customer": fields.customer_number}, action=A_NO_CUSTOMER,
+                          object_ref=str(work_order.number))
+                return None
+            verdict = decide("customer", "customer_id", found.pk)
+            if verdict == Merge.APPLY:
+                customer = found
+                updates["customer_id"] = found.pk
+                address = self._work_address(found, fields)
+                updates["work_address_id"] = getattr(address, "pk", None)
+            elif verdict == Merge.CONFLICT:
+                kept.append("customer")
+            if verdict != Merge.CONFLICT:
+                now_applied["customer_id"] = found.pk
+        if "work_address_id" not in updates and "customer" not in kept and customer is not None:
+            wanted = self._work_address(customer, fields, create=False)
+            verdict = decide("work_address", "work_address_id", getattr(wanted, "pk", None))
+            if verdict == Merge.APPLY:
+                wanted = wanted or self._work_address(customer, fields)
+                updates["work_address_id"] = getattr(wanted, "pk", None)
+            elif verdict == Merge.CONFLICT and imported is not None:
+                kept.append("work_address")
+            if verdict in (Merge.APPLY, Merge.SAME):
+                now_applied["work_address_id"] = updates.get("work_address_id", current["work_address_id"])
+        for name in ("description", "customer_reference"):
+            verdict = decide(name, name, incoming[name])
+            if verdict == Merge.APPLY:
+                updates[name] = incoming[name]
+            elif verdict == Merge.CONFLICT:
+                kept.append(name)
+            if verdict in (Merge.APPLY, Merge.SAME):
+                now_applied[name] = incoming[name]
+        now_applied.update(updates)
+        for name in kept:
+            self._log(LogLevel.WARNING, LogTable.WORK_ORDER, M_KEPT[name],
+                      {**params, "customer": fields.customer_number}, action=A_PLANNED,
+                      object_ref=str(work_order.number))
+        for name, value in updates.items():
+            setattr(work_order, name, value)
+        if updates:
+            work_order.save(update_fields=[*updates, "updated_at"])
+        link.data = {**data, "imported": incoming, "applied": now_applied}
+        link.save(update_fields=["data", "updated_at"])
+        return bool(updates)
 
     def _description(self, fields: mapping.OrderFields, lines: list[SalesOrderLine]) -> str:
         """The order's description and note, plus its planned hours ("Gepland in Visma.net:
@@ -428,10 +580,14 @@ class OrderImport:
 
     def _apply_lines(self, work_order: WorkOrder, fields: mapping.OrderFields,
                      lines: list[SalesOrderLine]) -> bool:
-        """Make the material lines that came from order lines match the order; lines a
-        technician or the office added are left alone. Returns whether anything changed.
-        A sales order's lines on the work-time or travel-time item are planned hours, never
-        material lines (one made by an earlier version is removed like a deleted order line)."""
+        """Make the material lines that came from order lines follow the order: new order
+        lines are added; a changed order line is applied only where the material line still
+        has the values last imported (else it is kept, with one warning); a material line whose
+        order line is gone is removed, unless it was changed in Werkbon (then it stays, as the
+        work order's own line). Lines a technician or the office added are left alone.
+        Returns whether anything changed. A sales order's lines on the work-time or travel-time
+        item are planned hours, never material lines (one made by an earlier version is
+        removed like a deleted order line)."""
         items: dict[str, Item] = {}
         incoming: list[mapping.OrderLineFields] = []
         for line in lines:
@@ -462,6 +618,7 @@ class OrderImport:
             existing[line_id] = mapping.OrderLineFields(line_id, line.item.number, line.quantity, line.note)
         incoming = [line for line in incoming if line.line_id not in removed_here]
         changes = mapping.line_changes(existing, incoming)
+        changed = False
         for wanted in changes.add:
             created = MaterialLine.objects.create(work_order=work_order, item=items[wanted.item_number],
                                                   quantity=wanted.quantity, note=wanted.note)
@@ -469,22 +626,48 @@ class OrderImport:
                 kind=KIND, external_type="order_line",
                 external_id=mapping.line_key(fields.order_type, fields.order_id, wanted.line_id),
                 defaults={"local_type": "material_line", "local_id": created.pk,
-                          "data": {"line_id": wanted.line_id}},
+                          "data": {"line_id": wanted.line_id, "imported": mapping.line_values(wanted)}},
             )
-        for wanted in changes.update:
-            line = material[links[wanted.line_id].local_id]
-            line.item = items[wanted.item_number]
-            line.quantity = wanted.quantity
-            line.note = wanted.note
-            line.save(update_fields=["item", "quantity", "note"])
+            changed = True
+        by_id = {line.line_id: line for line in incoming}
+        for line_id, local in existing.items():
+            link = links[line_id]
+            base = (link.data or {}).get("imported")
+            wanted = by_id.get(line_id)
+            if wanted is None:
+                continue  # gone from the order: below
+            values = mapping.line_values(wanted)
+            verdict = mapping.merge(visma_changed=base != values,
+                                    local_changed=base is None or base != mapping.line_values(local),
+                                    agrees=local == wanted)
+            if verdict == Merge.APPLY:
+                line = material[link.local_id]
+                line.item = items[wanted.item_number]
+                line.quantity = wanted.quantity
+                line.note = wanted.note
+                line.save(update_fields=["item", "quantity", "note"])
+                changed = True
+            elif verdict == Merge.CONFLICT:
+                self._log(LogLevel.WARNING, LogTable.WORK_ORDER, M_LINE_KEPT,
+                          {"order": fields.label, "line": line_id, "item": wanted.item_number,
+                           "work_order": work_order.number},
+                          action=A_PLANNED, object_ref=str(work_order.number))
+            if verdict != Merge.UNCHANGED:
+                link.data = {**(link.data or {}), "imported": values}
+                link.save(update_fields=["data", "updated_at"])
         for line_id in changes.remove:
-            MaterialLine.objects.filter(pk=links[line_id].local_id, work_order=work_order).delete()
-            links[line_id].delete()
+            link = links[line_id]
+            base = (link.data or {}).get("imported")
+            if base is None or base == mapping.line_values(existing[line_id]):
+                MaterialLine.objects.filter(pk=link.local_id, work_order=work_order).delete()
+            # else: changed in Werkbon (material used): it stays, as the work order's own line
+            link.delete()
+            changed = True
         # The order line is gone and so is its material line: forget the link.
         gone = {line.line_id for line in (mapping.line_fields(raw) for raw in lines) if line}
         for line_id in removed_here - gone:
             links[line_id].delete()
-        return bool(changes)
+        return changed
 
     def _usable_item(self, work_order: WorkOrder, fields: mapping.OrderFields, line: SalesOrderLine,
                      wanted: mapping.OrderLineFields) -> Item | None:
@@ -536,10 +719,10 @@ class OrderImport:
         return Customer.objects.filter(number=number, status=ActiveStatus.ACTIVE).first()
 
     @staticmethod
-    def _work_address(customer: Customer, fields: mapping.OrderFields) -> WorkAddress | None:
+    def _work_address(customer: Customer, fields: mapping.OrderFields, *, create: bool = True) -> WorkAddress | None:
         """The delivery location as work address: the location's own work address, else an
-        identical one of the customer, else a new one; without a typed address the
-        location's (or the main) work address."""
+        identical one of the customer, else a new one (None with ``create=False``); without a
+        typed address the location's (or the main) work address."""
         addresses = list(WorkAddress.objects.filter(customer=customer, is_active=True))
         keys = [f"location:{fields.location_id}"] if fields.location_id else []
         if fields.location_id.upper() == "MAIN" or not fields.location_id:
@@ -553,32 +736,30 @@ class OrderImport:
         for address in addresses:
             if mapping.same_address(_as_order_address(address), fields.address):
                 return address
+        if not create:
+            return None
         return WorkAddress.objects.create(
             customer=customer, name=customer.name[:255], street=fields.address.street,
             house_number=fields.address.house_number, postal_code=fields.address.postal_code,
             city=fields.address.city, country=fields.address.country or customer.country or "NL",
         )
 
-    def _advance(self, modified: dt.datetime | None, *, changed: bool = False) -> None:
-        """Move the watermark to ``modified`` (Visma's clock) in the caller's transaction."""
-        updates: dict[str, object] = {}
-        if modified is not None and (self.state.watermark is None or modified > self.state.watermark):
-            updates["watermark"] = modified
-        if changed:
-            updates["last_change_at"] = timezone.now()
-        if updates:
-            SyncState.objects.filter(pk=self.state.pk).update(**updates)
-            for name, value in updates.items():
-                setattr(self.state, name, value)
-
-    def _advance_only(self, modified: dt.datetime | None) -> None:
-        if modified is not None and (self.state.watermark is None or modified > self.state.watermark):
-            with transaction.atomic():
-                self._advance(modified)
+    def _changed(self) -> None:
+        """Note on the type's SyncState that the import changed something (the status page's
+        "Integratie update"), in the caller's transaction."""
+        now = timezone.now()
+        SyncState.objects.filter(pk=self.state.pk).update(last_change_at=now)
+        self.state.last_change_at = now
 
     def _log(self, level: str, table: str, message: str, params: dict[str, object], *, action: str = "",
              object_ref: str = "") -> None:
         log(self.integration, level, table, message, action=action, params=params, object_ref=object_ref)
+
+
+def _applied(work_order: WorkOrder) -> dict[str, Any]:
+    """The work order's values an order sets, as the link remembers them (``applied``)."""
+    return {"customer_id": work_order.customer_id, "work_address_id": work_order.work_address_id,
+            "description": work_order.description, "customer_reference": work_order.customer_reference}
 
 
 def _as_order_address(address: WorkAddress) -> mapping.OrderAddress:

@@ -37,7 +37,7 @@ from werkbon.integrations.models import (
 )
 from werkbon.integrations.vismanet import activation, checks
 from werkbon.integrations.vismanet.client import client_for, record_quota
-from werkbon.integrations.vismanet.forms import SettingsForm
+from werkbon.integrations.vismanet.forms import APPLIES_WHEN, NOT_APPLYING_VALUE, SettingsForm
 from werkbon.workorders.models import Customer, Item, ItemGroup, WorkAddress
 
 logger = logging.getLogger(__name__)
@@ -133,6 +133,13 @@ def _run_checks(integration: Integration, values: dict[str, Any]) -> dict[str, c
     return results
 
 
+def _failed_checks(integration: Integration, form: SettingsForm) -> dict[str, checks.CheckResult]:
+    """The checks on the posted values of a form that did not validate, so one failed save
+    names everything to correct at once; the fields that do not apply count as empty."""
+    values = {**form.data.dict(), **{name: NOT_APPLYING_VALUE[name] for name in form.not_applying()}}
+    return _run_checks(integration, values)
+
+
 def _log_failed_checks(integration: Integration, results: dict[str, checks.CheckResult]) -> None:
     for name, result in results.items():
         if not result.ok:
@@ -148,12 +155,37 @@ def _settings_form(request: HttpRequest, integration: Integration, data: Any = N
     return form
 
 
+def _problems(form: SettingsForm, results: dict[str, checks.CheckResult]) -> list[dict[str, str]]:
+    """What stopped a save, in the page's order: ``{"field", "label", "message"}`` per form
+    error or failed check (``field`` is empty for an error of the whole form)."""
+    problems = [{"field": "", "label": "", "message": str(message)} for message in form.non_field_errors()]
+    labels = {"company": _("Company / administration"),
+              **{name: str(field.label) for name, field in form.fields.items()}}
+    for name in ("company", *form.fields):
+        if form.is_bound:
+            problems += [{"field": name, "label": labels[name], "message": str(message)}
+                         for message in form.errors.get(name, [])]
+        result = results.get(name)
+        if result is not None and not result.ok and name not in form.errors:
+            problems.append({"field": name, "label": labels[name], "message": result.message})
+    return problems
+
+
 def _settings_page(request: HttpRequest, integration: Integration, form: SettingsForm, *,
                    wizard: bool, results: dict[str, checks.CheckResult] | None = None) -> HttpResponse:
+    problems = _problems(form, results or {})
+    first = next((p["field"] for p in problems if p["field"]), "")
+    if first in form.fields:  # focus moves to the first failing field, also without JavaScript
+        form.fields[first].widget.attrs["autofocus"] = True
+    for name, conditions in APPLIES_WHEN.items():
+        if name in form.fields:  # read by the template (bound fields are cached per form)
+            form[name].applies_when = ";".join(  # type: ignore[attr-defined]
+                f"{question}={' '.join(answers)}" for question, answers in conditions)
     context = {
         "integration": integration, "form": form, "wizard": wizard, "results": results or {},
         "checked_fields": checks.CHECKED_FIELDS,
         "failed": [name for name, r in (results or {}).items() if not r.ok],
+        "problems": problems, "first_problem": first,
         **(getattr(form, "suggestions", None) or _suggestions(request, integration)),
     }
     status = 400 if form.is_bound and (form.errors or context["failed"]) else 200
@@ -188,10 +220,12 @@ def wipe(request: HttpRequest) -> HttpResponse:
     state = _wizard(request)
     errors: list[str] = []
     chosen: set[str] = set(activation.WIPE_KEYS) if first else set()
+    tables = activation.table_overview()
     if request.method == "POST":
         chosen = set(activation.WIPE_KEYS) if first else \
             {key for key in request.POST.getlist("tables") if key in activation.WIPE_KEYS}
-        if request.POST.get("confirm") != "1":
+        # Nothing ticked, or only empty tables: there is nothing to erase, so nothing to confirm.
+        if request.POST.get("confirm") != "1" and _rows_to_wipe(tables, chosen):
             errors.append(_("Tick that you understand that these data are wiped."))
         else:
             try:
@@ -205,12 +239,18 @@ def wipe(request: HttpRequest) -> HttpResponse:
                 if result.backup_name:
                     messages.success(request, _("The data are wiped; a backup was made."))
                 else:
-                    messages.success(request, _("Nothing needed to be wiped."))
+                    messages.success(request, _("There was nothing to wipe; go on with step 2."))
                 return redirect("integrations:vismanet_connect")
     return render(request, "integrations/vismanet/wipe.html", {
-        "integration": integration, "first": first, "tables": activation.table_overview(),
-        "chosen": chosen, "errors": errors, "backups": activation.list_backups(request.user.tenant),  # type: ignore[union-attr]
+        "integration": integration, "first": first, "tables": tables, "chosen": chosen,
+        "nothing_to_wipe": not _rows_to_wipe(tables, chosen),
+        "errors": errors, "backups": activation.list_backups(request.user.tenant),  # type: ignore[union-attr]
     }, status=400 if errors else 200)
+
+
+def _rows_to_wipe(tables: list[activation.TableSummary], chosen: set[str]) -> int:
+    """How many rows the chosen tables hold (0: there is nothing to wipe)."""
+    return sum(table.count for table in tables if table.key in chosen)
 
 
 def _redirect_uri(request: HttpRequest) -> str:
@@ -349,7 +389,8 @@ def settings_step(request: HttpRequest) -> HttpResponse:
         return _settings_page(request, integration, form, wizard=True)
     form = _settings_form(request, integration, request.POST, require_terms=True)
     if not form.is_valid():
-        return _settings_page(request, integration, form, wizard=True)
+        return _settings_page(request, integration, form, wizard=True,
+                              results=_failed_checks(integration, form))
     results = _run_checks(integration, form.cleaned_data)
     if any(not r.ok for r in results.values()):
         _log_failed_checks(integration, results)
@@ -452,7 +493,8 @@ def edit(request: HttpRequest) -> HttpResponse:
         return _settings_page(request, integration, form, wizard=False)
     form = _settings_form(request, integration, request.POST)
     if not form.is_valid():
-        return _settings_page(request, integration, form, wizard=False)
+        return _settings_page(request, integration, form, wizard=False,
+                              results=_failed_checks(integration, form))
     results = _run_checks(integration, form.cleaned_data)
     if any(not r.ok for r in results.values()):
         _log_failed_checks(integration, results)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import template
-from django.utils.formats import get_format
+
+from werkbon.workorders.numbers import local_number
 
 register = template.Library()
 
@@ -14,9 +13,4 @@ register = template.Library()
 def quantity(value: object) -> str:
     """A quantity without trailing zeros, with the language's decimal sign: 2.500 → "2,5"
     in Dutch, "2.5" in English; 10.000 → "10" (not "1E+1")."""
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    text = format(number.normalize(), "f")
-    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
+    return local_number(value)

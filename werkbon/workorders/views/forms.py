@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +22,7 @@ from werkbon.workorders.models import (
     QuestionKind,
     WorkOrderStatus,
 )
+from werkbon.workorders.photos import photo_response
 from werkbon.workorders.views.common import order_for_member, order_page_url
 
 
@@ -139,6 +140,6 @@ def answer_photo(request: HttpRequest, pk: int, answer_pk: int) -> HttpResponse:
     if not answer.photo:
         raise Http404(_("No photo."))
     try:
-        return FileResponse(answer.photo.open("rb"))
+        return photo_response(answer.photo.open("rb"))
     except FileNotFoundError as error:
         raise Http404(_("No photo.")) from error

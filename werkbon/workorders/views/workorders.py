@@ -21,6 +21,7 @@ from werkbon.workorders.forms import (
     OfficeTimeEntryForm,
     PlanForm,
     TimeEntryForm,
+    WorkOrderEditForm,
     WorkOrderFilterForm,
     WorkOrderForm,
 )
@@ -173,18 +174,20 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @office_required
 def work_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Correct customer, work address, description and reference (not when archived)."""
+    """Correct customer, work address, description and reference (not when archived).
+
+    The form carries the version it was opened on; when the order changed since (another
+    user, the planning board, the order import), nothing is saved and the form is shown
+    again (409) with a message saying so and what to do."""
     order = get_object_or_404(WorkOrder, pk=pk)
     if refused := refuse_if_archived(request, order):
         return refused
     initial = {
         "customer": order.customer_id, "work_address": order.work_address_id,
         "description": order.description, "customer_reference": order.customer_reference,
-        "planned_minutes": order.planned_minutes,
+        "planned_minutes": order.planned_minutes, "version": order.version,
     }
-    form = WorkOrderForm(request.POST or None, initial=initial)
-    for name in ("technicians", "planned_date", "planned_time"):
-        del form.fields[name]  # planning goes through the planning board / plan form
+    form = WorkOrderEditForm(request.POST or None, initial=initial, order=order)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             locked = services.lock(order)
@@ -194,6 +197,12 @@ def work_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, str(error))
                 return redirect("workorders:detail", pk=order.pk)
             data = form.cleaned_data
+            try:
+                services.ensure_current(locked, data["version"])
+            except services.StaleWorkOrderError as error:
+                form.add_error(None, str(error))
+                return render(request, "workorders/form.html", {"form": form, "order": order},
+                              status=409)
             locked.customer = data["customer"]
             locked.work_address = data["work_address"]
             locked.description = data["description"]

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
 
 from django.utils import formats, translation
@@ -25,6 +26,11 @@ QUANTITY_QUANTUM = Decimal("0.001")  # MaterialLine.quantity has three decimal p
 HOURS_QUANTUM = Decimal("0.01")  # planned hours are shown with two decimals
 # The work order's texts are in the company's language (like the documents it sends).
 WORK_ORDER_LANGUAGE = "nl"
+# The marker every document Werkbon makes carries in the sales order's customer-order field
+# and the invoice's external reference (``mapping.outbound.marker``): "Werkbon 12", or with
+# the tenant named as well, "Werkbon <tenant> 12". Any text starting with this prefix is
+# taken as a Werkbon document (of this or another Werkbon account on the same company).
+MARKER_PREFIX = "werkbon "
 REFERENCE_MAX = 100  # WorkOrder.customer_reference
 NOTE_MAX = 500  # MaterialLine.note
 _HOUSE_NUMBER = re.compile(r"^(?P<street>.*?\D)\s*(?P<number>\d+\s*[A-Za-z]?(?:\s*[-/]\s*\w+)?)$")
@@ -54,6 +60,7 @@ class OrderFields:
     customer_reference: str
     status: str
     last_modified: dt.datetime | None  # Visma's clock, aware UTC
+    customer_order: str = ""  # the customer-order field, where Werkbon's marker goes
 
     @property
     def key(self) -> str:
@@ -120,6 +127,49 @@ def matches_filter(description: str | None, word: str) -> bool:
 def is_closed(status: str | None) -> bool:
     """True for orders that are finished in Visma.net (completed, cancelled, invoiced…)."""
     return (status or "").strip().casefold() in CLOSED_STATUSES
+
+
+def is_werkbon_marker(customer_order: str | None) -> bool:
+    """True when an order's customer-order field carries a Werkbon marker ("Werkbon 12",
+    "Werkbon T2 12", any case): a document a Werkbon export made, never one to import."""
+    text = " ".join((customer_order or "").split()).casefold()
+    return text.startswith(MARKER_PREFIX) and len(text) > len(MARKER_PREFIX)
+
+
+class Merge(StrEnum):
+    """What to do with one field (or line) of a changed order whose work order is open."""
+
+    UNCHANGED = "unchanged"  # Visma.net did not change it since the last import: keep ours
+    APPLY = "apply"  # Visma.net changed it, Werkbon did not: take Visma.net's value
+    SAME = "same"  # both changed it to the same value: nothing to do
+    CONFLICT = "conflict"  # both changed it differently: keep Werkbon's value, warn
+
+
+def merge(*, visma_changed: bool, local_changed: bool, agrees: bool) -> Merge:
+    """The three-way rule for a field of an imported order (issue 8, finding 3):
+    ``visma_changed`` — the order's value differs from the one last imported;
+    ``local_changed`` — the work order's value differs from the one last applied (or it is
+    unknown: a link made by an earlier version); ``agrees`` — the work order already has
+    the value Visma.net now has."""
+    if not visma_changed:
+        return Merge.UNCHANGED
+    if agrees:
+        return Merge.SAME
+    return Merge.CONFLICT if local_changed else Merge.APPLY
+
+
+def address_key(location_id: str, address: OrderAddress | None) -> list[str]:
+    """The order's delivery location and typed address as stored with the last imported
+    values (JSON): tells whether Visma.net changed where the work is."""
+    if address is None:
+        return [location_id]
+    return [location_id, address.street, address.house_number, address.postal_code, address.city,
+            address.country]
+
+
+def line_values(line: OrderLineFields) -> dict[str, str]:
+    """An order line's item, quantity and note as stored with the last imported values (JSON)."""
+    return {"item": line.item_number, "quantity": str(line.quantity), "note": line.note}
 
 
 def work_order_description(description: str | None, note: str | None) -> str:
@@ -195,6 +245,7 @@ def order_fields(order: SalesOrder) -> OrderFields:
         customer_reference=_text(customer.ref_no)[:REFERENCE_MAX],
         status=order.status_code or "",
         last_modified=order.last_modified,
+        customer_order=_text(customer.order),
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from django.utils.translation import gettext_noop
 
 from vismanet import RateLimitedError, ReconnectRequired, VismaNetError
+from werkbon.integrations.leases import LeaseLost
 from werkbon.integrations.log import log
 from werkbon.integrations.models import Integration, LogEntry, LogLevel, LogTable
 from werkbon.integrations.vismanet.sync.pipeline import Deactivated
@@ -41,6 +42,8 @@ def reported(integration: Integration) -> Iterator[None]:
     * ``ReconnectRequired`` → one error entry (not repeated while nothing else happened), stop.
     * ``RateLimitedError`` → stop quietly: the client factory paused the company and logged it.
     * ``Deactivated`` → stop quietly: the user deactivated the integration during the run.
+    * ``LeaseLost`` → stop quietly: another worker took the job over (this one was too slow
+      to renew its lease); that worker carries on from the committed state.
     * any other ``VismaNetError`` → an error entry with the message; the request id and the
       operation go to the detail for support.
     * anything else → an error entry with the traceback (redacted) as detail, re-raised.
@@ -55,6 +58,8 @@ def reported(integration: Integration) -> Iterator[None]:
         logger.info("import of integration %s paused by a rate limit", integration.pk)
     except Deactivated:
         logger.info("import of integration %s stopped: deactivated", integration.pk)
+    except LeaseLost:
+        logger.warning("import of integration %s stopped: its lease was taken over", integration.pk)
     except VismaNetError as error:
         detail = (f"operation={error.operation} status={error.status_code} "
                   f"request_ids={getattr(error, 'request_ids', None) or error.request_id}\n{error}")

@@ -17,6 +17,14 @@ Rules (``docs/sync-rules.md``):
   running largest timestamp and ``Integration.progress_done``; a killed worker resumes at
   the next page.
 * Only the client's public API is used: a list starts at page N with ``start_page``.
+* Before every page (and, for orders, every order) a run renews its job's lease through
+  :func:`werkbon.integrations.leases.renew` (which checks the holder: a worker that lost its
+  lease stops with ``LeaseLost``) and checks that the integration is still ACTIVE (else
+  ``Deactivated``).
+
+The order and quote import (``orders.py``) runs on the same machinery: its v3 list is a
+:class:`ListSource` with ``since_option="modified_since"``, read with :func:`read_pages`
+under a :class:`Run`, its watermark capped by the signpost and read back with ``OVERLAP``.
 """
 
 from __future__ import annotations
@@ -33,12 +41,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from vismanet import Paginated, VismaNetClient
-from werkbon.integrations.leases import lease_seconds
+from werkbon.integrations import leases
 from werkbon.integrations.log import log
 from werkbon.integrations.models import (
+    PLURAL,
     Integration,
     IntegrationStatus,
-    JobLease,
     LogLevel,
     SyncState,
 )
@@ -49,6 +57,8 @@ OVERLAP = dt.timedelta(minutes=5)
 PAGE_SIZE = 1000  # asked for; Visma.net clamps it to metadata.maxPageSize
 # Per run and table, at most this many entries of one kind; the rest is one summary entry.
 LOG_DETAIL_LIMIT = 50
+MORE_CHANGES = gettext_noop("%(count)s more change of this kind was applied (not listed one by one).")
+MORE_CHANGES_PLURAL = gettext_noop("%(count)s more changes of this kind were applied (not listed one by one).")
 
 
 # --- fetch ----------------------------------------------------------------------------
@@ -60,16 +70,23 @@ class ListSource:
 
     ``method`` picks the bound method from a client (e.g. ``attrgetter("customers.list")``);
     it is called with ``options`` plus ``page_size``, ``start_page`` and the delta filter.
+    ``since_option`` names the delta filter of a list that has a single "modified since"
+    argument (v3 sales orders: ``modified_since``, always ``>=``); None for the ERP lists'
+    ``last_modified`` with ``last_modified_condition``.
     """
 
     method: Callable[[VismaNetClient], Callable[..., Paginated[Any]]]
     options: tuple[tuple[str, Any], ...] = ()
+    since_option: str | None = None
 
     def since(self, moment: dt.datetime | None) -> ListSource:
         """The same list filtered on ``lastModifiedDateTime >= moment`` (aware, UTC)."""
         if moment is None:
             return self
-        delta = (("last_modified", moment), ("last_modified_condition", ">="))
+        if self.since_option:
+            delta: tuple[tuple[str, Any], ...] = ((self.since_option, moment),)
+        else:
+            delta = (("last_modified", moment), ("last_modified_condition", ">="))
         return replace(self, options=self.options + delta)
 
     def list(self, client: VismaNetClient, *, start_page: int, page_size: int) -> Paginated[Any]:
@@ -205,8 +222,10 @@ class Table(Protocol):
 
 
 def modified_at(record: Any) -> dt.datetime | None:
-    """The record's ``lastModifiedDateTime`` (aware UTC, Visma's clock), None when it has none."""
-    return getattr(record, "last_modified_date_time", None)
+    """The record's ``lastModifiedDateTime`` (ERP) or ``lastModified`` (v3 sales orders),
+    aware UTC, Visma's clock; None when it has none."""
+    stamp = getattr(record, "last_modified_date_time", None)
+    return stamp if stamp is not None else getattr(record, "last_modified", None)
 
 
 def largest(current: dt.datetime | None, records: list[Any]) -> dt.datetime | None:
@@ -271,9 +290,8 @@ class Run:
     def flush(self) -> None:
         """One summary entry per table and level for what :meth:`write_notes` held back."""
         for (table, level), held in sorted(self._held_back.items()):
-            log(self.integration, level, table,
-                gettext_noop("%(count)s more changes of this kind were applied (not listed one by one)."),
-                params={"count": held})
+            log(self.integration, level, table, MORE_CHANGES,
+                params={"count": held, PLURAL: MORE_CHANGES_PLURAL})
         self._held_back.clear()
 
     def observe(self, page: FetchedPage) -> None:
@@ -286,29 +304,23 @@ class Run:
 
     def keep_lease(self) -> None:
         """Before every fetch: stop when the integration was deactivated meanwhile
-        (deactivation stops the jobs at once), else push this job's lease forward.
+        (deactivation stops the jobs at once), else renew this job's lease.
 
-        Raises: Deactivated.
+        Raises: Deactivated; leases.LeaseLost when another worker took the lease over.
         """
         if not Integration.objects.filter(pk=self.integration.pk, status=IntegrationStatus.ACTIVE).exists():
             raise Deactivated
-        extend_lease(self.integration, self.job)
-
-
-def extend_lease(integration: Integration, job: str) -> None:
-    """Push ``job``'s live lease forward by its length (no-op without one)."""
-    now = timezone.now()
-    JobLease.objects.filter(tenant_id=integration.tenant_id, job=job, leased_until__gt=now).update(
-        leased_until=now + dt.timedelta(seconds=lease_seconds(job)))
+        leases.renew(self.integration.tenant_id, self.job)
 
 
 def sleep_keeping_lease(integration: Integration, job: str) -> Callable[[float], None]:
     """The client's wait between retries, renewing the lease after it: then no stretch
-    without renewal is longer than one HTTP attempt plus one wait (see leases.py)."""
+    without renewal is longer than one HTTP attempt plus one wait (see leases.py).
+    Raises leases.LeaseLost (through the client) when the lease was taken over meanwhile."""
 
     def sleep(seconds: float) -> None:
         time.sleep(seconds)
-        extend_lease(integration, job)
+        leases.renew(integration.tenant_id, job)
 
     return sleep
 

@@ -1,0 +1,138 @@
+"""Photo answers: checked, re-encoded and stored safely; served as the image they are.
+
+An upload is refused unless Pillow recognises it as a JPEG, PNG, GIF or WebP raster image
+within :data:`~werkbon.workorders.limits.MAX_PHOTO_BYTES` and
+:data:`~werkbon.workorders.limits.MAX_PHOTO_PIXELS` (read from the header, before any
+pixel is decoded). An accepted photo is turned upright (EXIF orientation), downscaled to
+:data:`~werkbon.workorders.limits.MAX_PHOTO_EDGE` on its longest edge, and re-encoded in
+the format detected, without metadata (no GPS location, no comments): bytes appended to a
+valid image, such as an HTML page, do not survive. It is stored under a random name with
+that format's extension, so a file name chosen by the uploader never reaches the disk or
+a response.
+
+Serving (:func:`photo_response`) detects the format again from the stored bytes: a real
+raster image is sent inline with its image type; anything else (a file stored before these
+rules) as an ``application/octet-stream`` download. Every answer carries
+``X-Content-Type-Options: nosniff`` and ``Content-Security-Policy: sandbox``, so even a
+file a browser would render cannot run script with the user's session.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from werkbon.workorders.limits import MAX_PHOTO_BYTES, MAX_PHOTO_EDGE, MAX_PHOTO_PIXELS
+
+# Pillow format → (file extension, content type). Only these are accepted and served inline.
+RASTER_FORMATS: dict[str, tuple[str, str]] = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "GIF": ("gif", "image/gif"),
+    "WEBP": ("webp", "image/webp"),
+}
+
+
+def _not_an_image() -> ValidationError:
+    return ValidationError(_("This file is not an image. Use a JPEG or PNG photo."),
+                           code="not_an_image")
+
+
+def _open_checked(handle: IO[bytes]) -> Image.Image:
+    """Open ``handle`` as a raster image of an accepted format and size (header only)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(handle, formats=list(RASTER_FORMATS))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise _too_many_pixels() from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise _not_an_image() from error
+    width, height = image.size
+    if width * height > MAX_PHOTO_PIXELS:
+        image.close()
+        raise _too_many_pixels()
+    return image
+
+
+def _too_many_pixels() -> ValidationError:
+    return ValidationError(
+        _("This photo has too many pixels (at most %(megapixels)s megapixels); take it "
+          "again at a lower resolution.") % {"megapixels": MAX_PHOTO_PIXELS // 1_000_000},
+        code="too_many_pixels")
+
+
+def prepare_photo(upload: Any) -> ContentFile:
+    """The photo to store for an uploaded file, or a ``ValidationError`` with a message.
+
+    Returns a :class:`ContentFile` named ``<32 hex digits>.<ext>`` holding the re-encoded
+    image (see the module docstring). Raises for a file over the byte or pixel cap, and
+    for anything that is not a JPEG/PNG/GIF/WebP image (SVG, HTML, PDF, a broken file).
+    """
+    if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
+        raise ValidationError(
+            _("The photo is too large (at most %(megabytes)s MB).")
+            % {"megabytes": MAX_PHOTO_BYTES // (1024 * 1024)}, code="too_large")
+    upload.seek(0)
+    data = io.BytesIO(upload.read(MAX_PHOTO_BYTES + 1))  # Pillow may close what it opens
+    upload.seek(0)
+    image = _open_checked(data)
+    try:
+        kind = image.format or ""
+        image.load()  # decodes now, within the pixel cap; a truncated file fails here
+        upright = ImageOps.exif_transpose(image)
+        upright.thumbnail((MAX_PHOTO_EDGE, MAX_PHOTO_EDGE))
+        output = io.BytesIO()
+        if kind == "JPEG":
+            upright.convert("RGB").save(output, format="JPEG", quality=85, optimize=True)
+        elif kind == "WEBP":
+            upright.save(output, format="WEBP", quality=85, exif=b"", xmp=b"")
+        elif kind == "GIF":
+            upright.save(output, format="GIF")  # the first frame only
+        else:
+            upright.save(output, format="PNG", optimize=True)
+    except (OSError, SyntaxError, ValueError) as error:
+        raise _not_an_image() from error
+    finally:
+        image.close()
+    extension, _content_type = RASTER_FORMATS[kind]
+    return ContentFile(output.getvalue(), name=f"{uuid.uuid4().hex}.{extension}")
+
+
+def detect_format(handle: IO[bytes]) -> str | None:
+    """The accepted raster format of the bytes in ``handle`` (``"PNG"``…), or None.
+    Reads only the header (from a copy of the first 64 kB); ``handle`` is rewound."""
+    head = io.BytesIO(handle.read(64 * 1024))
+    handle.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(head, formats=list(RASTER_FORMATS)) as image:
+                return image.format
+    except (Image.DecompressionBombError, UnidentifiedImageError, OSError, SyntaxError,
+            ValueError):
+        return None
+
+
+def photo_response(handle: IO[bytes]) -> FileResponse:
+    """The HTTP answer for a stored photo (see the module docstring); closes ``handle``."""
+    kind = detect_format(handle)
+    if kind in RASTER_FORMATS:
+        extension, content_type = RASTER_FORMATS[kind]
+        response = FileResponse(handle, content_type=content_type,
+                                filename=f"foto.{extension}")
+        response["Content-Disposition"] = f'inline; filename="foto.{extension}"'
+    else:
+        response = FileResponse(handle, content_type="application/octet-stream",
+                                as_attachment=True, filename="bestand.bin")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
