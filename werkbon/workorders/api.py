@@ -41,6 +41,7 @@ from werkbon.workorders.limits import (
     entry_date_error,
 )
 from werkbon.workorders.models import (
+    ADDRESS_FIELDS,
     Customer,
     FilledForm,
     FormAnswer,
@@ -441,15 +442,26 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(value) if value is not None else None
 
 
+def _agreed_address_out(order: WorkOrder) -> dict[str, Any] | None:
+    """The work order's own copy of its work address, with the id of the address it came from."""
+    address, agreed = order.work_address, order.address
+    if address is None or agreed is None:
+        return None
+    return {**_address_out(address), **{name: getattr(agreed, name) for name in ADDRESS_FIELDS},  # type: ignore[dict-item]
+            "one_line": agreed.one_line()}
+
+
 def _summary(order: WorkOrder) -> dict[str, Any]:
     customer = order.customer
     return {
         "id": order.pk,
         "number": order.number,
         "status": order.status,
-        "customer": {"id": customer.pk, "number": customer.number, "name": customer.name}
+        # As agreed on the work order (as archived): never what the master data says now.
+        "customer": {"id": customer.pk, "number": order.display_customer_number,
+                     "name": order.display_customer_name}
         if customer else None,
-        "work_address": _address_out(order.work_address),
+        "work_address": _agreed_address_out(order),
         "description": order.description,
         "customer_reference": order.customer_reference,
         "technicians": [

@@ -135,14 +135,14 @@ ACT_ITEM_INACTIVE = gettext_noop("Activate the item in Visma.net, then press Ret
 MSG_ITEM_STOCK = gettext_noop(
     "Item %(item)s on work order %(number)s is a stock item in Visma.net; Werkbon books"
     " non-stock items only.")
-MSG_UNIT_UNKNOWN = gettext_noop(
-    "Item %(item)s is on work order %(number)s in the unit %(unit)s, but Visma.net does not know that unit"
-    " for the item (any more) (it does know: %(known)s).")
-ACT_UNIT_UNKNOWN = gettext_noop(
-    "Add the unit %(unit)s to the item in Visma.net again (base, sales or purchase unit), then press Retry.")
 ACT_ITEM_STOCK = gettext_noop(
     "Make it a non-stock item in Visma.net or choose another item in the integration settings,"
     " then press Retry.")
+MSG_UNIT_UNKNOWN = gettext_noop(
+    "Item %(item)s is on work order %(number)s in the unit %(unit)s, which Visma.net no longer knows"
+    " for this item (its units: %(known)s).")
+ACT_UNIT_UNKNOWN = gettext_noop(
+    "Add the unit %(unit)s to the item in Visma.net again (base, sales or purchase unit), then press Retry.")
 MSG_NO_WAREHOUSE = gettext_noop(
     "Work order %(number)s has no warehouse: %(user)s has no default warehouse and the"
     " integration settings name none.")
