@@ -100,6 +100,7 @@ def check(method: Any) -> Any:
 
 
 tenant_index = st.sampled_from((0, 1))
+tenants_in_turn = st.sampled_from(((0,), (1,), (0, 1), (1, 0)))  # one tenant, or both in this order
 pick = st.integers(min_value=0, max_value=7)
 
 
@@ -141,6 +142,7 @@ class TrustMachine(RuleBasedStateMachine):
         self.werkbon_content: dict[str, str] = {}  # document made by Werkbon → its content when first seen
         self.office_edits: dict[tuple[int, int], str] = {}  # office's own description of a work order
         self.origin_deleted: set[tuple[int, int]] = set()  # work orders whose origin the office deleted
+        self.office_touched: dict[str, dt.datetime] = {}  # office's order → when the office last changed it
         self.log_checked = LogEntry.all_tenants.order_by("-id").values_list("id", flat=True).first() or 0
 
     def teardown(self) -> None:
@@ -198,8 +200,10 @@ class TrustMachine(RuleBasedStateMachine):
     @rule(t=tenant_index, order_import=st.sampled_from(("nothing", "sales_orders", "quotes")),
           document=st.sampled_from(("sales_order", "customer_invoice")), callout=st.booleans())
     def switch_settings(self, t: int, order_import: str, document: str, callout: bool) -> None:
+        """The office saves the settings; the next scheduled sync (a minute later) follows."""
         tw.configure(self.tenant(t).integration, order_import=order_import, target=document,
                      default_item_enabled=callout)
+        self.run_sync(turn=(t,))
 
     @rule(t=tenant_index, customer=pick, description=st.sampled_from(DESCRIPTIONS))
     def create_work_order(self, t: int, customer: int, description: str) -> None:
@@ -268,45 +272,58 @@ class TrustMachine(RuleBasedStateMachine):
                     self.snapshot_archived(wt, chosen)
                     self.export_archived(wt, chosen)
 
-    @rule(t=tenant_index, customer=pick, minutes=st.integers(1, 300), travel=st.integers(0, 60),
+    @rule(turn=tenants_in_turn, customer=pick, minutes=st.integers(1, 300), travel=st.integers(0, 60),
           material=st.none() | pick, quantity=st.sampled_from((Decimal(1), Decimal(3))))
-    def work_order_start_to_finish(self, t: int, customer: int, minutes: int, travel: int,
+    def work_order_start_to_finish(self, turn: tuple[int, ...], customer: int, minutes: int, travel: int,
                                    material: int | None, quantity: Decimal) -> None:
-        """A whole day's job in one step: made, planned, registered, completed, archived."""
-        wt = self.tenant(t)
-        with tenant_context(wt.tenant):
-            chosen = self.choose(list(Customer.objects.filter(status=ActiveStatus.ACTIVE).order_by("number")),
-                                 customer)
-            address = chosen.work_addresses.filter(is_active=True).order_by("id").first() if chosen else None
-            order = services.create_work_order(customer=chosen, work_address=address, description=DESCRIPTIONS[0],
-                                               technicians=[wt.technician], planned_start=timezone.now())
-            services.add_time_entry(order, technician=wt.technician, kind=TimeKind.WORK, minutes=minutes,
-                                    date=timezone.localdate())
-            if travel:
-                services.add_time_entry(order, technician=wt.technician, kind=TimeKind.TRAVEL, minutes=travel,
+        """A whole day's job in one step, at one tenant or at both in turn: made, planned,
+        registered, completed, archived (and its export runs, as archiving enqueues it)."""
+        for t in turn:
+            wt = self.tenant(t)
+            with tenant_context(wt.tenant):
+                chosen = self.choose(list(Customer.objects.filter(status=ActiveStatus.ACTIVE).order_by("number")),
+                                     customer)
+                address = chosen.work_addresses.filter(is_active=True).order_by("id").first() if chosen else None
+                order = services.create_work_order(customer=chosen, work_address=address,
+                                                   description=DESCRIPTIONS[0], technicians=[wt.technician],
+                                                   planned_start=timezone.now())
+                services.add_time_entry(order, technician=wt.technician, kind=TimeKind.WORK, minutes=minutes,
                                         date=timezone.localdate())
-            if material is not None:
-                self.add_material(wt, order, material, quantity)
-            services.complete(order, user=wt.technician)
-            services.archive(order, user=wt.office)
-            self.snapshot_archived(wt, order)
+                if travel:
+                    services.add_time_entry(order, technician=wt.technician, kind=TimeKind.TRAVEL, minutes=travel,
+                                            date=timezone.localdate())
+                if material is not None:
+                    self.add_material(wt, order, material, quantity)
+                services.complete(order, user=wt.technician)
+                services.archive(order, user=wt.office)
+                self.snapshot_archived(wt, order)
             self.export_archived(wt, order)
 
     @rule(t=tenant_index)
     def retry(self, t: int) -> None:
-        """The office presses Retry on every failed export."""
+        """The office presses Retry on every failed export; each runs at once, as a worker
+        picks up what Retry enqueues."""
         wt = self.tenant(t)
         with tenant_context(wt.tenant):
-            for record in ExportRecord.objects.filter(status=ExportStatus.FAILED):
-                export.retry(record)
+            retried = [record.pk for record in ExportRecord.objects.filter(status=ExportStatus.FAILED)
+                       if export.retry(record)]
 
-    @rule(t=tenant_index)
-    def run_sync(self, t: int) -> None:
-        wt = self.tenant(t)
-        faults = bool(self.pending_faults)
-        self.visma_call(lambda: tasks.sync_incremental(wt.integration.pk))
-        if not faults and checking("check_the_import_is_complete"):
-            self.check_the_import_is_complete(wt)
+        def go() -> None:
+            for pk in retried:
+                tasks.export_work_order(pk)
+
+        if retried:
+            self.export(go)
+
+    @rule(turn=tenants_in_turn)
+    def run_sync(self, turn: tuple[int, ...]) -> None:
+        """The scheduled sync of one tenant or of both in turn."""
+        for t in turn:
+            wt = self.tenant(t)
+            faults = bool(self.pending_faults)
+            self.visma_call(lambda wt=wt: tasks.sync_incremental(wt.integration.pk))
+            if not faults and checking("check_the_import_is_complete"):
+                self.check_the_import_is_complete(wt)
 
     def export_archived(self, wt: tw.WerkbonTenant, order: WorkOrder) -> None:
         """Archiving enqueues the export when it commits: it runs at once, as a worker would."""
@@ -314,16 +331,17 @@ class TrustMachine(RuleBasedStateMachine):
         if record is not None and record.status in TRANSIENT:
             self.export(lambda: tasks.export_work_order(record.pk))
 
-    @rule(t=tenant_index)
-    def run_export(self, t: int) -> None:
-        """Every export of the tenant that is not finished runs once (the tick's work, in-process)."""
-        wt = self.tenant(t)
+    @rule(turn=tenants_in_turn)
+    def run_export(self, turn: tuple[int, ...]) -> None:
+        """Every unfinished export of one tenant or of both in turn runs once (the tick's work)."""
+        for t in turn:
+            wt = self.tenant(t)
 
-        def go() -> None:
-            for pk in tw.open_records(wt.tenant):
-                tasks.export_work_order(pk)
+            def go(wt: tw.WerkbonTenant = wt) -> None:
+                for pk in tw.open_records(wt.tenant):
+                    tasks.export_work_order(pk)
 
-        self.export(go)
+            self.export(go)
 
     def export(self, action: Any) -> None:
         before = self.documents()
@@ -401,6 +419,7 @@ class TrustMachine(RuleBasedStateMachine):
         number = self.choose(numbers, document)
         if number is None:
             return
+        self.office_touched[number] = timezone.now()
         self.changed_documents()
         with refused_by_visma_net():  # a closed order cannot be changed
             self.office.change_order(number, description=description, quantity=quantity)
@@ -498,10 +517,10 @@ class TrustMachine(RuleBasedStateMachine):
         """Issue 8: an export changes an order the office made only when it writes back the
         work order that came from that order."""
         after = self.documents()
-        writers: dict[str, set[str]] = {}
+        writers: dict[str, set[str]] = {}  # the order → the work orders that came from it
         for record in self.records():
             origin = self.origin_of(record)
-            if origin and record.document_number == origin:
+            if origin:
                 writers.setdefault(origin, set()).add(self.label(record))
         for number, old in before.items():
             new = after.get(number)
@@ -598,6 +617,9 @@ class TrustMachine(RuleBasedStateMachine):
                 continue
             _content, _pdf, materials = self.archived[key]
             if record.document_number in self.office.made:  # a write-back: its lines carry the quantities
+                touched = self.office_touched.get(record.document_number)
+                if touched and (record.sent_at is None or touched > record.sent_at):
+                    continue  # the office changed its order after the write-back: its own business
                 got = Counter((line.item, line.quantity) for line in doc.lines)
                 for item, quantity, _unit in materials:
                     assert got[(item, quantity)] > 0, (
