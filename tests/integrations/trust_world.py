@@ -26,6 +26,7 @@ features that are not on main yet (each says what to change after which merge):
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -437,14 +438,17 @@ def deleted_document_handled_by_person(record: ExportRecord) -> bool:
 
 ENGLISH_STATUS = re.compile(r"\b(Inactive|On ?hold|OnHold|Active|CreditHold|NoSales|MarkedForDeletion)\b")
 INTERNAL_KEY = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+QUOTED_PARAMS = ("error", "errors")
 
 
 def not_dutch(entry: LogEntry) -> list[str]:
     """What is wrong with a log entry as a Dutch user reads it: English status words,
     internal keys (snake_case), or a message without a Dutch translation."""
     problems = []
+    shown = copy.copy(entry)  # Visma.net's own words (``errors``) are quoted, not Werkbon's text
+    shown.params = {k: ("…" if k in QUOTED_PARAMS else v) for k, v in (entry.params or {}).items()}
     with translation.override("nl"):
-        texts = {"message": entry.user_message, "action": entry.user_action}
+        texts = {"message": shown.user_message, "action": shown.user_action}
         for name, msgid in (("message", entry.message), ("action", entry.action)):
             if msgid and translation.gettext(msgid) == msgid:
                 problems.append(f"{name} not translated: {msgid!r}")
