@@ -410,3 +410,55 @@ def test_every_integration_task_has_soft_and_hard_time_limits():
                  tasks.export_work_order):
         assert task.soft_time_limit and task.time_limit and task.soft_time_limit < task.time_limit, task.name
     assert tasks.export_work_order.time_limit < tasks.LEASE_SECONDS  # the lease outlives the job
+
+
+# ---- the log speaks Dutch -----------------------------------------------------------------
+
+def export_texts() -> list[tuple[str, str]]:
+    """Every message and action id the export writes to the log: (module.NAME, msgid)."""
+    import importlib
+
+    texts = []
+    for name in ("outbox", "preflight", "document", "write_back", "attachments", "outcome", "job"):
+        module = importlib.import_module(f"werkbon.integrations.vismanet.export.{name}")
+        for attr, value in vars(module).items():
+            if attr.startswith(("MSG_", "ACT_", "REASON_")) and not attr.endswith("_PLURAL") and isinstance(value, str):
+                texts.append((f"{name}.{attr}", value))
+    states = []
+    from werkbon.integrations.vismanet.export import document, preflight
+
+    for table in (document.DOCUMENT_STATES, preflight.CUSTOMER_STATES, preflight.ITEM_STATES):
+        states += [(f"state {key}", value) for key, value in table.items()]
+    return texts + states
+
+
+ENGLISH_STATUS_WORDS = ("Inactive", "OnHold", "On hold", "CreditHold", "NoSales", "MarkedForDeletion", "Hold ")
+INTERNAL_KEYS = ("order_import", "work_time_item", "travel_time_item", "sales_order", "customer_invoice",
+                 "attachments_pending", "deleted_in_visma")
+
+
+@pytest.mark.parametrize(("name", "msgid"), export_texts())
+def test_every_export_log_text_is_dutch_without_english_status_words_or_internal_keys(name, msgid):
+    with translation.override("nl"):
+        text = translation.gettext(msgid)
+    words_alike = {"open", "gereserveerd"}  # a Dutch word that is also the English one
+    assert text != msgid or msgid in words_alike, f"{name} has no Dutch translation"
+    assert not any(word in text for word in ENGLISH_STATUS_WORDS + INTERNAL_KEYS), (name, text)
+
+
+def test_log_messages_name_their_work_order_and_use_plurals():
+    from werkbon.integrations.vismanet.export import outcome
+
+    for name, msgid in export_texts():
+        if ".MSG_" in name:
+            assert "%(number)s" in msgid, f"{name} does not name the work order"
+
+    def written_back(count: int) -> str:
+        entry = LogEntry(message=outcome.MSG_WRITTEN_BACK, params={
+            "number": 12, "document": "SO 000101", "count": count, "changed": count, "added": 0,
+            "_plural": outcome.MSG_WRITTEN_BACK_PLURAL, "_count": count})
+        with translation.override("nl"):
+            return entry.user_message
+
+    assert "1 regel geschreven" in written_back(1)
+    assert "3 regels geschreven" in written_back(3)
