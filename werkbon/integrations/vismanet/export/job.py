@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from vismanet import VismaNetClient, VismaNetError
 from werkbon.integrations.models import (
     EXPORT_WORKABLE_STATES,
+    TRANSIENT_ATTEMPTS,
     AttemptOutcome,
     ExportRecord,
     Integration,
@@ -53,9 +54,10 @@ def export(record: ExportRecord) -> None:
     if integration is None or not integration.is_active or record.status not in EXPORT_WORKABLE_STATES:
         return
     now = timezone.now()
-    if record.run_exhausted(now):
+    if record.run_attempts >= TRANSIENT_ATTEMPTS:
         # A run whose attempts never ended (a worker killed each time, a job over its time
-        # limit): stop here, a person decides.
+        # limit): stop here, a person decides. (Time alone does not count here: a record that
+        # waited for a re-activation or a paused company is tried again first.)
         outcome.gave_up(integration, record, None, record.last_error or "—")
         return
     wait_until = outcome.throttled_until(record, now)
