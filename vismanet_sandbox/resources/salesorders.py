@@ -558,7 +558,7 @@ async def create_order(call: Call) -> Response:
     today = datetime.now(UTC).strftime("%Y-%m-%dT00:00:00")
     customer = _customer_snapshot(call, body["customer"])
     status = body.get("status") or type_rec.data.get("defaultStatus", "Open")
-    if customer["status"] == "CreditHold" and status == "Open":
+    if customer["status"] == "CreditHold" and (status == "Open" or call.company.settings.get("creditCheckOnHold")):
         status = "CreditHold"
     data: dict[str, Any] = {
         "type": order_type, "orderId": order_id, "status": status,
