@@ -348,6 +348,8 @@ def test_it_fails_on_an_inactive_item_and_retries_after_it_is_activated(vismanet
         record = run(ExportRecord.objects.get(work_order_number=order.number))
     entry = failed_once(record)
     assert entry.params["item"] == "MAT-1001" and entry.params["status"] == "Inactive"
+    assert entry.user_message == (f"Artikel MAT-1001 op werkbon {order.number} is inactief in Visma.net en kan dus"
+                                  " niet worden verkocht.")  # no "Inactive"
     assert sandbox.control.request_count(method="POST", path="^/(api|v1|v2)/") == 0
     sandbox.control.change_item(TENANT, "MAT-1001", {"status": "Active"})
     assert export.retry(record)
