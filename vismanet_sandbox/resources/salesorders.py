@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from starlette.responses import Response
 
@@ -578,7 +579,8 @@ async def create_order(call: Call) -> Response:
         data["lines"].append(new_line(data, item, raw))
     call.store.put(call.tenant, "salesOrder", f"{order_type}/{order_id}", data)
     return Response(status_code=201,
-                    headers={"Location": call.absolute(f"/api/v3/SalesOrders/{order_type}/{order_id}")})
+                    headers={"Location": call.absolute(f"/api/v3/SalesOrders/{quote(order_type, safe='')}/"
+                                                       f"{quote(order_id, safe='')}")})
 
 
 def _accepted(rec: Record) -> Response:

@@ -39,9 +39,10 @@ def is_counted_unit(unit: str | None) -> bool:
     return (unit or "").strip().rstrip(".").upper() in COUNTED_UNITS
 
 
-def counted_quantity_problem(item_number: str, unit: str | None, quantity: Decimal) -> str | None:
-    """The Dutch (active language) message refusing ``quantity`` of an item counted in
-    ``unit`` when it is not a whole number; None when the quantity is fine."""
+def counted_quantity_problem(item_number: str, unit: str | None, quantity: Decimal | int) -> str | None:
+    """The Dutch (active language) message refusing ``quantity`` (a Decimal or an int) of an
+    item counted in ``unit`` when it is not a whole number; None when the quantity is fine."""
+    quantity = Decimal(str(quantity))
     if not is_counted_unit(unit) or quantity == quantity.to_integral_value():
         return None
     from werkbon.workorders.numbers import local_number
