@@ -213,14 +213,19 @@ class TrustMachine(RuleBasedStateMachine):
 
     # ---- Werkbon side ---------------------------------------------------------------------
 
-    @rule(t=tenant_index, order_import=st.sampled_from(("nothing", "sales_orders", "quotes")),
-          document=st.sampled_from(("sales_order", "customer_invoice")), callout=st.booleans())
+    @rule(t=tenant_index, option=st.sampled_from(("sales_orders", "quotes", "nothing")))
     @step
-    def switch_settings(self, t: int, order_import: str, document: str, callout: bool) -> None:
-        """The office saves the settings; the next scheduled sync (a minute later) follows."""
-        tw.configure(self.tenant(t).integration, order_import=order_import, target=document,
-                     default_item_enabled=callout)
+    def switch_order_import(self, t: int, option: str) -> None:
+        """The office sets which Visma.net orders come in; the next scheduled sync (a minute
+        later) follows."""
+        tw.configure(self.tenant(t).integration, order_import=option)
         self.run_sync(turn=(t,))
+
+    @rule(t=tenant_index, document=st.sampled_from(("sales_order", "customer_invoice")), callout=st.booleans())
+    @step
+    def switch_document(self, t: int, document: str, callout: bool) -> None:
+        """The office sets what an archived work order becomes, and whether the call-out item is added."""
+        tw.configure(self.tenant(t).integration, target=document, default_item_enabled=callout)
 
     @rule(t=tenant_index, customer=pick, description=st.sampled_from(DESCRIPTIONS))
     @step
@@ -589,8 +594,9 @@ class TrustMachine(RuleBasedStateMachine):
         """Issue 8, finding 1: a document a tenant's Werkbon made is never imported by that
         tenant as a work order."""
         for record in self.records():
-            if not record.document_number or record.document_number in self.office.made:
-                continue
+            if (not record.document_number or record.document_number in self.office.made
+                    or self.origin_of(record) == record.document_number):
+                continue  # no document, or one this record did not make (a write-back)
             link = ExternalLink.all_tenants.filter(
                 tenant_id=record.tenant_id, local_type="work_order", external_type__in=("sales_order", "quote"),
                 external_id=record.document_number.replace(" ", "/", 1)).first()
