@@ -147,3 +147,25 @@ def test_every_order_log_entry_reads_as_dutch(orders, tech_a):  # noqa: F811
     with translation.override("nl"):
         assert all(entry.object_ref and entry.object_ref in entry.user_message for entry in entries
                    if entry.table in ("order", "work_order")), [e.user_message for e in entries]
+
+
+def test_a_link_of_an_earlier_version_never_overwrites_the_office(orders):  # noqa: F811
+    """A link made before issue 8 knows no last imported values: a field that differs counts
+    as changed on both sides (kept, warned), and stays the office's at later changes."""
+    from werkbon.integrations.models import ExternalLink
+
+    order_id = new_order(orders, description="Werkbon lekkage")
+    import_orders(orders)
+    link = ExternalLink.objects.get(external_id=f"SO/{order_id}")
+    link.data = {key: value for key, value in link.data.items() if key not in ("imported", "applied")}
+    link.save()
+    work_order = linked_work_order(order_id)
+    work_order.description = "Werkbon lekkage: sleutel bij de buren"
+    work_order.save()
+    change_order(orders, order_id, description="Werkbon lekkage keuken")
+    import_orders(orders)
+    change_order(orders, order_id, description="Werkbon lekkage keuken en bad")
+    import_orders(orders)
+    work_order.refresh_from_db()
+    assert work_order.description == "Werkbon lekkage: sleutel bij de buren"
+    assert len([message for message, _action in dutch_warnings() if "omschrijving" in message]) == 2
