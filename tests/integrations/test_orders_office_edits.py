@@ -113,3 +113,59 @@ def test_a_technicians_quantity_is_kept_and_another_lines_change_follows(orders)
         f"Vergelijk order SO {order_id} in Visma.net met werkbon {work_order.number} en pas de werkbon "
         "waar nodig met de hand aan.",
     )]
+
+
+def test_every_order_log_entry_reads_as_dutch(orders, tech_a):  # noqa: F811
+    """Created, updated, kept-by-the-office, filtered, waiting for a customer, skipped lines,
+    changed after planning: each entry is translated, without English status words or
+    internal keys, and names the order or work order."""
+    from django.utils import timezone
+
+    from werkbon.workorders import services
+
+    from .test_orders import configure
+    from .trust_world import not_dutch
+
+    configure(orders, order_import_filter_word="werkbon")
+    kept = new_order(orders, description="Werkbon lekkage", lines=[("MAT-1001", 2), ("VRD-2001", 1),
+                                                                    ("MAT-1005", 1)])
+    planned = new_order(orders, description="Werkbon storing")
+    new_order(orders, description="Vervangen kraan")  # filtered out
+    new_order(orders, customer="10002", description="Werkbon nieuwe klant")  # waits for its customer
+    import_orders(orders)
+    work_order = linked_work_order(kept)
+    work_order.description = "Werkbon lekkage: sleutel bij de buren"
+    work_order.save()
+    services.plan(linked_work_order(planned), technicians=[tech_a], planned_start=timezone.now())
+    change_order(orders, kept, description="Werkbon lekkage keuken", customer={"ref_no": "P. Bakker"})
+    change_order(orders, planned, description="Werkbon storing, spoed")
+    import_orders(orders)
+    entries = list(LogEntry.objects.order_by("id"))
+    assert {entry.level for entry in entries} == {"info", "warning"}
+    assert len(entries) >= 8
+    assert [problem for entry in entries for problem in not_dutch(entry)] == []
+    with translation.override("nl"):
+        assert all(entry.object_ref and entry.object_ref in entry.user_message for entry in entries
+                   if entry.table in ("order", "work_order")), [e.user_message for e in entries]
+
+
+def test_a_link_of_an_earlier_version_never_overwrites_the_office(orders):  # noqa: F811
+    """A link made before issue 8 knows no last imported values: a field that differs counts
+    as changed on both sides (kept, warned), and stays the office's at later changes."""
+    from werkbon.integrations.models import ExternalLink
+
+    order_id = new_order(orders, description="Werkbon lekkage")
+    import_orders(orders)
+    link = ExternalLink.objects.get(external_id=f"SO/{order_id}")
+    link.data = {key: value for key, value in link.data.items() if key not in ("imported", "applied")}
+    link.save()
+    work_order = linked_work_order(order_id)
+    work_order.description = "Werkbon lekkage: sleutel bij de buren"
+    work_order.save()
+    change_order(orders, order_id, description="Werkbon lekkage keuken")
+    import_orders(orders)
+    change_order(orders, order_id, description="Werkbon lekkage keuken en bad")
+    import_orders(orders)
+    work_order.refresh_from_db()
+    assert work_order.description == "Werkbon lekkage: sleutel bij de buren"
+    assert len([message for message, _action in dutch_warnings() if "omschrijving" in message]) == 2

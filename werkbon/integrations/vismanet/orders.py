@@ -519,9 +519,12 @@ class OrderImport:
         kept: list[str] = []
 
         def decide(name: str, local_name: str, wanted: Any) -> Merge:
+            # A value Werkbon did not set (a link of an earlier version, or a field the office
+            # changed before) counts as changed here.
             return mapping.merge(
                 visma_changed=imported is None or imported.get(name) != incoming[name],
-                local_changed=applied is None or applied.get(local_name) != current[local_name],
+                local_changed=applied is None or local_name not in applied
+                or applied[local_name] != current[local_name],
                 agrees=current[local_name] == wanted,
             )
 
@@ -541,6 +544,7 @@ class OrderImport:
                 updates["work_address_id"] = getattr(address, "pk", None)
             elif verdict == Merge.CONFLICT:
                 kept.append("customer")
+                now_applied.pop("customer_id", None)
             if verdict != Merge.CONFLICT:
                 now_applied["customer_id"] = found.pk
         if "work_address_id" not in updates and "customer" not in kept and customer is not None:
@@ -549,8 +553,10 @@ class OrderImport:
             if verdict == Merge.APPLY:
                 wanted = wanted or self._work_address(customer, fields)
                 updates["work_address_id"] = getattr(wanted, "pk", None)
-            elif verdict == Merge.CONFLICT and imported is not None:
-                kept.append("work_address")
+            elif verdict == Merge.CONFLICT:
+                now_applied.pop("work_address_id", None)
+                if imported is not None:
+                    kept.append("work_address")
             if verdict in (Merge.APPLY, Merge.SAME):
                 now_applied["work_address_id"] = updates.get("work_address_id", current["work_address_id"])
         for name in ("description", "customer_reference"):
@@ -559,6 +565,7 @@ class OrderImport:
                 updates[name] = incoming[name]
             elif verdict == Merge.CONFLICT:
                 kept.append(name)
+                now_applied.pop(name, None)
             if verdict in (Merge.APPLY, Merge.SAME):
                 now_applied[name] = incoming[name]
         now_applied.update(updates)
