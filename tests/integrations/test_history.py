@@ -307,3 +307,33 @@ def test_the_write_back_puts_a_material_lines_registered_unit_on_the_order_line_
     assert record.status == ExportStatus.SENT, list(LogEntry.objects.values_list("message", "params"))
     order = sandbox.control.sales_order(T, "SO", order_id)
     assert [(ln["inventoryId"], ln["quantity"], ln["unitOfMeasure"]) for ln in order["lines"]] == [(ITEM, 4.0, "DOOS")]
+
+
+def test_a_material_line_made_from_an_order_line_is_registered_in_that_lines_unit(
+        orders, sandbox, tech_a, office_a):  # noqa: F811
+    from vismanet import NewSalesOrder, NewSalesOrderCustomer, NewSalesOrderLine
+    from werkbon.integrations.vismanet.client import client_for
+    from werkbon.integrations.vismanet.orders import import_orders
+
+    from .test_orders import linked_work_order
+
+    Item.objects.filter(number=ITEM).update(unit="STK")  # the item's sales unit
+    sandbox.control.change_item(T, ITEM, {"purchaseUnit": "DOOS"})  # Visma.net knows DOOS for it too
+    with client_for(orders) as client:  # the office sells 4 boxes on the order
+        order_id = client.sales_orders.create(NewSalesOrder(
+            type="SO", customer=NewSalesOrderCustomer(id=CUSTOMER), description="Dozen slangen",
+            order_lines=[NewSalesOrderLine(inventory_id=ITEM, quantity=4, unit_of_measure="DOOS",
+                                           warehouse_id="HOOFD")])).id
+    import_orders(orders)
+    work_order = linked_work_order(order_id)
+    [line] = work_order.material_lines.all()
+    assert (line.quantity, line.unit) == (Decimal(4), "DOOS")
+    services.plan(work_order, technicians=[tech_a], planned_start=timezone.now())
+    services.complete(work_order, user=tech_a)
+    services.archive(work_order, user=office_a)
+    record = ExportRecord.objects.get(work_order_number=work_order.number)
+    tasks.export_work_order(record.pk)
+    record.refresh_from_db()
+    assert record.status == ExportStatus.SENT, list(LogEntry.objects.values_list("message", "params"))
+    order = sandbox.control.sales_order(T, "SO", order_id)
+    assert [(ln["inventoryId"], ln["quantity"], ln["unitOfMeasure"]) for ln in order["lines"]] == [(ITEM, 4.0, "DOOS")]

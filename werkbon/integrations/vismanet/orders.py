@@ -633,9 +633,12 @@ class OrderImport:
         incoming = [line for line in incoming if line.line_id not in removed_here]
         changes = mapping.line_changes(existing, incoming)
         changed = False
+        # The quantity is in the order line's unit: the material line is registered in it.
+        units = {line.line_id: line.unit_of_measure or "" for line in lines}
         for wanted in changes.add:
             created = MaterialLine.objects.create(work_order=work_order, item=items[wanted.item_number],
-                                                  quantity=wanted.quantity, note=wanted.note)
+                                                  quantity=wanted.quantity, note=wanted.note,
+                                                  unit=units.get(wanted.line_id, ""))
             ExternalLink.objects.update_or_create(
                 kind=KIND, external_type="order_line",
                 external_id=mapping.line_key(fields.order_type, fields.order_id, wanted.line_id),
