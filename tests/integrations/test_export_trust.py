@@ -352,11 +352,11 @@ def test_a_server_error_that_keeps_coming_back_fails_after_a_bounded_number_of_a
 @pytest.mark.django_db
 def test_a_poison_work_order_fails_after_bounded_attempts_and_never_delays_another(
         vismanet_integration, sandbox, tenant_a, office_a, tech_a, settings, monkeypatch):
-    from werkbon.integrations.vismanet.export import attachments
+    from werkbon.workorders import history
 
     settings.VISMANET_EXPORT_RETRY_WINDOW_SECONDS = 0
     settings.VISMANET_EXPORT_BACKOFF_SECONDS = 0
-    real_render = attachments.render_work_order_pdf
+    real_render = history.work_order_pdf
     poison = archive_one(tenant_a, office_a, tech_a, description="Vergiftigd")
 
     def render(work_order):
@@ -364,7 +364,7 @@ def test_a_poison_work_order_fails_after_bounded_attempts_and_never_delays_anoth
             raise MemoryError("this PDF cannot be rendered")
         return real_render(work_order)
 
-    monkeypatch.setattr(attachments, "render_work_order_pdf", render)
+    monkeypatch.setattr(history, "work_order_pdf", render)
     healthy = archive_one(tenant_a, office_a, tech_a)
     for _ in range(TRANSIENT_ATTEMPTS + 2):
         run(poison)

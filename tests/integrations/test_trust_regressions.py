@@ -2,9 +2,7 @@
 a plain scenario: two Werkbon tenants on one Visma.net company (the sandbox's small company),
 against the sandbox over HTTP. Each test names the invariant it reproduces.
 
-Those marked ``xfail(strict=True)`` fail on main; the reason names the branch whose fix makes
-them pass. When it is merged the test passes, strict xfail reports that as a failure, and the
-mark must be removed.
+Each failed on the code before the fix it names (issues 8 and 9) and passes now.
 """
 
 from __future__ import annotations
@@ -22,10 +20,6 @@ from werkbon.workorders import services
 from werkbon.workorders.models import TimeKind, WorkOrder, WorkOrderStatus
 
 from . import trust_world as tw
-
-EXPORT_BRANCH = "export branch"
-IMPORT_BRANCH = "import-a branch"
-HISTORY_BRANCH = "history branch"
 
 
 @pytest.fixture
@@ -64,7 +58,6 @@ def content(t: tw.WerkbonTenant, order: WorkOrder) -> dict:
 # ---- every archived work order has exactly one document, and no document two work orders ------
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{EXPORT_BRANCH}: the marker names the tenant; tenant B adopts A's order")
 def test_two_tenants_on_one_company_each_get_their_own_document(world):
     first_a = tw.finished_work_order(world.a)
     first_b = tw.finished_work_order(world.b, customer="20002")
@@ -80,7 +73,6 @@ def test_two_tenants_on_one_company_each_get_their_own_document(world):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{EXPORT_BRANCH}: a document not provably ours is never adopted")
 def test_an_order_with_the_marker_typed_by_hand_is_not_adopted(world):
     typed = world.office.create_order("SO", "20003", [("SCHILDERWERK", 1.0)], customer_order="Werkbon 1")
     before = tw.documents(world.sandbox.control)[typed].content()
@@ -197,7 +189,6 @@ def test_a_unit_change_in_visma_net_does_not_change_what_is_billed(world):
 # ---- a deleted document is not made again without a person (issue 9) --------------------------
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{EXPORT_BRANCH}: a document deleted in Visma.net needs a person's choice")
 def test_a_deleted_origin_order_is_not_made_again_without_a_person(world):
     number = world.office.create_order("SO", "20001", [("SCHILDERWERK", 4.0)], description="Schilderwerk")
     tw.configure(world.a.integration, order_import="sales_orders")
@@ -213,7 +204,6 @@ def test_a_deleted_origin_order_is_not_made_again_without_a_person(world):
 # ---- every export is sent, transient within its bound, or permanent with an action ------------
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{EXPORT_BRANCH}: failure classes bound the transient attempts")
 def test_a_5xx_that_keeps_coming_back_becomes_permanent_with_an_action(world):
     order = tw.finished_work_order(world.a)
     world.sandbox.control.fault("status", status=503, method="POST", path="^/api/v3/SalesOrders$", count=None)
@@ -237,7 +227,6 @@ def test_the_sync_names_an_on_hold_customer_in_dutch(world):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{EXPORT_BRANCH} (failure classes): 'staat in Visma.net op Inactive'")
 def test_the_export_names_an_inactive_customer_in_dutch(world):
     order = tw.finished_work_order(world.a, customer="20003")
     world.office.set_customer_status("20003", "Inactive")
