@@ -64,7 +64,7 @@ def content(t: tw.WerkbonTenant, order: WorkOrder) -> dict:
 # ---- every archived work order has exactly one document, and no document two work orders ------
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{EXPORT_BRANCH}: the marker names the tenant; tenant B adopts A's order")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"{EXPORT_BRANCH}: the marker names the tenant; tenant B adopts A's order")
 def test_two_tenants_on_one_company_each_get_their_own_document(world):
     first_a = tw.finished_work_order(world.a)
     first_b = tw.finished_work_order(world.b, customer="20002")
@@ -80,7 +80,7 @@ def test_two_tenants_on_one_company_each_get_their_own_document(world):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{EXPORT_BRANCH}: a document not provably ours is never adopted")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"{EXPORT_BRANCH}: a document not provably ours is never adopted")
 def test_an_order_with_the_marker_typed_by_hand_is_not_adopted(world):
     typed = world.office.create_order("SO", "20003", [("SCHILDERWERK", 1.0)], customer_order="Werkbon 1")
     before = tw.documents(world.sandbox.control)[typed].content()
@@ -96,7 +96,7 @@ def test_an_order_with_the_marker_typed_by_hand_is_not_adopted(world):
 # ---- no document Werkbon made comes back or is changed -----------------------------------------
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{IMPORT_BRANCH}: Werkbon's own documents are never imported")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"{IMPORT_BRANCH}: Werkbon's own documents are never imported")
 def test_a_document_werkbon_made_does_not_come_back_as_a_work_order(world):
     first = tw.finished_work_order(world.a)
     (record,) = tw.run_exports(world.a)
@@ -108,7 +108,7 @@ def test_a_document_werkbon_made_does_not_come_back_as_a_work_order(world):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{IMPORT_BRANCH}/{EXPORT_BRANCH}: another tenant's Werkbon document on the"
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"{IMPORT_BRANCH}/{EXPORT_BRANCH}: another tenant's Werkbon document on the"
                                        " same company is imported and then written back to")
 def test_a_document_another_tenant_made_is_never_changed(world):
     tw.finished_work_order(world.a)
@@ -127,7 +127,7 @@ def test_a_document_another_tenant_made_is_never_changed(world):
 # ---- the import is complete and keeps the office's edits ---------------------------------------
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{IMPORT_BRANCH}: one watermark per order type")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"{IMPORT_BRANCH}: one watermark per order type")
 def test_switching_the_import_to_quotes_brings_in_the_open_quotes(world):
     quote, order = tw.SEED_DOCUMENTS  # the quote is weeks older than the order
     tw.configure(world.a.integration, order_import="sales_orders")
@@ -139,7 +139,7 @@ def test_switching_the_import_to_quotes_brings_in_the_open_quotes(world):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{IMPORT_BRANCH}: field-level merge keeps the office's value")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"{IMPORT_BRANCH}: field-level merge keeps the office's value")
 def test_a_later_order_change_keeps_the_offices_description(world):
     number = world.office.create_order("SO", "20001", [("SCHILDERWERK", 4.0)], description="Schilderwerk")
     tw.configure(world.a.integration, order_import="sales_orders")
@@ -156,7 +156,7 @@ def test_a_later_order_change_keeps_the_offices_description(world):
 # ---- an archived work order never changes (issue 9) -------------------------------------------
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{HISTORY_BRANCH}: archived snapshots")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"{HISTORY_BRANCH}: archived snapshots")
 def test_an_address_change_leaves_an_archived_work_order_and_its_pdf_alone(world):
     archived = tw.finished_work_order(world.a, customer="20001")
     content_before, pdf_before = content(world.a, archived), pdf_sha(world.a, archived)
@@ -168,7 +168,7 @@ def test_an_address_change_leaves_an_archived_work_order_and_its_pdf_alone(world
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{HISTORY_BRANCH}: archived snapshots")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"{HISTORY_BRANCH}: archived snapshots")
 def test_a_customer_or_item_change_leaves_an_archived_work_order_and_its_pdf_alone(world):
     archived = tw.finished_work_order(world.a, customer="20001", materials=(("KLEIN-MAT", Decimal(2)),))
     content_before, pdf_before = content(world.a, archived), pdf_sha(world.a, archived)
@@ -180,7 +180,7 @@ def test_a_customer_or_item_change_leaves_an_archived_work_order_and_its_pdf_alo
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{HISTORY_BRANCH}: a material line keeps the unit it was registered in")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"{HISTORY_BRANCH}: a material line keeps the unit it was registered in")
 def test_a_unit_change_in_visma_net_does_not_change_what_is_billed(world):
     order = tw.finished_work_order(world.a, materials=(("KLEIN-MAT", Decimal(2)),), archive=False)
     world.office.change_item("KLEIN-MAT", salesUnit="DOOS", baseUnit="DOOS")
@@ -200,7 +200,7 @@ def test_a_unit_change_in_visma_net_does_not_change_what_is_billed(world):
 # ---- a deleted document is not made again without a person (issue 9) --------------------------
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{EXPORT_BRANCH}: a document deleted in Visma.net needs a person's choice")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"{EXPORT_BRANCH}: a document deleted in Visma.net needs a person's choice")
 def test_a_deleted_origin_order_is_not_made_again_without_a_person(world):
     number = world.office.create_order("SO", "20001", [("SCHILDERWERK", 4.0)], description="Schilderwerk")
     tw.configure(world.a.integration, order_import="sales_orders")
@@ -216,7 +216,7 @@ def test_a_deleted_origin_order_is_not_made_again_without_a_person(world):
 # ---- every export is sent, transient within its bound, or permanent with an action ------------
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{EXPORT_BRANCH}: failure classes bound the transient attempts")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"{EXPORT_BRANCH}: failure classes bound the transient attempts")
 def test_a_5xx_that_keeps_coming_back_becomes_permanent_with_an_action(world):
     order = tw.finished_work_order(world.a)
     world.sandbox.control.fault("status", status=503, method="POST", path="^/api/v3/SalesOrders$", count=None)
@@ -230,7 +230,7 @@ def test_a_5xx_that_keeps_coming_back_becomes_permanent_with_an_action(world):
 # ---- the log speaks Dutch ----------------------------------------------------------------------
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason="not assigned yet: the sync's on-hold warning says '(On hold)' in Dutch")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="not assigned yet: the sync's on-hold warning says '(On hold)' in Dutch")
 def test_the_sync_names_an_on_hold_customer_in_dutch(world):
     # Renamed as well: on main the warning is written only when another field changes too.
     world.office.change_customer("20002", status="OnHold", name="Huisartsenpraktijk Bij Ons")
@@ -241,7 +241,7 @@ def test_the_sync_names_an_on_hold_customer_in_dutch(world):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason=f"{EXPORT_BRANCH} (failure classes): 'staat in Visma.net op Inactive'")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"{EXPORT_BRANCH} (failure classes): 'staat in Visma.net op Inactive'")
 def test_the_export_names_an_inactive_customer_in_dutch(world):
     order = tw.finished_work_order(world.a, customer="20003")
     world.office.set_customer_status("20003", "Inactive")
