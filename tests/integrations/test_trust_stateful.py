@@ -733,14 +733,8 @@ def stateful_settings(examples: int = EXAMPLES, steps: int = STEPS) -> settings:
                                            HealthCheck.data_too_large])
 
 
-# On main it fails (see test_trust_regressions.py for each invariant it breaks and the branch
-# that fixes it). Remove this mark once those branches are merged: from then on a failure here
-# is a new finding.
-MAIN_FAILS = pytest.mark.xfail(strict=True, reason="fails on main until the export, import-a and history branches "
-                                                   "are merged (test_trust_regressions.py)")
-
-
-@MAIN_FAILS
+# Each invariant it broke before the fixes of issues 8 and 9 is a plain test in
+# test_trust_regressions.py and a replay in test_trust_replays.py; a failure here is a new finding.
 @pytest.mark.slow
 @pytest.mark.timeout(TIME_LIMIT)
 @pytest.mark.django_db
