@@ -21,6 +21,7 @@ from pathlib import Path
 
 import dj_database_url
 from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.log import DEFAULT_LOGGING
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "axes",  # login throttling and lockout (werkbon/accounts/throttling.py)
     "ninja",  # serves the API docs page's Swagger UI locally (the network is closed)
     "werkbon.accounts",
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "werkbon.csp.WerkbonCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Dutch by default: only the language switch (cookie), never the browser, changes it.
@@ -202,6 +205,25 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Content-Security-Policy on every answer (django-csp): scripts and styles only from this
+# site's static files, no inline script, no eval, no plugins, no framing. Photos of
+# answers set their own, stricter "sandbox" (werkbon/workorders/photos.py). Forms may post
+# to this site and redirect to Visma Connect (the integration's sign-in).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],  # and Visma Connect's origin (werkbon/csp.py)
+    },
+}
 
 # --- background jobs (Celery) ---------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "werkbon-filesystem://")
@@ -343,6 +365,7 @@ LOGGING = {
     },
     "loggers": {
         "httpx": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
         # Django's own console handler on "django" printed every message a second time
         # (it propagates to the root's handler anyway); ADMINS is not used, so no mail handler.
