@@ -32,8 +32,13 @@ from werkbon.env import env_bool, env_choice, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("WERKBON_VAR_DIR", str(BASE_DIR / "var")) or "")
 
-ENVIRONMENT = env_choice("WERKBON_ENV", "development", ("development", "production", "test"))
+# Safe by default: without WERKBON_ENV the settings are production's (every secret
+# mandatory, no debug pages, only the hosts named). ./dev up, ./dev demo and ./dev manage
+# choose development, the test suite chooses test (werkbon/settings_test.py).
+ENVIRONMENT = env_choice("WERKBON_ENV", "production", ("development", "production", "test"))
 PRODUCTION = ENVIRONMENT == "production"
+DEVELOPMENT = ENVIRONMENT == "development"
+TESTING = ENVIRONMENT == "test"
 
 
 def _secret(name: str, dev_default: str) -> str:
@@ -57,7 +62,7 @@ except ValueError as exc:  # a wrong key would only show when the first secret i
         "WERKBON_FIELD_ENCRYPTION_KEY is not a Fernet key (32 bytes, urlsafe base64); make one "
         'with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
     ) from exc
-DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
+DEBUG = env_bool("DJANGO_DEBUG", default=DEVELOPMENT)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -78,6 +83,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: answers /health/ before the host check and the https redirect (werkbon/health.py).
+    "werkbon.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "werkbon.csp.WerkbonCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -197,14 +204,27 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag instead
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind a reverse proxy that terminates TLS (WERKBON_BEHIND_PROXY=true): trust its
+# X-Forwarded-Proto for "is this https" and the last address it adds to X-Forwarded-For
+# as the client's (login throttling counts per client address). Never set it without
+# such a proxy: a client could then claim any address.
+BEHIND_PROXY = env_bool("WERKBON_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    AXES_IPWARE_PROXY_COUNT = env_int("WERKBON_PROXY_COUNT", 1, minimum=1)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000, minimum=0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Both promise that every subdomain speaks https (preload: for years, in browsers'
+    # built-in lists); say false when the domain has a subdomain that does not.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+if TESTING:
+    # Fast password hashing: the suite logs in hundreds of times.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Content-Security-Policy on every answer (django-csp): scripts and styles only from this
 # site's static files, no inline script, no eval, no plugins, no framing. Photos of
