@@ -165,6 +165,9 @@ AXES_VERBOSE = False
 # The client address: REMOTE_ADDR, or the proxy's X-Forwarded-For when the deployment says
 # it runs behind one (WERKBON_TRUSTED_PROXY_COUNT, see "security" below).
 
+# API tokens expire after this many days unless their maker chose another lifetime.
+WERKBON_API_TOKEN_DAYS = env_int("WERKBON_API_TOKEN_DAYS", 90, minimum=1)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
