@@ -25,6 +25,10 @@ class Tenant(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
+    # Sales prices are the office's business: technicians see them (API, work-order PDF)
+    # only when the company says so.
+    technicians_see_prices = models.BooleanField(_("technicians see sales prices"),
+                                                 default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -66,6 +70,13 @@ class User(AbstractUser):
     @property
     def is_technician(self) -> bool:
         return self.role == Role.TECHNICIAN
+
+    @property
+    def sees_prices(self) -> bool:
+        """True for the office, and for technicians when their tenant shows them prices."""
+        if self.is_office:
+            return True
+        return bool(self.tenant is not None and self.tenant.technicians_see_prices)
 
     @property
     def display_name(self) -> str:

@@ -347,7 +347,9 @@ def work_order_archive(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def work_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     order = order_for_member(request, pk)
-    return _pdf_response(render_work_order_pdf(order), f"werkbon-{order.number}.pdf")
+    show_prices = request.user.sees_prices  # type: ignore[union-attr]
+    return _pdf_response(render_work_order_pdf(order, show_prices=show_prices),
+                         f"werkbon-{order.number}.pdf")
 
 
 @tenant_member_required
