@@ -34,4 +34,8 @@ RUN uv sync --frozen --no-dev \
 USER werkbon
 VOLUME ["/data"]
 EXPOSE 8000
+# The web process (compose overrides it per service): /health/ answers 200 while the app
+# and its database are up (werkbon/health.py).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/', timeout=5)"
 CMD ["gunicorn", "werkbon.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

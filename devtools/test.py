@@ -23,6 +23,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# The test environment, chosen explicitly (the settings default to production); the
+# deploy check below says production itself.
+os.environ["WERKBON_ENV"] = "test"
 PG_SERVER = os.environ.get("WERKBON_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/werkbon")
 REDIS_URL = os.environ.get("WERKBON_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = f"{socket.gethostname()}-{os.getpid()}".replace(".", "-").lower()

@@ -161,7 +161,9 @@ def worker_env(env: dict[str, str]) -> dict[str, str]:
 
 def main(argv: list[str]) -> None:
     parse_args(argv)
-    env = {**os.environ, "VISMANET_SANDBOX_URL": f"http://127.0.0.1:{SANDBOX_PORT}"}
+    # Development, chosen explicitly: the settings default to production.
+    env = {**os.environ, "WERKBON_ENV": "development",
+           "VISMANET_SANDBOX_URL": f"http://127.0.0.1:{SANDBOX_PORT}"}
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     commands_listed = subprocess.run([PY, "manage.py", "help", "--commands"], cwd=ROOT, env=env,
                                      check=True, capture_output=True, text=True).stdout.split()

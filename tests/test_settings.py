@@ -52,6 +52,7 @@ def load_settings(monkeypatch, tmp_path):
                                                            "CELERY_")):
                 monkeypatch.delenv(name)
         monkeypatch.setenv("WERKBON_VAR_DIR", str(tmp_path / "var"))
+        env.setdefault("WERKBON_ENV", "development")  # "" = not set: production
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         spec = importlib.util.spec_from_file_location("werkbon_settings_probe", SETTINGS_PY)
@@ -138,6 +139,36 @@ def test_it_talks_to_visma_net_itself_with_client_credentials(load_settings):
     assert s.VISMANET_USES_SANDBOX is False
     assert s.VISMANET_ERP_BASE_URL == "https://api.finance.visma.net"
     assert s.VISMANET_CLIENT_SECRET == "s3cret"
+
+
+def test_without_an_environment_it_is_production(load_settings):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY"):
+        load_settings(WERKBON_ENV="")
+    env = production_env()
+    del env["WERKBON_ENV"]
+    s = load_settings(WERKBON_ENV="", **env)
+    assert s.PRODUCTION is True
+    assert s.DEBUG is False
+    assert s.ALLOWED_HOSTS == ["werkbon.example"]
+    assert s.SECURE_SSL_REDIRECT and s.SESSION_COOKIE_SECURE
+
+
+def test_the_tests_run_in_the_test_environment():
+    from django.conf import settings
+
+    assert settings.ENVIRONMENT == "test"
+    assert settings.DEBUG is False
+
+
+def test_hsts_and_the_proxy_are_explicit_settings(load_settings):
+    s = load_settings(**production_env())
+    assert s.SECURE_HSTS_INCLUDE_SUBDOMAINS is True and s.SECURE_HSTS_PRELOAD is True
+    assert not hasattr(s, "SECURE_PROXY_SSL_HEADER")  # a client's header is not trusted
+    s = load_settings(**production_env(), DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS="false",
+                      DJANGO_SECURE_HSTS_PRELOAD="false", WERKBON_BEHIND_PROXY="true")
+    assert s.SECURE_HSTS_INCLUDE_SUBDOMAINS is False and s.SECURE_HSTS_PRELOAD is False
+    assert s.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert s.AXES_IPWARE_META_PRECEDENCE_ORDER[0] == "HTTP_X_FORWARDED_FOR"
 
 
 def test_it_is_secure_in_production(load_settings):

@@ -11,6 +11,7 @@ Authentication, tried in this order:
 
 Error bodies (all JSON):
 
+* 400 ``{"detail": message}``: the body is not valid JSON;
 * 401 ``{"detail": message}``: no or a bad credential;
 * 403 ``{"detail": message}``: a technician asked for an office action, or a failed CSRF check;
 * 404 ``{"detail": message}``: unknown, or another tenant's, or not planned to this technician;
@@ -122,7 +123,7 @@ class FieldErrors(Exception):
 
 # The responses every operation documents besides its own (the bodies are described above).
 ERROR_RESPONSES: dict[int, type[Schema]] = {
-    401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut,
+    400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut,
 }
 CHANGE_ERROR_RESPONSES: dict[int, type[Schema]] = {**ERROR_RESPONSES, 409: ErrorOut}
 

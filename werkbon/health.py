@@ -3,18 +3,23 @@
 ``record_heartbeat`` is sent by the scheduler every ``WERKBON_HEARTBEAT_SECONDS`` (the
 system-wide row) and can be sent for one tenant; the scale-out test sends it through
 Redis and reads the row back from PostgreSQL.
+
+:class:`HealthCheckMiddleware` answers ``/health/`` (web and database) and
+``/health/worker/`` (a worker's heartbeat is recent) for compose's health checks.
 """
 
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from celery import Task, shared_task
 from celery.signals import worker_ready
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from werkbon.accounts.models import Tenant, WorkerHeartbeat
@@ -61,3 +66,45 @@ def _beat_on_start(**_: object) -> None:
     # The status page asks "is a worker alive?": answer yes as soon as one is up, instead of
     # after the first scheduled heartbeat a minute later.
     record_heartbeat.delay()
+
+
+# --- health endpoints (compose health checks, load balancers) -------------------------------
+
+HEALTH_PATH = "/health/"
+WORKER_HEALTH_PATH = "/health/worker/"
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DatabaseError:
+        return False
+
+
+class HealthCheckMiddleware:
+    """Answers the health paths first of all middleware, so that neither the host check
+    (``ALLOWED_HOSTS``) nor the https redirect stands between a container's health check
+    (``http://127.0.0.1:8000/health/``) and the answer. Reads no tenant data.
+
+    * ``GET /health/``: the web process answers and its database is reachable:
+      200 ``{"status": "ok"}``, else 503 ``{"status": "database unreachable"}``.
+    * ``GET /health/worker/``: a worker ran the scheduler's heartbeat within two
+      intervals (:func:`worker_seems_alive`): 200 ``{"status": "ok"}``, else 503
+      ``{"status": "no worker heartbeat"}``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == HEALTH_PATH:
+            ok = _database_ok()
+            return JsonResponse({"status": "ok" if ok else "database unreachable"},
+                                status=200 if ok else 503)
+        if request.path == WORKER_HEALTH_PATH:
+            ok = _database_ok() and worker_seems_alive()
+            return JsonResponse({"status": "ok" if ok else "no worker heartbeat"},
+                                status=200 if ok else 503)
+        return self.get_response(request)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import dj_database_url
 from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.log import DEFAULT_LOGGING
 from django.utils.translation import gettext_lazy as _
@@ -31,8 +32,13 @@ from werkbon.env import env_bool, env_choice, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("WERKBON_VAR_DIR", str(BASE_DIR / "var")) or "")
 
-ENVIRONMENT = env_choice("WERKBON_ENV", "development", ("development", "production", "test"))
+# Safe by default: without WERKBON_ENV the settings are production's (every secret
+# mandatory, no debug pages, only the hosts named). ./dev up, ./dev demo and ./dev manage
+# choose development, the test suite chooses test (werkbon/settings_test.py).
+ENVIRONMENT = env_choice("WERKBON_ENV", "production", ("development", "production", "test"))
 PRODUCTION = ENVIRONMENT == "production"
+DEVELOPMENT = ENVIRONMENT == "development"
+TESTING = ENVIRONMENT == "test"
 
 
 def _secret(name: str, dev_default: str) -> str:
@@ -56,7 +62,7 @@ except ValueError as exc:  # a wrong key would only show when the first secret i
         "WERKBON_FIELD_ENCRYPTION_KEY is not a Fernet key (32 bytes, urlsafe base64); make one "
         'with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
     ) from exc
-DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
+DEBUG = env_bool("DJANGO_DEBUG", default=DEVELOPMENT)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -68,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "axes",  # login throttling and lockout (werkbon/accounts/throttling.py)
     "ninja",  # serves the API docs page's Swagger UI locally (the network is closed)
     "werkbon.accounts",
@@ -76,7 +83,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: answers /health/ before the host check and the https redirect (werkbon/health.py).
+    "werkbon.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "werkbon.csp.WerkbonCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Dutch by default: only the language switch (cookie), never the browser, changes it.
@@ -155,6 +165,9 @@ AXES_VERBOSE = False
 # The client address: REMOTE_ADDR, or the proxy's X-Forwarded-For when the deployment says
 # it runs behind one (WERKBON_TRUSTED_PROXY_COUNT, see "security" below).
 
+# API tokens expire after this many days unless their maker chose another lifetime.
+WERKBON_API_TOKEN_DAYS = env_int("WERKBON_API_TOKEN_DAYS", 90, minimum=1)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -194,14 +207,46 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag instead
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind a reverse proxy that terminates TLS (WERKBON_BEHIND_PROXY=true): trust its
+# X-Forwarded-Proto for "is this https" and the last address it adds to X-Forwarded-For
+# as the client's (login throttling counts per client address). Never set it without
+# such a proxy: a client could then claim any address.
+BEHIND_PROXY = env_bool("WERKBON_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    AXES_IPWARE_PROXY_COUNT = env_int("WERKBON_PROXY_COUNT", 1, minimum=1)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000, minimum=0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Both promise that every subdomain speaks https (preload: for years, in browsers'
+    # built-in lists); say false when the domain has a subdomain that does not.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+if TESTING:
+    # Fast password hashing: the suite logs in hundreds of times.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Content-Security-Policy on every answer (django-csp): scripts and styles only from this
+# site's static files, no inline script, no eval, no plugins, no framing. Photos of
+# answers set their own, stricter "sandbox" (werkbon/workorders/photos.py). Forms may post
+# to this site and redirect to Visma Connect (the integration's sign-in).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],  # and Visma Connect's origin (werkbon/csp.py)
+    },
+}
 
 # --- background jobs (Celery) ---------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "werkbon-filesystem://")
@@ -343,6 +388,7 @@ LOGGING = {
     },
     "loggers": {
         "httpx": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
         # Django's own console handler on "django" printed every message a second time
         # (it propagates to the root's handler anyway); ADMINS is not used, so no mail handler.

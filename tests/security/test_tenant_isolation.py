@@ -117,7 +117,7 @@ SEGMENT_KINDS: dict[str, str] = {
     "formulieren": "form_template", "form-templates": "form_template",
     "vragen": "form_question", "tijd": "time_entry", "time-entries": "time_entry",
     "materiaal": "material_line", "material-lines": "material_line",
-    "tokens": "api_token", "gebruikers": "user", "monteurs": "user", "technicians": "user",
+    "tokens": "api_token", "api-tokens": "api_token", "gebruikers": "user", "monteurs": "user", "technicians": "user",
     "export": "work_order",  # integrations: a work order's export panel
 }
 # Parameters that name no record: filled with values that would show tenant B's data if

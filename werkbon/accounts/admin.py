@@ -8,7 +8,7 @@ from werkbon.accounts.models import ApiToken, Tenant, User
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "city", "created_at")
+    list_display = ("name", "slug", "city", "technicians_see_prices", "created_at")
     search_fields = ("name", "slug")
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -24,6 +25,10 @@ class Tenant(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
+    # Sales prices are the office's business: technicians see them (API, work-order PDF)
+    # only when the company says so.
+    technicians_see_prices = models.BooleanField(_("technicians see sales prices"),
+                                                 default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -65,6 +70,13 @@ class User(AbstractUser):
     @property
     def is_technician(self) -> bool:
         return self.role == Role.TECHNICIAN
+
+    @property
+    def sees_prices(self) -> bool:
+        """True for the office, and for technicians when their tenant shows them prices."""
+        if self.is_office:
+            return True
+        return bool(self.tenant is not None and self.tenant.technicians_see_prices)
 
     @property
     def display_name(self) -> str:
@@ -112,6 +124,9 @@ class ApiToken(TenantScopedModel):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # After this moment the token no longer authenticates (None: never, for tokens made
+    # before expiry existed). New tokens get WERKBON_API_TOKEN_DAYS unless asked otherwise.
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -125,18 +140,25 @@ class ApiToken(TenantScopedModel):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+    def issue(cls, user: User, name: str, *, days: int | None = None) -> tuple[ApiToken, str]:
         """Make a token for ``user`` (who must belong to a tenant); returns ``(token, key)``.
 
+        It expires after ``days`` (default ``settings.WERKBON_API_TOKEN_DAYS``).
         The key is not stored and cannot be shown again. Raises ValueError for a user
         without a tenant (support staff), who cannot use the API.
         """
-        token = cls(user=user, name=name)
+        lifetime = days if days is not None else settings.WERKBON_API_TOKEN_DAYS
+        token = cls(user=user, name=name,
+                    expires_at=timezone.now() + dt.timedelta(days=lifetime))
         key = token.assign_new_key()
         token.save()
         return token, key
@@ -163,6 +185,7 @@ class ApiToken(TenantScopedModel):
         token = (
             cls.all_tenants.select_related("user", "user__tenant")
             .filter(key_hash=cls.hash_key(key), revoked_at__isnull=True)
+            .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now()))
             .first()
         )
         if token is None:

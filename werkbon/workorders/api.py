@@ -238,7 +238,8 @@ class ItemOut(Schema):
     number: str
     description: str
     unit: str
-    sales_price: Decimal = Field(description="EUR")
+    sales_price: Decimal | None = Field(
+        description="EUR; null for a technician unless the company shows them prices")
     item_type: str = Field(description="non_stock | stock")
     status: str
     group: str | None
@@ -955,9 +956,11 @@ def list_items(request: HttpRequest, q: SearchText | None = None,
     items = _search(Item.objects.select_related("group"), q, "number", "description")
     if status:
         items = items.filter(status=status)
+    show_prices = _user(request).sees_prices
     return _Mapped(items, lambda i: {
         "id": i.pk, "number": i.number, "description": i.description, "unit": i.unit,
-        "sales_price": i.sales_price, "item_type": i.item_type, "status": i.status,
+        "sales_price": i.sales_price if show_prices else None,
+        "item_type": i.item_type, "status": i.status,
         "group": i.group.code if i.group else None,
     })
 

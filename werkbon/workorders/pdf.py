@@ -160,21 +160,22 @@ def _header(order: WorkOrder, title: str) -> list:
     return [*story, table]
 
 
-def render_work_order_pdf(work_order: WorkOrder) -> bytes:
+def render_work_order_pdf(work_order: WorkOrder, *, show_prices: bool = True) -> bytes:
     """The work-order PDF (A4, Dutch) as bytes.
 
     Contains the company, work-order number and customer reference, customer and work
     address (the work order's own copy), the work description, every time entry (date,
     technician, kind, minutes) with the hour totals per kind, every material line (item
-    number, description, quantity and unit as registered, price in EUR, note) and who
+    number, description, quantity and unit as registered, price in EUR unless ``show_prices``
+    is False (a technician's copy, see ``Tenant.technicians_see_prices``), note) and who
     signed off and when. Needs the order's tenant context (it reads the tenant-scoped
     relations). An archived work order's PDF is stored: ``history.work_order_pdf``.
     """
     with translation.override(PDF_LANGUAGE):
-        return _render_work_order(work_order)
+        return _render_work_order(work_order, show_prices=show_prices)
 
 
-def _render_work_order(order: WorkOrder) -> bytes:
+def _render_work_order(order: WorkOrder, *, show_prices: bool) -> bytes:
     story = _header(order, _("Work order"))
     story += [_p(_("Work description"), H2), *_paragraphs(order.description or "—")]
 
@@ -208,8 +209,11 @@ def _render_work_order(order: WorkOrder) -> bytes:
         rows += [[line.item_number, _p(line.description, SMALL), _decimal(line.quantity),
                   line.unit, _euro(line.item.sales_price), _p(line.note, SMALL)]
                  for line in lines]
-        table = Table(rows, colWidths=[24 * mm, None, 18 * mm, 14 * mm, 22 * mm, 45 * mm],
-                      repeatRows=1, splitInRow=1)
+        widths = [24 * mm, None, 18 * mm, 14 * mm, 22 * mm, 45 * mm]
+        if not show_prices:
+            rows = [row[:4] + row[5:] for row in rows]
+            widths = widths[:4] + widths[5:]
+        table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)
         table.setStyle(TABLE_STYLE)
         story.append(table)
     else:

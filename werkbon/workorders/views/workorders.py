@@ -33,6 +33,7 @@ from werkbon.workorders.models import (
     WorkOrder,
     WorkOrderStatus,
 )
+from werkbon.workorders.pdf import render_work_order_pdf
 from werkbon.workorders.search import work_order_match
 from werkbon.workorders.units import minutes_to_hours
 from werkbon.workorders.views.common import (
@@ -351,8 +352,12 @@ def work_order_archive(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def work_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     order = order_for_member(request, pk)
-    # An archived work order's PDF is the one stored when it was archived.
-    return _pdf_response(history.work_order_pdf(order), f"werkbon-{order.number}.pdf")
+    if request.user.sees_prices:  # type: ignore[union-attr]
+        # An archived work order's PDF is the one stored when it was archived.
+        return _pdf_response(history.work_order_pdf(order), f"werkbon-{order.number}.pdf")
+    # A technician's copy without sales prices (Tenant.technicians_see_prices off): rendered
+    # from the work order's own copies, which archiving freezes.
+    return _pdf_response(render_work_order_pdf(order, show_prices=False), f"werkbon-{order.number}.pdf")
 
 
 @tenant_member_required

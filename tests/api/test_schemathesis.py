@@ -1,0 +1,51 @@
+"""Property-based run of the whole API against its own OpenAPI document (issue 10 acceptance).
+
+Schemathesis generates requests for every operation of ``/api/v1/openapi.json`` (valid
+and invalid ones) and sends them through the WSGI app with an office user's token. Each
+answer must be no server error, and must be what the document says: a documented status
+code, content type and body. Bounded: ``MAX_EXAMPLES`` per operation, fixed seed (derandomised), so the
+run takes well under the ``BUDGET_SECONDS`` asserted at the end.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.api.conftest import client_for
+from werkbon.wsgi import application
+
+MAX_EXAMPLES = 25
+BUDGET_SECONDS = 90
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
+STARTED: list[float] = []
+
+
+# The document is read through the app itself (it needs no database).
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture
+def office_key(office_a, records_a):
+    return client_for(office_a).key
+
+
+@schema.parametrize()
+@pytest.mark.django_db
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_the_api_keeps_its_document(case, office_key):
+    if not STARTED:
+        STARTED.append(time.monotonic())
+    case.call_and_validate(headers={"Authorization": f"Bearer {office_key}"}, checks=CHECKS)
+    assert time.monotonic() - STARTED[0] < BUDGET_SECONDS
