@@ -83,16 +83,14 @@ def run(url: str, control, orders: int, latency_ms: int) -> int:  # type: ignore
     control.fault("latency", ms=latency_ms, count=None)
     control.clear_requests()
 
-    from werkbon.integrations.vismanet import export
-
     stored_at: list[float] = []
-    real_store = export._store_document
+    real_store = ExportRecord.store_document
 
     def timed_store(*a, **kw):  # type: ignore[no-untyped-def]
         real_store(*a, **kw)
         stored_at.append(time.perf_counter())  # the document exists in Visma.net now
 
-    export._store_document = timed_store
+    ExportRecord.store_document = timed_store  # type: ignore[method-assign]
     to_document: list[float] = []
     to_sent: list[float] = []
     with tenant_context(tenant):

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, Router
+from starlette.routing import Route, Router, request_response
 
 from .core import json_response
 from .paging import parse_erp_datetime
@@ -288,23 +288,27 @@ def control_app(sandbox: Sandbox) -> Router:
         blob = store.get_blob(rec.data["revisions"][-1]["blob"]) or b""
         return json_response({**_raw(rec, "attachment"), "contentBase64": base64.b64encode(blob).decode()})
 
-    return Router(routes=[
-        Route("/_sandbox/health", _decoded(health)),
-        Route("/_sandbox/reset", _decoded(reset), methods=["POST"]),
-        Route("/_sandbox/companies", _decoded(companies)),
-        Route("/_sandbox/companies/{tenant}/settings", _decoded(settings), methods=["GET", "PATCH"]),
-        Route("/_sandbox/companies/{tenant}/{kinds}", _decoded(add_record), methods=["POST"]),
-        Route("/_sandbox/companies/{tenant}/{what}", _decoded(list_records), methods=["GET"]),
-        Route("/_sandbox/companies/{tenant}/locations/{customer}/{key}/deactivate", _decoded(deactivate), methods=["POST"]),
-        Route("/_sandbox/companies/{tenant}/locations/{customer}/{key}", _decoded(one_record),
+    router = Router(routes=[
+        Route("/_sandbox/health", health),
+        Route("/_sandbox/reset", reset, methods=["POST"]),
+        Route("/_sandbox/companies", companies),
+        Route("/_sandbox/companies/{tenant}/settings", settings, methods=["GET", "PATCH"]),
+        Route("/_sandbox/companies/{tenant}/{kinds}", add_record, methods=["POST"]),
+        Route("/_sandbox/companies/{tenant}/{what}", list_records, methods=["GET"]),
+        Route("/_sandbox/companies/{tenant}/locations/{customer}/{key}/deactivate", deactivate, methods=["POST"]),
+        Route("/_sandbox/companies/{tenant}/locations/{customer}/{key}", one_record,
               methods=["GET", "PATCH", "DELETE"]),
-        Route("/_sandbox/companies/{tenant}/attachments/{key}/content", _decoded(attachment_content)),
-        Route("/_sandbox/companies/{tenant}/attachments/{key}/base64", _decoded(attachment_b64)),
-        Route("/_sandbox/companies/{tenant}/sales-orders/{type}/{order}", _decoded(one_document)),
-        Route("/_sandbox/companies/{tenant}/{kinds}/{key}/deactivate", _decoded(deactivate), methods=["POST"]),
-        Route("/_sandbox/companies/{tenant}/{what}/{key}", _decoded(one_document), methods=["GET", "PATCH", "DELETE"]),
-        Route("/_sandbox/requests", _decoded(requests_log), methods=["GET", "DELETE"]),
-        Route("/_sandbox/requests/count", _decoded(requests_count)),
-        Route("/_sandbox/faults", _decoded(faults), methods=["GET", "POST", "DELETE"]),
-        Route("/_sandbox/tokens/expire", _decoded(expire_tokens), methods=["POST"]),
+        Route("/_sandbox/companies/{tenant}/attachments/{key}/content", attachment_content),
+        Route("/_sandbox/companies/{tenant}/attachments/{key}/base64", attachment_b64),
+        Route("/_sandbox/companies/{tenant}/sales-orders/{type}/{order}", one_document),
+        Route("/_sandbox/companies/{tenant}/{kinds}/{key}/deactivate", deactivate, methods=["POST"]),
+        Route("/_sandbox/companies/{tenant}/{what}/{key}", one_document, methods=["GET", "PATCH", "DELETE"]),
+        Route("/_sandbox/requests", requests_log, methods=["GET", "DELETE"]),
+        Route("/_sandbox/requests/count", requests_count),
+        Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/_sandbox/tokens/expire", expire_tokens, methods=["POST"]),
     ])
+    for route in router.routes:  # every handler gets its path parameters decoded once
+        assert isinstance(route, Route)
+        route.app = request_response(_decoded(route.endpoint))
+    return router

@@ -10,7 +10,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-KINDS = ("latency", "status", "timeout", "drop_after_write", "error_after_write")
+KINDS = ("latency", "status", "timeout", "drop_after_write", "error_after_write", "no_location")
 
 
 @dataclass

@@ -344,6 +344,13 @@ class SandboxMiddleware:
                     status_box["status"] = -1
                     record()
                     await _drop_connection(send)
+                elif rule.kind == "no_location":
+                    # A success whose Location header is missing (the specs leave it open).
+                    for message in buffered:
+                        if message["type"] == "http.response.start":
+                            message = {**message, "headers": [(k, v) for k, v in message.get("headers", [])
+                                                              if k.lower() != b"location"]}
+                        await send_wrapped(message)
                 elif applied:
                     status_box["status"] = 500
                     await _fault_response(path, 500, None)(scope, receive, send)

@@ -24,6 +24,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "tokenLifetimeSeconds": 3600,
     "rateLimit": {"limit": 100000, "windowSeconds": 3600, "policy": "4-fixed-window"},
     "attachmentMaxBytes": 25 * 1024 * 1024,
+    # Credit check also for documents created on hold: a CreditHold customer's new sales
+    # order or invoice lands in CreditHold (the reference leaves open when Visma checks).
+    "creditCheckOnHold": False,
 }
 
 SCHEMA = """

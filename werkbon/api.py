@@ -15,6 +15,8 @@ Error bodies (all JSON):
 * 403 ``{"detail": message}``: a technician asked for an office action, or a failed CSRF check;
 * 404 ``{"detail": message}``: unknown, or another tenant's, or not planned to this technician;
 * 409 ``{"detail": message}``: a work-order rule refused the change (e.g. archived);
+* 429 ``{"detail": message}``: too many wrong API tokens from this address (login
+  throttling, :mod:`werkbon.accounts.throttling`): wait for the cool-off;
 * 422 ``{"detail": [{"loc", "msg", "type"}...], "errors": {field: [message, ...]}}``:
   invalid input, with the messages per field (``__all__`` for the body as a whole).
 """
@@ -36,6 +38,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
+from werkbon.accounts import throttling
 from werkbon.accounts.models import ApiToken, User
 from werkbon.accounts.tenancy import get_current_tenant, reset_current_tenant, set_current_tenant
 from werkbon.workorders.services import LifecycleError
@@ -55,8 +58,11 @@ class TokenAuth(HttpBearer):
     not fall through to the session)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        if throttling.token_auth_locked(request):
+            raise HttpError(429, throttling.lockout_message())
         user = ApiToken.user_for_key(token)
         if user is None:
+            throttling.token_auth_failed(request)
             raise AuthenticationError(message=_("Invalid or revoked API token."))
         return _enter_tenant(request, user)
 
@@ -116,7 +122,7 @@ class FieldErrors(Exception):
 
 # The responses every operation documents besides its own (the bodies are described above).
 ERROR_RESPONSES: dict[int, type[Schema]] = {
-    401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut,
+    401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut,
 }
 CHANGE_ERROR_RESPONSES: dict[int, type[Schema]] = {**ERROR_RESPONSES, 409: ErrorOut}
 
@@ -127,7 +133,7 @@ def _field_name(loc: Iterable[Any]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form", "file"}:
         parts = parts[1:]
-        if parts and parts[0] in {"payload", "filters"}:
+        if parts and parts[0] in {"payload", "filters", "pagination"}:
             parts = parts[1:]
     return ".".join(parts) or "__all__"
 
@@ -175,6 +181,10 @@ def _message(error: dict[str, Any]) -> str:
             "max": ctx.get("decimal_places")},
         "decimal_whole_digits": lambda: _("Enter at most %(max)s digits before the decimal sign.")
         % {"max": ctx.get("whole_digits")},
+        "string_nul": lambda: _("NUL characters are not allowed."),
+        "date_window": lambda: _("Enter a date from %(min)s to %(max)s.") % {
+            "min": ctx.get("min"), "max": ctx.get("max")},
+        "too_long": lambda: _("Enter at most %(max)s values.") % {"max": ctx.get("max_length")},
         "bool_parsing": lambda: _("Enter true or false."),
         "bool_type": lambda: _("Enter true or false."),
         "json_invalid": lambda: _("The body is not valid JSON."),

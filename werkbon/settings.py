@@ -15,6 +15,7 @@ that ``manage.py check --deploy`` looks for.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",  # login throttling and lockout (werkbon/accounts/throttling.py)
     "ninja",  # serves the API docs page's Swagger UI locally (the network is closed)
     "werkbon.accounts",
     "werkbon.workorders",
@@ -88,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out login (page, admin or API token) into the Dutch 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "werkbon.urls"
@@ -132,6 +136,24 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# --- login throttling (django-axes) ---------------------------------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
+# combination is locked for AXES_COOLOFF_TIME, even with the right password; the login
+# page, the admin and the API's token authentication (all bad tokens of one address count
+# together) answer 429 with a Dutch message (werkbon/accounts/throttling.py).
+AUTHENTICATION_BACKENDS = [
+    "werkbon.accounts.throttling.ThrottlingBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("WERKBON_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("WERKBON_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "werkbon.accounts.throttling.lockout_response"
+AXES_VERBOSE = False
+# The client address: REMOTE_ADDR, or the proxy's X-Forwarded-For when the deployment says
+# it runs behind one (WERKBON_TRUSTED_PROXY_COUNT, see "security" below).
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

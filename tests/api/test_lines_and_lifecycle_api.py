@@ -85,12 +85,12 @@ def test_it_refuses_time_on_an_order_not_planned_to_the_technician(tech_api, rec
 def test_it_adds_and_lists_material_lines(tech_api, records_a):
     order = records_a["order"]
     response = tech_api.post(f"/work-orders/{order.pk}/material-lines",
-                             {"item_number": "KR-15", "quantity": 1.5})
+                             {"item_number": "KR-15", "quantity": 15})  # counted (st): whole
     assert response.status_code == 201, response.content
-    assert response.json()["quantity"] == "1.5"
+    assert response.json()["quantity"] == "15"
     listed = tech_api.get(f"/work-orders/{order.pk}/material-lines").json()
     assert [(m["item_number"], m["quantity"], m["technician"]) for m in listed] == [
-        ("KR-15", "1.500", "tech_a")]
+        ("KR-15", "15.000", "tech_a")]
 
 
 @pytest.mark.parametrize(("payload", "field"), [
@@ -100,6 +100,7 @@ def test_it_adds_and_lists_material_lines(tech_api, records_a):
     ({"item_number": "KR-15", "quantity": "-2"}, "quantity"),
     ({"item_number": "KR-15", "quantity": "twee"}, "quantity"),
     ({"item_number": "KR-15", "quantity": "1.2345"}, "quantity"),
+    ({"item_number": "KR-15", "quantity": "1.5"}, "quantity"),  # counted in pieces (st)
     ({"item_number": "KR-15"}, "quantity"),
     ({"item_number": "KR-15", "quantity": "1", "note": "x" * 501}, "note"),
 ])

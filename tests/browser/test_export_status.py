@@ -58,7 +58,9 @@ def test_it_shows_the_export_status_and_retries_a_failed_export(page, live_serve
     expect(status).to_have_attribute("data-status", "queued")
     tasks.export_work_order(enqueued.pop())
     expect(status).to_have_attribute("data-status", "failed")
-    expect(page.locator('[data-testid="export-problem"]')).to_have_text("Klant 10001 staat in Visma.net op Inactive.")
+    expect(page.locator('[data-testid="export-problem"]')).to_have_text(
+        f"Klant 10001 van werkbon {second.number} is inactief in Visma.net, dus er kan geen document voor worden"
+        " gemaakt.")
     expect(page.locator('[data-testid="export-action"]')).to_contain_text("Activeer de klant in Visma.net")
 
     # 3. Fix it in Visma.net, press Retry: queued again, then sent.

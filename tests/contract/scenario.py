@@ -63,6 +63,9 @@ def read_everything(client: VismaNetClient, *, context_list: bool = True) -> Non
     assert customer.etag
     if customer.internal_id is not None:
         assert client.customers.get_by_internal_id(customer.internal_id).number == customer.number
+    # A number no ERP path can carry is looked up through v3 (customer_v3.list); none exists.
+    with contextlib.suppress(NotFoundError):
+        client.customers.get(f"{customer.number}/?")
 
     locations = list(client.customer_locations.list_for_customer(customer.number))
     assert locations, "a customer has at least its MAIN location"

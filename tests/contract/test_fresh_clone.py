@@ -33,7 +33,10 @@ def _allowed_folders(tmp: Path) -> list[str]:
 def test_the_contract_tests_read_no_file_outside_the_repository(tmp_path):
     log = tmp_path / "outside.log"
     log.touch()
-    env = {k: v for k, v in os.environ.items() if k not in ("VISMANET_CONTRACT", "VISMANET_LIVE")}
+    # The default contract path, against the sandbox; not the service run's "a scaleout test
+    # must pass" rule (devtools/pytest_ci.py), which a run of contract tests cannot meet.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("VISMANET_CONTRACT", "VISMANET_LIVE", "WERKBON_SCALEOUT_TESTS")}
     env.update(
         PYTHONPATH=os.pathsep.join([str(AUDIT_SITE), str(REPO)]),
         WERKBON_AUDIT_LOG=str(log),

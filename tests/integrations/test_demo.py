@@ -88,7 +88,7 @@ def test_it_runs_the_main_job_end_to_end(tmp_path):
     assert order["customerRefNo"] == f"Werkbon {number} / PO-88412"
     assert "Julianalaan 219" in order["note"] and "CV-ketel onderhoud" in order["note"]
     lines = {line["inventoryId"]: line["quantity"] for line in report["lines"]}
-    assert lines == {"ARBEID": 2.25, "REISTIJD": 0.33, "MAT-1001": 3, "SRV-1002": 1.5, "VOORRIJDEN": 1}
+    assert lines == {"ARBEID": 2.25, "REISTIJD": 0.33, "MAT-1001": 3, "SRV-1002": 2, "VOORRIJDEN": 1}
     assert {line["warehouseId"] for line in report["lines"]} == {"HOOFD"}
     attachments = {a["name"]: a["sha256"] for a in report["attachments"]}
     assert attachments == report["expected"]["attachments"]

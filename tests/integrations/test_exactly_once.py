@@ -93,13 +93,15 @@ def test_it_pauses_the_company_on_a_long_retry_after(vismanet_integration, sandb
 @pytest.mark.django_db
 def test_it_survives_an_expired_token_in_the_middle(vismanet_integration, sandbox, tenant_a, office_a, tech_a,
                                                    monkeypatch):
-    real_preflight = export.preflight
+    from werkbon.integrations.vismanet.export import preflight
+
+    real_preflight = preflight.check_master_data
 
     def preflight_then_expire(*args, **kwargs):
         real_preflight(*args, **kwargs)
         sandbox.control.expire_tokens()  # between the reads and the write
 
-    monkeypatch.setattr(export, "preflight", preflight_then_expire)
+    monkeypatch.setattr(preflight, "check_master_data", preflight_then_expire)
     record = run(archive_one(tenant_a, office_a, tech_a))
     assert record.status == ExportStatus.SENT
     assert len(documents(sandbox, "sales_order", record.marker)) == 1

@@ -75,7 +75,7 @@ def export_one(integration, sandbox, tenant, office, tech, target="sales_order",
         record = ExportRecord.objects.get(work_order_number=order.number)
     record = run(record)
     assert record.status == ExportStatus.SENT, list(LogEntry.all_tenants.values_list("message", "params", "detail"))
-    docs = documents(sandbox, target, f"Werkbon {order.number}")
+    docs = documents(sandbox, target, record.marker)
     assert len(docs) == 1
     return record, docs[0]
 
@@ -259,7 +259,11 @@ def test_it_writes_the_outbox_row_in_the_archive_transaction_and_enqueues_on_com
             services.archive(order, user=office_a)
             assert sent == []  # not before the commit
         record = ExportRecord.objects.get(work_order_number=order.number)
-    assert sent == [record.pk] and record.marker == f"Werkbon {order.number}"
+    assert sent == [record.pk]
+    # the marker names the work order, the tenant (its token) and this export, within 40
+    vismanet_integration.refresh_from_db()
+    token = vismanet_integration.document_token
+    assert token and record.marker.startswith(f"Werkbon {order.number} ({token}-") and len(record.marker) <= 40
 
 
 @pytest.mark.django_db
@@ -323,7 +327,8 @@ def test_it_fails_on_an_inactive_customer_and_retries_after_it_is_activated(vism
         order = archived_work_order(office_a, tech_a)
         record = run(ExportRecord.objects.get(work_order_number=order.number))
     entry = failed_once(record)
-    assert entry.user_message == f"Klant {demo.FIRST_CUSTOMER} staat in Visma.net op Inactive."
+    assert entry.user_message == (f"Klant {demo.FIRST_CUSTOMER} van werkbon {order.number} is inactief in Visma.net,"
+                                  " dus er kan geen document voor worden gemaakt.")  # no "Inactive"
     assert entry.object_ref == demo.FIRST_CUSTOMER
     assert sandbox.control.request_count(method="POST", path="^/(api|v1|v2)/") == 0  # nothing sent half
     sandbox.control.change_customer(TENANT, demo.FIRST_CUSTOMER, {"status": "Active"})
@@ -343,6 +348,8 @@ def test_it_fails_on_an_inactive_item_and_retries_after_it_is_activated(vismanet
         record = run(ExportRecord.objects.get(work_order_number=order.number))
     entry = failed_once(record)
     assert entry.params["item"] == "MAT-1001" and entry.params["status"] == "Inactive"
+    assert entry.user_message == (f"Artikel MAT-1001 op werkbon {order.number} is inactief in Visma.net en kan dus"
+                                  " niet worden verkocht.")  # no "Inactive"
     assert sandbox.control.request_count(method="POST", path="^/(api|v1|v2)/") == 0
     sandbox.control.change_item(TENANT, "MAT-1001", {"status": "Active"})
     assert export.retry(record)
@@ -364,9 +371,9 @@ def test_it_fails_on_an_unknown_item_or_a_stock_item(world, sandbox, tenant_a, o
 
 @pytest.mark.django_db
 def test_it_reports_a_visma_validation_error_with_its_field_messages(world, tenant_a, office_a, tech_a, monkeypatch):
-    from werkbon.integrations.vismanet import export as module
+    from werkbon.integrations.vismanet.export import preflight
 
-    monkeypatch.setattr(module, "preflight", lambda *args, **kwargs: None)  # let Visma.net refuse it
+    monkeypatch.setattr(preflight, "check_master_data", lambda *args, **kwargs: None)  # let Visma.net refuse it
     configure(world.integration, default_warehouse="NOPE")
     with tenant_context(tenant_a):
         order = archived_work_order(office_a, tech_a)
@@ -427,7 +434,7 @@ def test_it_marks_attachments_pending_and_a_retry_uploads_only_what_is_missing(w
 
 
 @pytest.mark.django_db
-def test_it_recovers_an_attachment_whose_answer_was_lost_as_a_revision(world, sandbox, tenant_a, office_a, tech_a,
+def test_it_recovers_an_attachment_whose_answer_was_lost_without_uploading_it_again(world, sandbox, tenant_a, office_a, tech_a,
                                                                        settings):
     settings.VISMANET_EXPORT_RETRY_WINDOW_SECONDS = 0
     sandbox.control.fault("error_after_write", method="POST", path="attachment", count=1)
@@ -438,7 +445,7 @@ def test_it_recovers_an_attachment_whose_answer_was_lost_as_a_revision(world, sa
     record = run(record)
     assert record.status == ExportStatus.SENT
     (attachment,) = sandbox.control.attachments(TENANT)
-    assert len(attachment["revisions"]) == 2  # the same file again: a revision, not a second attachment
+    assert len(attachment["revisions"]) == 1  # found by name and size: not uploaded again
     with tenant_context(tenant_a):
         expected = hashlib.sha256(render_work_order_pdf(record.work_order)).hexdigest()
     assert hashlib.sha256(sandbox.control.attachment_bytes(TENANT, attachment["id"])).hexdigest() == expected

@@ -138,10 +138,10 @@ def test_it_never_duplicates_a_time_line_it_added_to_an_order_without_one(visman
 @pytest.mark.django_db
 def test_it_refuses_to_write_back_to_a_closed_order(vismanet_integration, sandbox, tenant_a, office_a, tech_a,
                                                      monkeypatch):
-    from werkbon.integrations.vismanet import export
+    from werkbon.integrations.vismanet.export import write_back
 
     # The sandbox cannot complete an order; SO 000101 is Hold, so treat Hold as closed here.
-    monkeypatch.setattr(export, "CLOSED_ORDER_STATUSES", {"hold"})
+    monkeypatch.setattr(write_back, "CLOSED_ORDER_STATUSES", {"hold"})
     with tenant_context(tenant_a):
         order, _lines = work_order_from_so_000101(office_a, tech_a)
         record = run(ExportRecord.objects.get(work_order_number=order.number))

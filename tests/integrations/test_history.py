@@ -32,6 +32,8 @@ from werkbon.integrations.vismanet import sync
 from werkbon.workorders import history, services
 from werkbon.workorders.models import Customer, Item, MaterialLine, WorkAddress, WorkOrder
 
+from .test_orders import orders  # noqa: F401 (fixture)
+
 T = demo.DEMO_TENANT_ID
 CUSTOMER = demo.FIRST_CUSTOMER  # 10001, main address Julianalaan 219, 9761 LG Groningen
 ITEM = "MAT-1001"  # unit STK in the demo company
@@ -154,6 +156,7 @@ def test_an_open_work_order_keeps_its_address_warns_and_takes_the_new_one_with_o
     office = office_client(client, office_a)
     page = office.get(reverse("workorders:detail", args=[order.pk])).content.decode()
     assert 'data-testid="take-new-address"' in page and new_street in page
+    assert "Gewijzigde stamgegevens" in page and "Nieuw werkadres overnemen" in page
     response = office.post(reverse("workorders:take_new_address", args=[order.pk]))
     assert response.status_code == 302
     order.refresh_from_db()
@@ -176,8 +179,7 @@ def test_the_export_of_a_work_order_archived_before_an_address_change_carries_th
     record = ExportRecord.objects.get(pk=record.pk)
     assert record.status == ExportStatus.SENT, list(LogEntry.objects.values_list("message", "params"))
     [document] = [o for o in sandbox.control.sales_orders(T) if o["customer"].get("order") == f"Werkbon {order.number}"]
-    assert f"Werkadres: Hoofdlocatie, {OLD_STREET}, 9761 LG Groningen" in document["note"] or \
-        f"Werkadres: {OLD_STREET}, 9761 LG Groningen" in document["note"], document["note"]
+    assert document["note"].startswith(f"Werkadres: {OLD_STREET}, 9761 LG Groningen\n"), document["note"]
     assert "Nieuwe Markt" not in document["note"]
     [attachment] = [a for a in sandbox.control.attachments(T) if a["name"] == f"werkbon-{order.number}.pdf"]
     assert hashlib.sha256(sandbox.control.attachment_bytes(T, attachment["id"])).digest() == \
@@ -210,7 +212,8 @@ def test_a_material_line_keeps_the_unit_it_was_registered_in_warns_and_takes_the
 
     office = office_client(client, office_a)
     page = office.get(reverse("workorders:detail", args=[order.pk])).content.decode()
-    assert f'data-testid="take-new-item-{line.pk}"' in page and "DOOS" in page
+    assert f'data-testid="take-new-item-{line.pk}"' in page
+    assert "2 STK geregistreerd; de eenheid is nu DOOS: controleer de hoeveelheid." in page
     office.post(reverse("workorders:take_new_item_values", args=[order.pk, line.pk]))
     line.refresh_from_db()
     assert (line.unit, line.description, line.quantity) == ("DOOS", "Flexibele slang (doos van 10)", Decimal(2))
@@ -277,3 +280,60 @@ def test_the_mapping_sends_each_material_line_in_its_registered_unit_and_checks_
     invoice = outbound.to_customer_invoice(plan)
     assert [(ln.inventory_number, ln.quantity, ln.uom) for ln in invoice.invoice_lines] == [
         (demo.ITEM_WORK, 1.0, None), (ITEM, 2.0, "STK"), ("KST-1003", 1.0, None)]
+
+
+def test_the_write_back_puts_a_material_lines_registered_unit_on_the_order_line_it_came_from(
+        orders, sandbox, tech_a, office_a):  # noqa: F811
+    from werkbon.integrations.vismanet.orders import import_orders
+
+    from .test_orders import linked_work_order, new_order
+
+    Item.objects.filter(number=ITEM).update(unit="STK")  # as the item import stores it
+    order_id = new_order(orders, lines=[(ITEM, 4)])  # 4 STK, the item's sales unit
+    import_orders(orders)
+    work_order = linked_work_order(order_id)
+    [line] = work_order.material_lines.all()
+    assert (line.quantity, line.unit) == (Decimal(4), "STK")
+    # Visma.net sells the item per box now; the office checks the work order and takes it.
+    sandbox.control.change_item(T, ITEM, {"salesUnit": "DOOS"})
+    Item.objects.filter(number=ITEM).update(unit="DOOS")
+    history.take_new_item_values(work_order, line)
+    services.plan(work_order, technicians=[tech_a], planned_start=timezone.now())
+    services.complete(work_order, user=tech_a)
+    services.archive(work_order, user=office_a)
+    record = ExportRecord.objects.get(work_order_number=work_order.number)
+    tasks.export_work_order(record.pk)
+    record.refresh_from_db()
+    assert record.status == ExportStatus.SENT, list(LogEntry.objects.values_list("message", "params"))
+    order = sandbox.control.sales_order(T, "SO", order_id)
+    assert [(ln["inventoryId"], ln["quantity"], ln["unitOfMeasure"]) for ln in order["lines"]] == [(ITEM, 4.0, "DOOS")]
+
+
+def test_a_material_line_made_from_an_order_line_is_registered_in_that_lines_unit(
+        orders, sandbox, tech_a, office_a):  # noqa: F811
+    from vismanet import NewSalesOrder, NewSalesOrderCustomer, NewSalesOrderLine
+    from werkbon.integrations.vismanet.client import client_for
+    from werkbon.integrations.vismanet.orders import import_orders
+
+    from .test_orders import linked_work_order
+
+    Item.objects.filter(number=ITEM).update(unit="STK")  # the item's sales unit
+    sandbox.control.change_item(T, ITEM, {"purchaseUnit": "DOOS"})  # Visma.net knows DOOS for it too
+    with client_for(orders) as client:  # the office sells 4 boxes on the order
+        order_id = client.sales_orders.create(NewSalesOrder(
+            type="SO", customer=NewSalesOrderCustomer(id=CUSTOMER), description="Dozen slangen",
+            order_lines=[NewSalesOrderLine(inventory_id=ITEM, quantity=4, unit_of_measure="DOOS",
+                                           warehouse_id="HOOFD")])).id
+    import_orders(orders)
+    work_order = linked_work_order(order_id)
+    [line] = work_order.material_lines.all()
+    assert (line.quantity, line.unit) == (Decimal(4), "DOOS")
+    services.plan(work_order, technicians=[tech_a], planned_start=timezone.now())
+    services.complete(work_order, user=tech_a)
+    services.archive(work_order, user=office_a)
+    record = ExportRecord.objects.get(work_order_number=work_order.number)
+    tasks.export_work_order(record.pk)
+    record.refresh_from_db()
+    assert record.status == ExportStatus.SENT, list(LogEntry.objects.values_list("message", "params"))
+    order = sandbox.control.sales_order(T, "SO", order_id)
+    assert [(ln["inventoryId"], ln["quantity"], ln["unitOfMeasure"]) for ln in order["lines"]] == [(ITEM, 4.0, "DOOS")]

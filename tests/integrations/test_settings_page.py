@@ -103,3 +103,13 @@ def test_the_step_list_shows_which_step_is_done_and_which_is_current(office, wiz
     assert states == [("1", "done"), ("2", "done"), ("3", "current")]
     assert "(klaar)" in page and "(huidige stap)" in page
     assert page.count('aria-current="step"') == 1
+
+
+def test_a_failed_save_of_the_active_integration_s_settings_has_the_banner_too(vismanet_integration, office):  # noqa: F811
+    settings = {key: value for key, value in GOOD_SETTINGS.items() if key != "terms"}
+    response = office.post("/integraties/vismanet/wijzigen/", {**settings, "travel_time_item": "BESTAATNIET"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert re.findall(r'data-testid="problem-(\w+)"', page) == ["travel_time_item"]
+    assert page.index('data-testid="checks-failed"') < page.index('id="settings-form"')
+    assert 'data-testid="wizard-steps"' not in page

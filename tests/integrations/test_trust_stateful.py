@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -60,12 +61,12 @@ from werkbon.workorders.units import minutes_to_hours
 
 from . import trust_world as tw
 
-EXAMPLES = int(os.environ.get("WERKBON_STATEFUL_EXAMPLES", "12"))
-STEPS = int(os.environ.get("WERKBON_STATEFUL_STEPS", "30"))
+EXAMPLES = int(os.environ.get("WERKBON_STATEFUL_EXAMPLES", "8"))
+STEPS = int(os.environ.get("WERKBON_STATEFUL_STEPS", "40"))
 SHRINK = bool(os.environ.get("WERKBON_STATEFUL_SHRINK"))
 # CI's run must end within two minutes on a 2-core machine (about 60 s here); a search on
 # demand (more examples, shrinking) may take as long as it needs.
-TIME_LIMIT = 120 if (EXAMPLES, STEPS, SHRINK) == (12, 30, False) else 0
+TIME_LIMIT = 120 if (EXAMPLES, STEPS, SHRINK) == (8, 40, False) else 0
 
 TRANSIENT = (ExportStatus.QUEUED, ExportStatus.SENDING, ExportStatus.ATTACHMENTS_PENDING)
 DESCRIPTIONS = ("CV-ketel onderhoud", "Lekkage dakgoot", "Groepenkast vervangen")
@@ -88,6 +89,20 @@ def checking(name: str) -> bool:
     return not ONLY_CHECKS or name in ONLY_CHECKS
 
 
+def step(method: Any) -> Any:
+    """A rule: what the invariants read once per step (documents, records) is read again after it."""
+
+    @functools.wraps(method)
+    def stepped(self: Any, *args: Any, **kwargs: Any) -> None:
+        self.cache.clear()
+        try:
+            method(self, *args, **kwargs)
+        finally:
+            self.cache.clear()
+
+    return stepped
+
+
 def check(method: Any) -> Any:
     """An invariant checked after every step (unless ``WERKBON_STATEFUL_CHECKS`` leaves it out)."""
 
@@ -99,7 +114,9 @@ def check(method: Any) -> Any:
     return invariant()(checked)
 
 
+ORDER_IMPORT = ("sales_orders", "quotes", "nothing")
 tenant_index = st.sampled_from((0, 1))
+tenants_in_turn = st.sampled_from(((0,), (1,), (0, 1), (1, 0)))  # one tenant, or both in this order
 pick = st.integers(min_value=0, max_value=7)
 
 
@@ -131,7 +148,8 @@ class TrustMachine(RuleBasedStateMachine):
         self.office.forget()
         self.control = self.world.sandbox.control
         self.pending_faults: list[tw.Fault] = []
-        self._documents: dict[str, tw.Document] | None = None
+        self.cache: dict[str, Any] = {}  # what the invariants read, once per step (see ``step``)
+        self.imported_since_pdf_check = False  # local master data can only change by an import
         self.customers = list(SEED_CUSTOMERS)
         self.items = list(tw.SEED_MATERIALS)
         # what the model remembers
@@ -141,6 +159,7 @@ class TrustMachine(RuleBasedStateMachine):
         self.werkbon_content: dict[str, str] = {}  # document made by Werkbon → its content when first seen
         self.office_edits: dict[tuple[int, int], str] = {}  # office's own description of a work order
         self.origin_deleted: set[tuple[int, int]] = set()  # work orders whose origin the office deleted
+        self.office_touched: dict[str, dt.datetime] = {}  # office's order → when the office last changed it
         self.log_checked = LogEntry.all_tenants.order_by("-id").values_list("id", flat=True).first() or 0
 
     def teardown(self) -> None:
@@ -153,14 +172,15 @@ class TrustMachine(RuleBasedStateMachine):
     # ---- helpers --------------------------------------------------------------------------
 
     def documents(self) -> dict[str, tw.Document]:
-        """The company's documents, read once per step (only rules that may change documents
-        call :meth:`changed_documents`)."""
-        if self._documents is None:
-            self._documents = tw.documents(self.control)
-        return self._documents
+        """The company's documents, read once per step (and again after a Werkbon action or an
+        office change of documents within a step: :meth:`changed_documents`)."""
+        if "documents" not in self.cache:
+            self.cache["documents"] = tw.documents(self.control)
+        return self.cache["documents"]
 
     def changed_documents(self) -> None:
-        self._documents = None
+        self.cache.pop("documents", None)
+        self.cache.pop("records", None)
 
     def tenant(self, index: int) -> tw.WerkbonTenant:
         return self.world.tenants[index]
@@ -195,13 +215,29 @@ class TrustMachine(RuleBasedStateMachine):
 
     # ---- Werkbon side ---------------------------------------------------------------------
 
-    @rule(t=tenant_index, order_import=st.sampled_from(("nothing", "sales_orders", "quotes")),
-          document=st.sampled_from(("sales_order", "customer_invoice")), callout=st.booleans())
-    def switch_settings(self, t: int, order_import: str, document: str, callout: bool) -> None:
-        tw.configure(self.tenant(t).integration, order_import=order_import, target=document,
-                     default_item_enabled=callout)
+    @initialize(a=st.sampled_from(ORDER_IMPORT), b=st.sampled_from(ORDER_IMPORT))
+    def each_tenant_starts_with_an_order_import(self, a: str, b: str) -> None:
+        """Where each example starts: which orders each tenant imports (the first sync done)."""
+        for t, option in enumerate((a, b)):
+            if option != "nothing":
+                self.switch_order_import(t, option)
+
+    @rule(t=tenant_index, option=st.sampled_from(ORDER_IMPORT))
+    @step
+    def switch_order_import(self, t: int, option: str) -> None:
+        """The office sets which Visma.net orders come in; the next scheduled sync (a minute
+        later) follows."""
+        tw.configure(self.tenant(t).integration, order_import=option)
+        self.run_sync(turn=(t,))
+
+    @rule(t=tenant_index, document=st.sampled_from(("sales_order", "customer_invoice")), callout=st.booleans())
+    @step
+    def switch_document(self, t: int, document: str, callout: bool) -> None:
+        """The office sets what an archived work order becomes, and whether the call-out item is added."""
+        tw.configure(self.tenant(t).integration, target=document, default_item_enabled=callout)
 
     @rule(t=tenant_index, customer=pick, description=st.sampled_from(DESCRIPTIONS))
+    @step
     def create_work_order(self, t: int, customer: int, description: str) -> None:
         wt = self.tenant(t)
         with tenant_context(wt.tenant):
@@ -212,6 +248,7 @@ class TrustMachine(RuleBasedStateMachine):
 
     @rule(t=tenant_index, order=pick, minutes=st.integers(1, 300), material=st.none() | pick,
           quantity=st.sampled_from((Decimal(1), Decimal(2), Decimal("2.5"))))
+    @step
     def register(self, t: int, order: int, minutes: int, material: int | None, quantity: Decimal) -> None:
         """A technician registers time and perhaps material on an open or planned work order."""
         wt = self.tenant(t)
@@ -233,6 +270,7 @@ class TrustMachine(RuleBasedStateMachine):
             self.registered_units[line.pk] = item.unit  # what the technician saw
 
     @rule(t=tenant_index, order=pick, text=st.sampled_from(OFFICE_EDITS))
+    @step
     def edit_description(self, t: int, order: int, text: str) -> None:
         """The office edits the work description of an open work order (as the edit screen saves it)."""
         wt = self.tenant(t)
@@ -245,6 +283,7 @@ class TrustMachine(RuleBasedStateMachine):
             self.office_edits[_key(chosen)] = text
 
     @rule(t=tenant_index, order=pick, steps=st.integers(1, 3))
+    @step
     def advance(self, t: int, order: int, steps: int) -> None:
         """The next ``steps`` steps of a work order's life: plan an open one, complete a planned
         one (with some time if it has none), archive a completed one."""
@@ -268,45 +307,62 @@ class TrustMachine(RuleBasedStateMachine):
                     self.snapshot_archived(wt, chosen)
                     self.export_archived(wt, chosen)
 
-    @rule(t=tenant_index, customer=pick, minutes=st.integers(1, 300), travel=st.integers(0, 60),
+    @rule(turn=tenants_in_turn, customer=pick, minutes=st.integers(1, 300), travel=st.integers(0, 60),
           material=st.none() | pick, quantity=st.sampled_from((Decimal(1), Decimal(3))))
-    def work_order_start_to_finish(self, t: int, customer: int, minutes: int, travel: int,
+    @step
+    def work_order_start_to_finish(self, turn: tuple[int, ...], customer: int, minutes: int, travel: int,
                                    material: int | None, quantity: Decimal) -> None:
-        """A whole day's job in one step: made, planned, registered, completed, archived."""
-        wt = self.tenant(t)
-        with tenant_context(wt.tenant):
-            chosen = self.choose(list(Customer.objects.filter(status=ActiveStatus.ACTIVE).order_by("number")),
-                                 customer)
-            address = chosen.work_addresses.filter(is_active=True).order_by("id").first() if chosen else None
-            order = services.create_work_order(customer=chosen, work_address=address, description=DESCRIPTIONS[0],
-                                               technicians=[wt.technician], planned_start=timezone.now())
-            services.add_time_entry(order, technician=wt.technician, kind=TimeKind.WORK, minutes=minutes,
-                                    date=timezone.localdate())
-            if travel:
-                services.add_time_entry(order, technician=wt.technician, kind=TimeKind.TRAVEL, minutes=travel,
+        """A whole day's job in one step, at one tenant or at both in turn: made, planned,
+        registered, completed, archived (and its export runs, as archiving enqueues it)."""
+        for t in turn:
+            wt = self.tenant(t)
+            with tenant_context(wt.tenant):
+                chosen = self.choose(list(Customer.objects.filter(status=ActiveStatus.ACTIVE).order_by("number")),
+                                     customer)
+                address = chosen.work_addresses.filter(is_active=True).order_by("id").first() if chosen else None
+                order = services.create_work_order(customer=chosen, work_address=address,
+                                                   description=DESCRIPTIONS[0], technicians=[wt.technician],
+                                                   planned_start=timezone.now())
+                services.add_time_entry(order, technician=wt.technician, kind=TimeKind.WORK, minutes=minutes,
                                         date=timezone.localdate())
-            if material is not None:
-                self.add_material(wt, order, material, quantity)
-            services.complete(order, user=wt.technician)
-            services.archive(order, user=wt.office)
-            self.snapshot_archived(wt, order)
+                if travel:
+                    services.add_time_entry(order, technician=wt.technician, kind=TimeKind.TRAVEL, minutes=travel,
+                                            date=timezone.localdate())
+                if material is not None:
+                    self.add_material(wt, order, material, quantity)
+                services.complete(order, user=wt.technician)
+                services.archive(order, user=wt.office)
+                self.snapshot_archived(wt, order)
             self.export_archived(wt, order)
 
     @rule(t=tenant_index)
+    @step
     def retry(self, t: int) -> None:
-        """The office presses Retry on every failed export."""
+        """The office presses Retry on every failed export; each runs at once, as a worker
+        picks up what Retry enqueues."""
         wt = self.tenant(t)
         with tenant_context(wt.tenant):
-            for record in ExportRecord.objects.filter(status=ExportStatus.FAILED):
-                export.retry(record)
+            retried = [record.pk for record in ExportRecord.objects.filter(status=ExportStatus.FAILED)
+                       if export.retry(record)]
 
-    @rule(t=tenant_index)
-    def run_sync(self, t: int) -> None:
-        wt = self.tenant(t)
-        faults = bool(self.pending_faults)
-        self.visma_call(lambda: tasks.sync_incremental(wt.integration.pk))
-        if not faults and checking("check_the_import_is_complete"):
-            self.check_the_import_is_complete(wt)
+        def go() -> None:
+            for pk in retried:
+                tasks.export_work_order(pk)
+
+        if retried:
+            self.export(go)
+
+    @rule(turn=tenants_in_turn)
+    @step
+    def run_sync(self, turn: tuple[int, ...]) -> None:
+        """The scheduled sync of one tenant or of both in turn."""
+        for t in turn:
+            wt = self.tenant(t)
+            faults = bool(self.pending_faults)
+            self.visma_call(lambda wt=wt: tasks.sync_incremental(wt.integration.pk))
+            self.imported_since_pdf_check = True
+            if not faults and checking("check_the_import_is_complete"):
+                self.check_the_import_is_complete(wt)
 
     def export_archived(self, wt: tw.WerkbonTenant, order: WorkOrder) -> None:
         """Archiving enqueues the export when it commits: it runs at once, as a worker would."""
@@ -314,16 +370,18 @@ class TrustMachine(RuleBasedStateMachine):
         if record is not None and record.status in TRANSIENT:
             self.export(lambda: tasks.export_work_order(record.pk))
 
-    @rule(t=tenant_index)
-    def run_export(self, t: int) -> None:
-        """Every export of the tenant that is not finished runs once (the tick's work, in-process)."""
-        wt = self.tenant(t)
+    @rule(turn=tenants_in_turn)
+    @step
+    def run_export(self, turn: tuple[int, ...]) -> None:
+        """Every unfinished export of one tenant or of both in turn runs once (the tick's work)."""
+        for t in turn:
+            wt = self.tenant(t)
 
-        def go() -> None:
-            for pk in tw.open_records(wt.tenant):
-                tasks.export_work_order(pk)
+            def go(wt: tw.WerkbonTenant = wt) -> None:
+                for pk in tw.open_records(wt.tenant):
+                    tasks.export_work_order(pk)
 
-        self.export(go)
+            self.export(go)
 
     def export(self, action: Any) -> None:
         before = self.documents()
@@ -334,6 +392,7 @@ class TrustMachine(RuleBasedStateMachine):
     # ---- Visma.net side -------------------------------------------------------------------
 
     @rule(number=st.sampled_from(NEW_CUSTOMERS), street=st.sampled_from(STREETS))
+    @step
     def office_adds_customer(self, number: str, street: str) -> None:
         self.office.add_customer(number, f"Nieuwe klant {number}", street)
         if number not in self.customers:
@@ -341,6 +400,7 @@ class TrustMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.customers)
     @rule(customer=pick, change=st.sampled_from(CUSTOMER_CHANGES), street=st.sampled_from(STREETS))
+    @step
     def office_changes_customer(self, customer: int, change: str, street: str) -> None:
         """An address (main or delivery), the name or the status changes, or the customer is deleted."""
         number = self.choose(self.customers, customer)
@@ -356,6 +416,7 @@ class TrustMachine(RuleBasedStateMachine):
             self.office.set_customer_status(number, change)
 
     @rule(number=st.sampled_from(NEW_ITEMS), unit=st.sampled_from(UNITS))
+    @step
     def office_adds_item(self, number: str, unit: str) -> None:
         self.office.add_item(number, f"Artikel {number}", unit)
         if number not in self.items:
@@ -363,6 +424,7 @@ class TrustMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.items)
     @rule(item=pick, change=st.sampled_from(ITEM_CHANGES), unit=st.sampled_from(UNITS))
+    @step
     def office_changes_item(self, item: int, change: str, unit: str) -> None:
         """The description, the unit or the status changes, or the item is deleted."""
         number = self.choose(self.items, item)
@@ -379,6 +441,7 @@ class TrustMachine(RuleBasedStateMachine):
     @rule(order_type=st.sampled_from(("SO", "QT")), customer=pick, item=pick,
           quantity=st.sampled_from((1.0, 4.0)), hours=st.sampled_from((0.0, 2.0)),
           typed=st.none() | st.integers(1, 3))
+    @step
     def office_creates_order(self, order_type: str, customer: int, item: int, quantity: float, hours: float,
                              typed: int | None) -> None:
         """An order or quote made in Visma.net; ``typed``: the user typed "Werkbon <n>" into
@@ -394,6 +457,7 @@ class TrustMachine(RuleBasedStateMachine):
 
     @rule(document=pick, description=st.none() | st.sampled_from(("Lekkage, spoed", "Nieuwe offerte")),
           quantity=st.none() | st.sampled_from((2.0, 6.0)))
+    @step
     def office_changes_order(self, document: int, description: str | None, quantity: float | None) -> None:
         """The office changes one of ITS orders or quotes (never a document Werkbon made)."""
         numbers = sorted(n for n, d in self.documents().items()
@@ -401,11 +465,13 @@ class TrustMachine(RuleBasedStateMachine):
         number = self.choose(numbers, document)
         if number is None:
             return
+        self.office_touched[number] = timezone.now()
         self.changed_documents()
         with refused_by_visma_net():  # a closed order cannot be changed
             self.office.change_order(number, description=description, quantity=quantity)
 
     @rule(document=pick)
+    @step
     def office_deletes_document(self, document: int) -> None:
         """The office deletes an order or quote in Visma.net: its own, or one Werkbon made."""
         docs = self.documents()
@@ -427,6 +493,7 @@ class TrustMachine(RuleBasedStateMachine):
 
     @rule(kind=st.sampled_from(("drop", "error", "5xx", "429")), where=st.sampled_from(sorted(tw.FAULT_PATHS)),
           count=st.integers(1, 2), long=st.booleans())
+    @step
     def visma_net_fails(self, kind: str, where: str, count: int, long: bool) -> None:
         """Visma.net will fail the next Werkbon action's matching requests."""
         self.pending_faults.append(tw.Fault(kind, tw.FAULT_PATHS[where], count, long and kind == "429"))
@@ -434,8 +501,11 @@ class TrustMachine(RuleBasedStateMachine):
     # ---- invariants -----------------------------------------------------------------------
 
     def records(self) -> list[ExportRecord]:
-        tenants = [t.tenant for t in self.world.tenants]
-        return list(ExportRecord.all_tenants.filter(tenant__in=tenants).order_by("id"))
+        """Both tenants' export records (read once per step)."""
+        if "records" not in self.cache:
+            tenants = [t.tenant for t in self.world.tenants]
+            self.cache["records"] = list(ExportRecord.all_tenants.filter(tenant__in=tenants).order_by("id"))
+        return self.cache["records"]
 
     def origin_of(self, record: ExportRecord) -> str | None:
         """The Visma.net order the record's work order was imported from ("SO 000001"), if any."""
@@ -498,10 +568,10 @@ class TrustMachine(RuleBasedStateMachine):
         """Issue 8: an export changes an order the office made only when it writes back the
         work order that came from that order."""
         after = self.documents()
-        writers: dict[str, set[str]] = {}
+        writers: dict[str, set[str]] = {}  # the order → the work orders that came from it
         for record in self.records():
             origin = self.origin_of(record)
-            if origin and record.document_number == origin:
+            if origin:
                 writers.setdefault(origin, set()).add(self.label(record))
         for number, old in before.items():
             new = after.get(number)
@@ -533,8 +603,9 @@ class TrustMachine(RuleBasedStateMachine):
         """Issue 8, finding 1: a document a tenant's Werkbon made is never imported by that
         tenant as a work order."""
         for record in self.records():
-            if not record.document_number or record.document_number in self.office.made:
-                continue
+            if (not record.document_number or record.document_number in self.office.made
+                    or self.origin_of(record) == record.document_number):
+                continue  # no document, or one this record did not make (a write-back)
             link = ExternalLink.all_tenants.filter(
                 tenant_id=record.tenant_id, local_type="work_order", external_type__in=("sales_order", "quote"),
                 external_id=record.document_number.replace(" ", "/", 1)).first()
@@ -577,14 +648,20 @@ class TrustMachine(RuleBasedStateMachine):
 
     @check
     def archived_work_orders_never_change(self) -> None:
-        """Issue 9: an archived work order's content and its PDF bytes never change."""
+        """Issue 9: an archived work order's content and its PDF bytes never change. The
+        content is compared after every step; the PDF (rendering costs a tenth of a second)
+        after every step that imported from Visma.net, the only way local master data change
+        in this machine (Werkbon's own actions never touch an archived work order's rows)."""
+        render = self.imported_since_pdf_check
+        self.imported_since_pdf_check = False
         for key, (content, pdf, _materials) in self.archived.items():
             order = WorkOrder.all_tenants.get(tenant_id=key[0], number=key[1])
             with tenant_context(order.tenant):
                 now = tw.archived_content(order)
                 changed = {name: (content[name], now[name]) for name in content if content[name] != now[name]}
                 assert not changed, f"archived work order {key[1]} changed: {changed}"
-                assert tw.pdf_digest(order) == pdf, f"the PDF of archived work order {key[1]} changed"
+                if render:
+                    assert tw.pdf_digest(order) == pdf, f"the PDF of archived work order {key[1]} changed"
 
     @check
     def document_lines_equal_what_was_registered(self) -> None:
@@ -598,6 +675,9 @@ class TrustMachine(RuleBasedStateMachine):
                 continue
             _content, _pdf, materials = self.archived[key]
             if record.document_number in self.office.made:  # a write-back: its lines carry the quantities
+                touched = self.office_touched.get(record.document_number)
+                if touched and (record.sent_at is None or touched > record.sent_at):
+                    continue  # the office changed its order after the write-back: its own business
                 got = Counter((line.item, line.quantity) for line in doc.lines)
                 for item, quantity, _unit in materials:
                     assert got[(item, quantity)] > 0, (

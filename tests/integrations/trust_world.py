@@ -26,6 +26,7 @@ features that are not on main yet (each says what to change after which merge):
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -379,32 +380,29 @@ def documents(control: Any) -> dict[str, Document]:
 
 def archived_content(work_order: WorkOrder) -> dict[str, Any]:
     """What an archived work order says: customer, work address, description, time, and
-    each material line's item, description, unit and quantity.
+    each material line's item, description, unit and quantity: the snapshot the history
+    branch keeps with the work order (``history.archived_content``), never the live
+    customer, work address or item."""
+    from werkbon.workorders import history
 
-    On main these are read through the live relations (customer, work address, item), which
-    is exactly what issue 9 says must not change. ADAPTER: after the history branch is merged,
-    read the snapshot it keeps with the work order if it has a separate accessor."""
-    address = work_order.work_address
-    customer = work_order.customer
+    kept = history.archived_content(work_order)
     return {
-        "customer": (customer.number, customer.name) if customer else None,
-        "work_address": (address.name, address.one_line()) if address else None,
-        "description": work_order.description,
-        "reference": work_order.customer_reference,
-        "time": sorted((e.kind, e.minutes, str(e.date)) for e in work_order.time_entries.all()),
-        "materials": sorted(
-            (line.item.number, line.item.description, material_unit(line), str(line.quantity), line.note)
-            for line in work_order.material_lines.select_related("item")),
+        "customer": (kept.customer_number, kept.customer_name) if kept.customer_number else None,
+        "work_address": kept.work_address or None,
+        "description": kept.description,
+        "reference": kept.customer_reference,
+        "time": sorted((kind, minutes, str(date)) for kind, minutes, date in kept.time),
+        "materials": sorted((line.item_number, line.description, line.unit, str(line.quantity), line.note)
+                            for line in kept.lines),
     }
 
 
 def archived_pdf(work_order: WorkOrder) -> bytes:
-    """The work-order PDF of an archived work order as the office downloads it (and as the
-    export attaches it). ADAPTER: after the history branch is merged, return the stored PDF
-    if the snapshot is not served by ``render_work_order_pdf`` itself."""
-    from werkbon.workorders.pdf import render_work_order_pdf
+    """The work-order PDF of an archived work order as the office downloads it and the export
+    attaches it: the bytes stored when it was archived (``history.work_order_pdf``)."""
+    from werkbon.workorders import history
 
-    return render_work_order_pdf(work_order)
+    return history.work_order_pdf(work_order)
 
 
 def material_unit(line: MaterialLine) -> str:
@@ -440,14 +438,17 @@ def deleted_document_handled_by_person(record: ExportRecord) -> bool:
 
 ENGLISH_STATUS = re.compile(r"\b(Inactive|On ?hold|OnHold|Active|CreditHold|NoSales|MarkedForDeletion)\b")
 INTERNAL_KEY = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+QUOTED_PARAMS = ("error", "errors")
 
 
 def not_dutch(entry: LogEntry) -> list[str]:
     """What is wrong with a log entry as a Dutch user reads it: English status words,
     internal keys (snake_case), or a message without a Dutch translation."""
     problems = []
+    shown = copy.copy(entry)  # Visma.net's own words (``errors``) are quoted, not Werkbon's text
+    shown.params = {k: ("…" if k in QUOTED_PARAMS else v) for k, v in (entry.params or {}).items()}
     with translation.override("nl"):
-        texts = {"message": entry.user_message, "action": entry.user_action}
+        texts = {"message": shown.user_message, "action": shown.user_action}
         for name, msgid in (("message", entry.message), ("action", entry.action)):
             if msgid and translation.gettext(msgid) == msgid:
                 problems.append(f"{name} not translated: {msgid!r}")

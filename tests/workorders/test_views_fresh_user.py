@@ -159,9 +159,9 @@ def test_a_technician_corrects_and_deletes_their_own_registrations(tech_client, 
     mine.refresh_from_db()
     assert (mine.kind, mine.minutes, mine.date.isoformat()) == ("travel", 45, RECENT)
     tech_client.post(reverse("workorders:material_line_edit", args=[planned_order.pk, my_line.pk]),
-                     {"item": my_line.item_id, "quantity": "1,5", "note": "verkeerd geteld"})
+                     {"item": my_line.item_id, "quantity": "3", "note": "verkeerd geteld"})  # CV01 is counted (st)
     my_line.refresh_from_db()
-    assert my_line.quantity == Decimal("1.5")
+    assert my_line.quantity == Decimal("3")
     tech_client.post(reverse("workorders:time_entry_delete", args=[planned_order.pk, mine.pk]))
     tech_client.post(reverse("workorders:material_line_delete",
                              args=[planned_order.pk, my_line.pk]))

@@ -123,7 +123,7 @@ def test_it_lets_the_office_correct_a_completed_order(office_client, completed_o
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.minutes == 120
-    line = completed_order.material_lines.first()
+    line = completed_order.material_lines.get(item__unit="m")  # a fraction: not an item counted in pieces
     office_client.post(reverse("workorders:material_line_edit", args=[completed_order.pk, line.pk]),
                        {"item": line.item_id, "quantity": "3,5", "note": "gecorrigeerd"})
     line.refresh_from_db()

@@ -284,8 +284,9 @@ async def create_invoice(call: Call) -> Response:
         data["referenceNumber"] = str(manual)
     else:
         data["referenceNumber"] = str(call.store.next_number(call.tenant, "invoice", 100001))
-    data["status"] = "Hold" if data["hold"] else (
-        "CreditHold" if data["customer"]["status"] == "CreditHold" else "Balanced")
+    credit_hold = data["customer"]["status"] == "CreditHold"
+    data["status"] = "Hold" if data["hold"] and not (credit_hold and call.company.settings.get("creditCheckOnHold")) else (
+        "CreditHold" if credit_hold else "Balanced")
     data.setdefault("financialPeriod", data["documentDate"][:4] + data["documentDate"][5:7])
     _totals(data)
     rec = call.store.put(call.tenant, "invoice", data["referenceNumber"], data)

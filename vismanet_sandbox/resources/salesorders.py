@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from starlette.responses import Response
 
@@ -558,7 +559,7 @@ async def create_order(call: Call) -> Response:
     today = datetime.now(UTC).strftime("%Y-%m-%dT00:00:00")
     customer = _customer_snapshot(call, body["customer"])
     status = body.get("status") or type_rec.data.get("defaultStatus", "Open")
-    if customer["status"] == "CreditHold" and status == "Open":
+    if customer["status"] == "CreditHold" and (status == "Open" or call.company.settings.get("creditCheckOnHold")):
         status = "CreditHold"
     data: dict[str, Any] = {
         "type": order_type, "orderId": order_id, "status": status,
@@ -578,7 +579,8 @@ async def create_order(call: Call) -> Response:
         data["lines"].append(new_line(data, item, raw))
     call.store.put(call.tenant, "salesOrder", f"{order_type}/{order_id}", data)
     return Response(status_code=201,
-                    headers={"Location": call.absolute(f"/api/v3/SalesOrders/{order_type}/{order_id}")})
+                    headers={"Location": call.absolute(f"/api/v3/SalesOrders/{quote(order_type, safe='')}/"
+                                                       f"{quote(order_id, safe='')}")})
 
 
 def _accepted(rec: Record) -> Response:

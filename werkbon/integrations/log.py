@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from werkbon.integrations.models import ExportRecord, Integration, LogEntry, LogLevel
+from werkbon.integrations.models import (
+    COUNT_KEY,
+    PLURAL_KEY,
+    TRANSLATE_KEY,
+    ExportRecord,
+    Integration,
+    LogEntry,
+    LogLevel,
+)
 
 # Bearer tokens, HTTP Basic credentials (base64 of client id and secret), token/secret/password
 # fields in JSON, form bodies or query strings.
@@ -45,17 +53,30 @@ def log(
     detail: str = "",
     object_ref: str = "",
     export: ExportRecord | None = None,
+    plural: str = "",
+    count: int | None = None,
+    translate: tuple[str, ...] | list[str] = (),
 ) -> LogEntry:
-    """Add a log entry in the current tenant; returns it. ``level`` is a LogLevel value."""
+    """Add a log entry in the current tenant; returns it. ``level`` is a LogLevel value.
+
+    ``plural`` (an English plural msgid, with ``count``) makes the message plural-aware
+    (ngettext when shown); ``translate`` names params whose values are msgids themselves
+    (e.g. a status word), translated when shown.
+    """
     if level not in LogLevel.values:
         raise ValueError(f"unknown log level {level!r}")
+    params = dict(params or {})
+    if plural:
+        params[PLURAL_KEY], params[COUNT_KEY] = plural, int(count or 0)
+    if translate:
+        params[TRANSLATE_KEY] = list(translate)
     return LogEntry.objects.create(
         integration=integration,
         level=level,
         table=table,
         message=message,
         action=action,
-        params=params or {},
+        params=params,
         detail=redact(detail)[:20000],
         company=integration.company_label if integration else "",
         object_ref=object_ref[:100],

@@ -15,21 +15,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from werkbon.accounts.tenancy import TenantScopedModel
 from werkbon.integrations.fields import EncryptedTextField
 
+# Reserved keys in LogEntry.params (see werkbon.integrations.log.log).
+PLURAL_KEY, COUNT_KEY, TRANSLATE_KEY = "_plural", "_count", "_translate"
 _DOUBLE_STOP = re.compile(r"(?<!\.)\.\.$")
-# A log entry whose message has a plural form keeps it in its params under this key, with the
-# number in ``count``: the message is then translated with ngettext (singular msgid, plural).
-PLURAL = "_plural"
 
 
 def one_full_stop(text: str) -> str:
@@ -70,6 +72,9 @@ class Integration(TenantScopedModel):
     # company_number changes as soon as a re-activation connects, this one only when the
     # new company's data replace the old ones.
     data_company_number = models.CharField(max_length=100, blank=True)
+    # Names this tenant in the marker of every document it exports (export.outbox), so two
+    # tenants connected to the same company never take each other's documents for their own.
+    document_token = models.CharField(max_length=12, blank=True)
     # The adapter's settings document, validated by the adapter before it is saved.
     settings = models.JSONField(default=dict, blank=True)
     settings_saved_at = models.DateTimeField(null=True, blank=True)
@@ -194,7 +199,16 @@ class JobLease(models.Model):
 
 
 class ExportStatus(models.TextChoices):
-    """Where an export of a work order stands."""
+    """Where an export of a work order stands.
+
+    ``queued``/``sending``/``attachments_pending``: on its way, no action needed (bounded:
+    :data:`TRANSIENT_ATTEMPTS` attempts and :data:`TRANSIENT_LIMIT_SECONDS` after the first,
+    then ``failed``); ``sent``: done; ``failed``: a person must act, then Retry;
+    ``deleted_in_visma``: the document Werkbon made or wrote back to is gone from Visma.net, a
+    person chooses :meth:`ExportRecord.make_new_document` or
+    :meth:`ExportRecord.mark_handled_outside` (no Retry: it cannot succeed);
+    ``handled_outside``: the office handled it outside Werkbon; ``kept_out``: filter word.
+    """
 
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
@@ -202,6 +216,36 @@ class ExportStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     KEPT_OUT = "kept_out", _("Kept out by filter word")
+    DELETED_IN_VISMA = "deleted_in_visma", _("Deleted in Visma.net")
+    HANDLED_OUTSIDE = "handled_outside", _("Handled outside Werkbon")
+
+
+# The states a job may work on, and the states the office may press Retry in.
+EXPORT_WORKABLE_STATES = (ExportStatus.QUEUED, ExportStatus.SENDING, ExportStatus.ATTACHMENTS_PENDING)
+EXPORT_RETRYABLE_STATES = (ExportStatus.FAILED, ExportStatus.QUEUED, ExportStatus.ATTACHMENTS_PENDING)
+# A transient failure is retried at most this many attempts, and no longer than this after
+# the first attempt of the run (since archiving or the last Retry); then it fails for a person.
+TRANSIENT_ATTEMPTS = 8
+TRANSIENT_LIMIT_SECONDS = 3600
+
+
+class ExportDocumentType(models.TextChoices):
+    """The kind of document an export made or wrote back to in the accounting system."""
+
+    SALES_ORDER = "sales_order", _("Sales order")
+    CUSTOMER_INVOICE = "customer_invoice", _("Customer invoice")
+
+
+class AttemptOutcome(models.TextChoices):
+    """How one :class:`ExportAttempt` ended (``ExportAttempt.outcome``)."""
+
+    CREATED = "created", _("Created")
+    ADOPTED = "adopted", _("Adopted")
+    WRITTEN_BACK = "written_back", _("Written back")
+    ATTACHMENTS = "attachments", _("Attachments")
+    RETRY = "retry", _("Tried again later")
+    FAILED = "failed", _("Failed")
+    DELETED = "deleted", _("Deleted in Visma.net")
 
 
 class ExportRecord(TenantScopedModel):
@@ -218,12 +262,22 @@ class ExportRecord(TenantScopedModel):
     )
     work_order_number = models.PositiveIntegerField()
     status = models.CharField(max_length=20, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
-    document_type = models.CharField(max_length=30, blank=True)  # sales_order / customer_invoice
+    document_type = models.CharField(max_length=30, blank=True)  # ExportDocumentType
     order_type = models.CharField(max_length=2, blank=True)  # e.g. SO, pinned with document_type
     document_number = models.CharField(max_length=50, blank=True)  # e.g. SO 000123 or invoice nr
+    # The document's status as read back after it was made (e.g. CreditHold) when it is not
+    # the status Werkbon sent (Hold); empty when it is.
+    document_status = models.CharField(max_length=30, blank=True)
     marker = models.CharField(max_length=60, blank=True)  # set on every document we create
     attachments_done = models.JSONField(default=list, blank=True)  # file names uploaded
+    # Documents a person decided are not (or no longer) this work order's: never adopted.
+    ignored_documents = models.JSONField(default=list, blank=True)
+    # A person chose "make a new document" after the originating order was deleted.
+    new_document_confirmed = models.BooleanField(default=False)
     attempts = models.PositiveIntegerField(default=0)
+    # The current run (since archiving or the last Retry): its attempts and its first start.
+    run_attempts = models.PositiveIntegerField(default=0)
+    run_started_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_action = models.TextField(blank=True)
@@ -242,6 +296,132 @@ class ExportRecord(TenantScopedModel):
     def __str__(self) -> str:
         return f"export of work order {self.work_order_number}: {self.status}"
 
+    # ---- state changes: each one UPDATE of this row; the instance follows --------------
+
+    def _set(self, only_in: tuple[str, ...] | None = None, **values: Any) -> bool:
+        """Write ``values`` (only while the status is one of ``only_in``, when given); True
+        when the row changed. The instance takes the values too."""
+        rows = type(self).all_tenants.filter(pk=self.pk)
+        if only_in is not None:
+            rows = rows.filter(status__in=list(only_in))
+        changed = bool(rows.update(**values))
+        if changed:
+            for name, value in values.items():
+                setattr(self, name, value)
+        return changed
+
+    @property
+    def has_document(self) -> bool:
+        """Whether a document was made (or written back to) in the accounting system."""
+        return bool(self.document_number)
+
+    @property
+    def waiting_status(self) -> str:
+        """The status of a record that waits: attachments pending once the document exists."""
+        return ExportStatus.ATTACHMENTS_PENDING if self.has_document else ExportStatus.QUEUED
+
+    @property
+    def retryable(self) -> bool:
+        """Whether the office may press Retry (failed or waiting; not sent, deleted, …)."""
+        return self.status in EXPORT_RETRYABLE_STATES
+
+    @property
+    def awaits_choice(self) -> bool:
+        """Deleted in the accounting system: a person chooses a new document or "handled"."""
+        return self.status == ExportStatus.DELETED_IN_VISMA
+
+    def run_deadline(self) -> dt.datetime | None:
+        """When the current run stops being "no action needed"; None before it began."""
+        if self.run_started_at is None:
+            return None
+        return self.run_started_at + dt.timedelta(seconds=TRANSIENT_LIMIT_SECONDS)
+
+    def run_exhausted(self, now: dt.datetime) -> bool:
+        """Whether the current run used up its transient attempts or time."""
+        deadline = self.run_deadline()
+        return self.run_attempts >= TRANSIENT_ATTEMPTS or (deadline is not None and now >= deadline)
+
+    def begin_attempt(self, now: dt.datetime, *, stale_after: dt.timedelta) -> ExportAttempt:
+        """Record an attempt and mark the record sending, committed before any call; the
+        tick may pick it up again after ``stale_after`` (a worker that died mid-call)."""
+        with transaction.atomic():
+            attempt = ExportAttempt.objects.create(export=self)
+            type(self).all_tenants.filter(pk=self.pk).update(
+                status=ExportStatus.SENDING, attempts=F("attempts") + 1, run_attempts=F("run_attempts") + 1,
+                run_started_at=self.run_started_at or now, next_attempt_at=now + stale_after)
+        self.refresh_from_db()
+        return attempt
+
+    def postpone_until(self, at: dt.datetime) -> None:
+        """Throttled: no attempt now, the next one at ``at``."""
+        self._set(next_attempt_at=at)
+
+    def pin_document_type(self, document_type: str, order_type: str = "") -> None:
+        """Pin the document's type (and the sales order's type) at the first attempt, so a
+        settings change between attempts never makes a document of another kind."""
+        self._set(document_type=document_type, order_type=order_type)
+
+    def store_document(self, document_type: str, number: str) -> None:
+        """The document's number, stored at once: no later attempt makes another one."""
+        self._set(document_type=document_type, document_number=number)
+
+    def store_document_status(self, status: str) -> None:
+        """The status the accounting system gave the document when it differs from the one sent."""
+        self._set(document_status=status[:30])
+
+    def attachment_done(self, filename: str) -> None:
+        """Remember an uploaded (or found) attachment at once."""
+        self._set(attachments_done=list(dict.fromkeys([*(self.attachments_done or []), filename])))
+
+    def finish(self, attempt: ExportAttempt, outcome: str, detail: str = "") -> None:
+        """Sent: the document exists with all its attachments."""
+        self._set(status=ExportStatus.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error="",
+                  last_action="")
+        attempt.close(outcome, detail)
+
+    def fail(self, attempt: ExportAttempt | None, error: str, action: str) -> None:
+        """Failed: a person must act (``action``), then press Retry."""
+        self._set(status=ExportStatus.FAILED, next_attempt_at=None, last_error=error, last_action=action)
+        if attempt is not None:
+            attempt.close(AttemptOutcome.FAILED, error)
+
+    def retry_later(self, attempt: ExportAttempt, at: dt.datetime, error: str) -> None:
+        """A transient failure: waiting (queued or attachments pending) until ``at``."""
+        self._set(status=self.waiting_status, next_attempt_at=at, last_error=error[:2000], last_action="")
+        attempt.close(AttemptOutcome.RETRY, error)
+
+    def document_deleted(self, attempt: ExportAttempt | None, error: str, action: str) -> None:
+        """The document Werkbon made or wrote back to was deleted in the accounting system:
+        nothing is made again until a person chooses (no Retry: it cannot succeed)."""
+        self._set(status=ExportStatus.DELETED_IN_VISMA, next_attempt_at=None, last_error=error,
+                  last_action=action)
+        if attempt is not None:
+            attempt.close(AttemptOutcome.DELETED, error)
+
+    def requeue(self, *, delay: dt.timedelta) -> bool:
+        """Retry: a failed or waiting record is queued again (attachments pending when the
+        document exists) for a new run; False when it is sent, deleted, kept out or sending."""
+        return self._set(EXPORT_RETRYABLE_STATES, status=self.waiting_status,
+                         next_attempt_at=timezone.now() + delay, last_error="", last_action="",
+                         run_attempts=0, run_started_at=None)
+
+    def make_new_document(self, *, delay: dt.timedelta) -> bool:
+        """A person's choice after the document was deleted in the accounting system: forget
+        it (never adopted again) and make a new one. False unless the record awaits it."""
+        ignored = list(dict.fromkeys([*(self.ignored_documents or []),
+                                      *([self.document_number] if self.document_number else [])]))
+        return self._set(
+            (ExportStatus.DELETED_IN_VISMA,), status=ExportStatus.QUEUED, document_number="",
+            document_status="", attachments_done=[], ignored_documents=ignored, new_document_confirmed=True,
+            next_attempt_at=timezone.now() + delay, last_error="", last_action="", run_attempts=0,
+            run_started_at=None)
+
+    def mark_handled_outside(self) -> bool:
+        """A person's choice after a deletion in the accounting system or a failure: the work
+        order was handled outside Werkbon; nothing is sent. False in any other status."""
+        return self._set((ExportStatus.DELETED_IN_VISMA, ExportStatus.FAILED), status=ExportStatus.HANDLED_OUTSIDE,
+                         next_attempt_at=None, last_action="")
+
 
 class ExportAttempt(TenantScopedModel):
     """One try at an export, written before the first call to the external system."""
@@ -249,7 +429,7 @@ class ExportAttempt(TenantScopedModel):
     export = models.ForeignKey(ExportRecord, on_delete=models.CASCADE, related_name="attempts_log")
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=30, blank=True)  # created, adopted, failed, …
+    outcome = models.CharField(max_length=30, blank=True)  # AttemptOutcome
     detail = models.TextField(blank=True)
 
     class Meta:
@@ -257,6 +437,12 @@ class ExportAttempt(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"attempt {self.pk} of {self.export_id}: {self.outcome}"
+
+    def close(self, outcome: str, detail: str = "") -> None:
+        """Stamp the end of the attempt with its :class:`AttemptOutcome`."""
+        now = timezone.now()
+        type(self).all_tenants.filter(pk=self.pk).update(finished_at=now, outcome=outcome, detail=detail[:2000])
+        self.finished_at, self.outcome, self.detail = now, outcome, detail[:2000]
 
 
 class ExternalLink(TenantScopedModel):
@@ -336,25 +522,33 @@ class LogEntry(TenantScopedModel):
     def __str__(self) -> str:
         return self.user_message
 
-    def _render(self, text: str) -> str:
-        plural = (self.params or {}).get(PLURAL)
-        if text and plural and text == self.message:
-            try:
-                count = int(self.params.get("count", 0))
-            except (TypeError, ValueError):
-                count = 0
-            translated = ngettext(text, plural, count)
-        else:
-            translated = gettext(text) if text else ""
+    def _render(self, text: str, *, plural: bool = False) -> str:
+        params = dict(self.params or {})
+        plural_text, count = params.pop(PLURAL_KEY, ""), params.pop(COUNT_KEY, None)
+        if count is None:  # the count may also be the message's own ``count`` placeholder
+            count = params.get("count", 0)
         try:
-            return one_full_stop(translated % self.params if self.params else translated)
+            count = int(count or 0)
+        except (TypeError, ValueError):
+            count = 0
+        for key in params.pop(TRANSLATE_KEY, []) or []:
+            if isinstance(params.get(key), str) and params[key]:
+                params[key] = gettext(params[key])
+        if not text:
+            translated = ""
+        elif plural and plural_text:
+            translated = ngettext(text, plural_text, count)
+        else:
+            translated = gettext(text)
+        try:
+            return one_full_stop(translated % params if params else translated)
         except (KeyError, ValueError, TypeError):
             return translated
 
     @property
     def user_message(self) -> str:
         """The message translated to the active language, parameters filled in."""
-        return self._render(self.message)
+        return self._render(self.message, plural=True)
 
     @property
     def user_action(self) -> str:

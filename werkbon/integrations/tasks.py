@@ -22,8 +22,8 @@ from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations import registry
 from werkbon.integrations.leases import DEFAULT_LEASE_SECONDS, lease, lease_seconds
 from werkbon.integrations.models import (
+    EXPORT_WORKABLE_STATES,
     ExportRecord,
-    ExportStatus,
     Integration,
     IntegrationStatus,
     JobLease,
@@ -31,9 +31,18 @@ from werkbon.integrations.models import (
 
 logger = logging.getLogger(__name__)
 
-LEASE_SECONDS = DEFAULT_LEASE_SECONDS  # exports (export.STALE_AFTER counts on it)
+LEASE_SECONDS = DEFAULT_LEASE_SECONDS  # exports (export.job.STALE_AFTER counts on it)
 CLEANUP_INTERVAL = dt.timedelta(days=2)  # "a few times a week" (manual 2.5, 7.3)
-RETRYABLE_EXPORT_STATES = [ExportStatus.QUEUED, ExportStatus.ATTACHMENTS_PENDING, ExportStatus.SENDING]
+RETRYABLE_EXPORT_STATES = list(EXPORT_WORKABLE_STATES)
+
+# Time limits (seconds; soft raises SoftTimeLimitExceeded in the job, hard kills it), so one
+# job can never hold a worker. An export stops well within its lease (LEASE_SECONDS); its
+# attempt then ends as a transient failure, bounded like any other. The imports are
+# resumable (the tick starts them again where they stopped).
+TICK_LIMITS = {"soft_time_limit": 30, "time_limit": 60}
+EXPORT_LIMITS = {"soft_time_limit": 240, "time_limit": 280}
+SYNC_LIMITS = {"soft_time_limit": 900, "time_limit": 960}
+FIRST_IMPORT_LIMITS = {"soft_time_limit": 3600, "time_limit": 3660}
 
 
 def _is_paused(integration: Integration) -> bool:
@@ -46,7 +55,7 @@ def _lease_is_live(integration: Integration, job: str) -> bool:
     ).exists()
 
 
-@shared_task(name="werkbon.integrations.tasks.tick", ignore_result=True)
+@shared_task(name="werkbon.integrations.tasks.tick", ignore_result=True, **TICK_LIMITS)
 def tick() -> int:
     """Enqueue every job that is due; returns how many were enqueued."""
     now = timezone.now()
@@ -97,25 +106,25 @@ def _run(integration_id: int, job: str, method: str) -> None:
         getattr(registry.get(integration.kind), method)(integration)
 
 
-@shared_task(name="werkbon.integrations.tasks.sync_first_import", ignore_result=True)
+@shared_task(name="werkbon.integrations.tasks.sync_first_import", ignore_result=True, **FIRST_IMPORT_LIMITS)
 def sync_first_import(integration_id: int) -> None:
     """The first import (resumable: it continues where a killed worker stopped)."""
     _run(integration_id, "first_import", "first_import")
 
 
-@shared_task(name="werkbon.integrations.tasks.sync_incremental", ignore_result=True)
+@shared_task(name="werkbon.integrations.tasks.sync_incremental", ignore_result=True, **SYNC_LIMITS)
 def sync_incremental(integration_id: int) -> None:
     """One incremental import of every table (and orders, when set)."""
     _run(integration_id, "sync", "incremental_sync")
 
 
-@shared_task(name="werkbon.integrations.tasks.sync_cleanup", ignore_result=True)
+@shared_task(name="werkbon.integrations.tasks.sync_cleanup", ignore_result=True, **SYNC_LIMITS)
 def sync_cleanup(integration_id: int) -> None:
     """Remove what is gone or inactive in the accounting system (a few times a week)."""
     _run(integration_id, "cleanup", "cleanup")
 
 
-@shared_task(name="werkbon.integrations.tasks.export_work_order", ignore_result=True)
+@shared_task(name="werkbon.integrations.tasks.export_work_order", ignore_result=True, **EXPORT_LIMITS)
 def export_work_order(record_id: int) -> None:
     """Export one archived work order (its outbox row) to the accounting system."""
     record = ExportRecord.all_tenants.select_related("tenant").filter(pk=record_id).first()

@@ -22,11 +22,17 @@ from django.views.decorators.http import require_GET, require_POST
 from werkbon.accounts.permissions import office_required
 from werkbon.integrations import registry
 from werkbon.integrations.background import background_problem
-from werkbon.integrations.models import ExportStatus, Integration, LogEntry, LogLevel, LogTable
+from werkbon.integrations.models import (
+    EXPORT_RETRYABLE_STATES,
+    Integration,
+    LogEntry,
+    LogLevel,
+    LogTable,
+)
 
 LOG_PAGE_SIZE = 50
 # An export in one of these states can be sent again from the log.
-RETRYABLE_STATES = {ExportStatus.FAILED, ExportStatus.ATTACHMENTS_PENDING, ExportStatus.QUEUED}
+RETRYABLE_STATES = set(EXPORT_RETRYABLE_STATES)  # not deleted in Visma.net: a person chooses there
 
 
 @office_required

@@ -25,21 +25,23 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import AwareDatetime, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from werkbon import api as werkbon_api
 from werkbon.accounts.models import Role, User
 from werkbon.accounts.tenancy import require_current_tenant
-from werkbon.workorders import services
+from werkbon.workorders import limits, services
 from werkbon.workorders.limits import (
     MAX_PLANNED_MINUTES,
     MAX_TIME_ENTRY_MINUTES,
     entry_date_error,
 )
 from werkbon.workorders.models import (
+    ADDRESS_FIELDS,
     Customer,
     FilledForm,
     FormAnswer,
@@ -51,14 +53,69 @@ from werkbon.workorders.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from werkbon.workorders.units import minutes_to_hours
+from werkbon.workorders.units import counted_quantity_problem, minutes_to_hours
 
 router = Router(tags=["work orders"])
 
 # Marks an operation as office-only in the OpenAPI document; the isolation test reads it.
 OFFICE_ONLY = {"x-werkbon-office-only": True}
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+
+def _refuse_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text: refused here instead of failing on save.
+    if "\x00" in value:
+        raise PydanticCustomError("string_nul", "NUL characters are not allowed.")
+    return value
+
+
+def _date_in_window(value: dt.date) -> dt.date:
+    if not limits.MIN_DATE <= value <= limits.MAX_DATE:
+        raise PydanticCustomError("date_window", "date outside the window",
+                                  {"min": limits.MIN_DATE.isoformat(),
+                                   "max": limits.MAX_DATE.isoformat()})
+    return value
+
+
+def _datetime_in_window(value: dt.datetime) -> dt.datetime:
+    # Compared in UTC and local time: 9999-12-31T23:30-05:00 is year 10000 in UTC.
+    try:
+        local = timezone.localtime(value)
+    except OverflowError:
+        local = None
+    if local is None or not limits.MIN_DATE <= local.date() <= limits.MAX_DATE:
+        raise PydanticCustomError("date_window", "date outside the window",
+                                  {"min": limits.MIN_DATE.isoformat(),
+                                   "max": limits.MAX_DATE.isoformat()})
+    return value
+
+
+def BoundedText(max_length: int, *, strip: bool = True, min_length: int = 0) -> Any:
+    """A string of at most ``max_length`` characters without NUL (the shared limits)."""
+    return Annotated[str, StringConstraints(strip_whitespace=strip, min_length=min_length,
+                                            max_length=max_length), AfterValidator(_refuse_nul)]
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_refuse_nul)]
+WindowDate = Annotated[dt.date, AfterValidator(_date_in_window)]
+WindowDatetime = Annotated[AwareDatetime, AfterValidator(_datetime_in_window)]
+Id = Annotated[int, Field(ge=1, le=limits.MAX_ID)]
+Username = BoundedText(limits.MAX_USERNAME_LENGTH)
+SearchText = BoundedText(limits.MAX_SEARCH_LENGTH)
+WorkOrderId = Annotated[int, Path(ge=1, le=limits.MAX_ID)]
+CustomerId = Annotated[int, Path(ge=1, le=limits.MAX_ID)]
+
+
+class Pagination(LimitOffsetPagination):
+    """``limit`` (1 to :data:`~werkbon.workorders.limits.MAX_PAGE_SIZE`, default 100) and
+    ``offset`` (0 to :data:`~werkbon.workorders.limits.MAX_OFFSET`); outside: a 422."""
+
+    class Input(Schema):
+        limit: int = Field(limits.MAX_PAGE_SIZE, ge=1, le=limits.MAX_PAGE_SIZE)
+        offset: int = Field(0, ge=0, le=limits.MAX_OFFSET)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_limit=limits.MAX_PAGE_SIZE, **kwargs)
 
 
 # --- output schemas -------------------------------------------------------------------
@@ -206,18 +263,21 @@ class FormTemplateOut(Schema):
 
 
 class WorkOrderIn(Schema):
-    customer_number: Annotated[Text, StringConstraints(min_length=1, max_length=30)]
-    work_address_id: int | None = Field(None, description="a work address of the customer")
-    description: Annotated[str, StringConstraints(max_length=10_000)] = ""
-    customer_reference: Annotated[Text, StringConstraints(max_length=100)] = ""
-    technicians: list[str] = Field(default_factory=list, description="usernames")
-    planned_start: AwareDatetime | None = Field(None, description="ISO 8601 with offset")
+    customer_number: BoundedText(limits.MAX_NUMBER_LENGTH, min_length=1)
+    work_address_id: Id | None = Field(None, description="a work address of the customer")
+    description: BoundedText(limits.MAX_DESCRIPTION_LENGTH, strip=False) = ""
+    customer_reference: BoundedText(limits.MAX_REFERENCE_LENGTH) = ""
+    technicians: list[Username] = Field(default_factory=list, description="usernames",
+                                        max_length=limits.MAX_TECHNICIANS_PER_ORDER)
+    planned_start: WindowDatetime | None = Field(
+        None, description="ISO 8601 with offset, in 2000-2099")
     planned_minutes: int = Field(60, ge=1, le=MAX_PLANNED_MINUTES)
 
 
 class PlanIn(Schema):
-    technicians: list[str] = Field(min_length=1, description="usernames")
-    planned_start: AwareDatetime = Field(description="ISO 8601 with offset")
+    technicians: list[Username] = Field(min_length=1, description="usernames",
+                                        max_length=limits.MAX_TECHNICIANS_PER_ORDER)
+    planned_start: WindowDatetime = Field(description="ISO 8601 with offset, in 2000-2099")
     planned_minutes: int | None = Field(None, ge=1, le=MAX_PLANNED_MINUTES)
 
 
@@ -236,42 +296,46 @@ class TimeEntryIn(Schema):
     kind: Literal["work", "travel"]
     minutes: int = Field(ge=1, le=MAX_TIME_ENTRY_MINUTES, description="whole minutes")
     date: dt.date = Field(description="not in the future, at most a year back")
-    technician: str | None = Field(
+    technician: Username | None = Field(
         None, description="username of a technician planned on the work order; a technician "
         "registers only for themselves (default: the caller); the office names one (default: "
         "the only planned technician)")
 
 
 class MaterialLineIn(Schema):
-    item_number: Annotated[Text, StringConstraints(min_length=1, max_length=30)]
-    quantity: Decimal = Field(gt=0, max_digits=12, decimal_places=3,
+    item_number: BoundedText(limits.MAX_NUMBER_LENGTH, min_length=1)
+    quantity: Decimal = Field(gt=0, max_digits=limits.MAX_QUANTITY_DIGITS,
+                              decimal_places=limits.MAX_QUANTITY_DECIMAL_PLACES,
                               description="in the item's unit, more than 0")
-    note: Annotated[str, StringConstraints(max_length=500)] = ""
+    note: BoundedText(limits.MAX_NOTE_LENGTH, strip=False) = ""
 
 
 class AnswerIn(Schema):
-    question_id: int
+    question_id: Id
     value: str | bool | int | float | None = Field(
         None, description="text; number; yes_no as true/false or \"yes\"/\"no\"; "
         "choice as one of the question's choices. Photos are added in the app.")
 
 
 class FilledFormIn(Schema):
-    template_id: int
-    answers: list[AnswerIn] = Field(default_factory=list)
+    template_id: Id
+    answers: list[AnswerIn] = Field(default_factory=list, max_length=limits.MAX_ANSWERS_PER_FORM)
 
 
 class CompleteIn(Schema):
-    signed_by_name: Annotated[Text, StringConstraints(max_length=200)] = Field(
+    signed_by_name: BoundedText(limits.MAX_SIGNED_BY_LENGTH) = Field(
         "", description="who signed off at the customer; default: the caller's name")
 
 
 class WorkOrderFilters(Schema):
     status: Literal["open", "planned", "completed", "archived"] | None = None
-    technician: str | None = Field(None, description="username")
-    customer: str | None = Field(None, description="customer number")
-    planned_from: dt.date | None = Field(None, description="planned on or after (local date)")
-    planned_to: dt.date | None = Field(None, description="planned on or before (local date)")
+    technician: Username | None = Field(None, description="username")
+    customer: BoundedText(limits.MAX_NUMBER_LENGTH) | None = Field(
+        None, description="customer number")
+    planned_from: WindowDate | None = Field(
+        None, description="planned on or after (local date, 2000-2099)")
+    planned_to: WindowDate | None = Field(
+        None, description="planned on or before (local date, 2000-2099)")
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -315,7 +379,7 @@ def _visible_orders(user: User) -> QuerySet[WorkOrder]:
     return orders.prefetch_related("technicians")
 
 
-def _order(request: HttpRequest, work_order_id: int) -> WorkOrder:
+def _order(request: HttpRequest, work_order_id: WorkOrderId) -> WorkOrder:
     return get_object_or_404(_visible_orders(_user(request)), pk=work_order_id)
 
 
@@ -378,15 +442,26 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(value) if value is not None else None
 
 
+def _agreed_address_out(order: WorkOrder) -> dict[str, Any] | None:
+    """The work order's own copy of its work address, with the id of the address it came from."""
+    address, agreed = order.work_address, order.address
+    if address is None or agreed is None:
+        return None
+    return {**_address_out(address), **{name: getattr(agreed, name) for name in ADDRESS_FIELDS},  # type: ignore[dict-item]
+            "one_line": agreed.one_line()}
+
+
 def _summary(order: WorkOrder) -> dict[str, Any]:
     customer = order.customer
     return {
         "id": order.pk,
         "number": order.number,
         "status": order.status,
-        "customer": {"id": customer.pk, "number": customer.number, "name": customer.name}
+        # As agreed on the work order (as archived): never what the master data says now.
+        "customer": {"id": customer.pk, "number": order.display_customer_number,
+                     "name": order.display_customer_name}
         if customer else None,
-        "work_address": _address_out(order.work_address),
+        "work_address": _agreed_address_out(order),
         "description": order.description,
         "customer_reference": order.customer_reference,
         "technicians": [
@@ -507,7 +582,7 @@ def _locked_current(request: HttpRequest, order: WorkOrder,
 
 @router.get("/work-orders", response=_responses(list[WorkOrderSummaryOut]),
             summary="List work orders")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_work_orders(request: HttpRequest, filters: Query[WorkOrderFilters]) -> Any:
     """Newest first; ``limit``/``offset`` paginate (``{"items": [...], "count": n}``).
     A technician gets only the work orders planned to them."""
@@ -559,13 +634,13 @@ def create_work_order(request: HttpRequest, payload: WorkOrderIn) -> Any:
 
 @router.get("/work-orders/{work_order_id}", response=_responses(WorkOrderOut),
             summary="A work order with its time entries, material lines and forms")
-def get_work_order(request: HttpRequest, work_order_id: int) -> Any:
+def get_work_order(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
     return _detail(_order(request, work_order_id))
 
 
 @router.post("/work-orders/{work_order_id}/plan", response=_responses(WorkOrderOut, changes=True),
              summary="Plan or move a work order", openapi_extra=OFFICE_ONLY)
-def plan_work_order(request: HttpRequest, work_order_id: int, payload: PlanIn) -> Any:
+def plan_work_order(request: HttpRequest, work_order_id: WorkOrderId, payload: PlanIn) -> Any:
     """Office. Sets the technicians and start; an open order becomes planned."""
     _office(request)
     order = _order(request, work_order_id)
@@ -622,7 +697,7 @@ def change_work_order(request: HttpRequest, work_order_id: int, payload: WorkOrd
 @router.post("/work-orders/{work_order_id}/complete",
              response=_responses(WorkOrderOut, changes=True),
              summary="Report a work order completed (gereed melden)")
-def complete_work_order(request: HttpRequest, work_order_id: int, payload: CompleteIn) -> Any:
+def complete_work_order(request: HttpRequest, work_order_id: WorkOrderId, payload: CompleteIn) -> Any:
     user = _user(request)
     order = _order(request, work_order_id)
     with transaction.atomic():
@@ -635,7 +710,7 @@ def complete_work_order(request: HttpRequest, work_order_id: int, payload: Compl
              response=_responses(WorkOrderOut, changes=True),
              summary="Send a completed work order back to the technicians",
              openapi_extra=OFFICE_ONLY)
-def reopen_work_order(request: HttpRequest, work_order_id: int) -> Any:
+def reopen_work_order(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
     _office(request)
     order = _order(request, work_order_id)
     with transaction.atomic():
@@ -647,7 +722,7 @@ def reopen_work_order(request: HttpRequest, work_order_id: int) -> Any:
 @router.post("/work-orders/{work_order_id}/archive",
              response=_responses(WorkOrderOut, changes=True),
              summary="Archive a completed work order", openapi_extra=OFFICE_ONLY)
-def archive_work_order(request: HttpRequest, work_order_id: int) -> Any:
+def archive_work_order(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
     """Office. Only a completed work order can be archived (409 otherwise); an archived
     order refuses every change with a 409."""
     user = _office(request)
@@ -663,14 +738,14 @@ def archive_work_order(request: HttpRequest, work_order_id: int) -> Any:
 
 @router.get("/work-orders/{work_order_id}/time-entries", response=_responses(list[TimeEntryOut]),
             summary="Time entries of a work order")
-def list_time_entries(request: HttpRequest, work_order_id: int) -> Any:
+def list_time_entries(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
     return [_time_entry_out(e) for e in _time_entries(_order(request, work_order_id))]
 
 
 @router.post("/work-orders/{work_order_id}/time-entries",
              response=_responses(TimeEntryOut, changes=True, created=True),
              summary="Register work or travel time")
-def add_time_entry(request: HttpRequest, work_order_id: int, payload: TimeEntryIn) -> Any:
+def add_time_entry(request: HttpRequest, work_order_id: WorkOrderId, payload: TimeEntryIn) -> Any:
     user = _user(request)
     order = _order(request, work_order_id)
     if user.is_office:
@@ -689,14 +764,14 @@ def add_time_entry(request: HttpRequest, work_order_id: int, payload: TimeEntryI
 
 @router.get("/work-orders/{work_order_id}/material-lines",
             response=_responses(list[MaterialLineOut]), summary="Material lines of a work order")
-def list_material_lines(request: HttpRequest, work_order_id: int) -> Any:
+def list_material_lines(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
     return [_material_line_out(m) for m in _material_lines(_order(request, work_order_id))]
 
 
 @router.post("/work-orders/{work_order_id}/material-lines",
              response=_responses(MaterialLineOut, changes=True, created=True),
              summary="Register an item used")
-def add_material_line(request: HttpRequest, work_order_id: int, payload: MaterialLineIn) -> Any:
+def add_material_line(request: HttpRequest, work_order_id: WorkOrderId, payload: MaterialLineIn) -> Any:
     user = _user(request)
     order = _order(request, work_order_id)
     item = Item.objects.filter(number=payload.item_number).first()
@@ -706,6 +781,8 @@ def add_material_line(request: HttpRequest, work_order_id: int, payload: Materia
     if not item.is_active:
         raise _field_error("item_number", _("Item %(number)s is inactive.")
                            % {"number": item.number})
+    if problem := counted_quantity_problem(item.number, item.unit, payload.quantity):
+        raise _field_error("quantity", problem)
     _refuse_technician_on_closed(user, order)
     line = services.add_material_line(order, item=item, quantity=payload.quantity,
                                       note=payload.note, technician=user)
@@ -731,7 +808,7 @@ def list_form_templates(request: HttpRequest) -> Any:
 
 @router.get("/work-orders/{work_order_id}/forms", response=_responses(list[FilledFormOut]),
             summary="Filled-in forms of a work order")
-def list_forms(request: HttpRequest, work_order_id: int) -> Any:
+def list_forms(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
     return [_filled_form_out(f) for f in _forms(_order(request, work_order_id))]
 
 
@@ -742,13 +819,15 @@ def _answer_value(question: Any, raw: Any) -> tuple[str | None, str | None]:
     if question.kind == QuestionKind.NUMBER:
         if isinstance(raw, bool):
             return None, _("Enter a number.")
+        text = str(raw).strip().replace(",", ".")
+        if len(text) > 2 * limits.MAX_ANSWER_DIGITS:
+            return None, _("Enter at most %(max)s digits in total.") % {
+                "max": limits.MAX_ANSWER_DIGITS}
         try:
-            number = Decimal(str(raw).strip().replace(",", "."))
+            number = Decimal(text)
         except InvalidOperation:
             return None, _("Enter a number.")
-        if not number.is_finite():
-            return None, _("Enter a number.")
-        return format(number.normalize(), "f"), None
+        return _bounded_number(number)
     if question.kind == QuestionKind.YES_NO:
         text = str(raw).strip().lower() if not isinstance(raw, bool) else ("yes" if raw else "no")
         mapping = {"yes": "yes", "no": "no", "ja": "yes", "nee": "no", "true": "yes", "false": "no"}
@@ -763,15 +842,27 @@ def _answer_value(question: Any, raw: Any) -> tuple[str | None, str | None]:
     if question.kind == QuestionKind.PHOTO:
         return None, _("Photos are added in the app, not through the API.")
     text = str(raw)
-    if len(text) > 10_000:
-        return None, _("Enter at most %(max)s characters.") % {"max": 10_000}
+    if len(text) > limits.MAX_ANSWER_LENGTH:
+        return None, _("Enter at most %(max)s characters.") % {"max": limits.MAX_ANSWER_LENGTH}
+    if "\x00" in text:
+        return None, _("NUL characters are not allowed.")
     return text, None
+
+
+def _bounded_number(number: Decimal) -> tuple[str | None, str | None]:
+    """A number answer within the shared limits, normalised as the screens store it."""
+    if not number.is_finite():
+        return None, _("Enter a number.")
+    error = limits.answer_number_error(number)
+    if error:
+        return None, error
+    return format(number.normalize(), "f"), None
 
 
 @router.post("/work-orders/{work_order_id}/forms",
              response=_responses(FilledFormOut, changes=True),
              summary="Fill in (or change) a form on a work order")
-def submit_form(request: HttpRequest, work_order_id: int, payload: FilledFormIn) -> Any:
+def submit_form(request: HttpRequest, work_order_id: WorkOrderId, payload: FilledFormIn) -> Any:
     """One filled form per template per work order: submitting again changes its answers.
     Questions left out keep their answer (required ones must have one)."""
     user = _user(request)
@@ -834,8 +925,8 @@ def _search(queryset: QuerySet, q: str | None, *fields: str) -> QuerySet:
 
 @router.get("/customers", response=_responses(list[CustomerOut]), tags=["reference data"],
             summary="Find customers by number, name or city", openapi_extra=OFFICE_ONLY)
-@paginate(LimitOffsetPagination)
-def list_customers(request: HttpRequest, q: str | None = None,
+@paginate(Pagination)
+def list_customers(request: HttpRequest, q: SearchText | None = None,
                    status: Literal["active", "inactive"] | None = None) -> Any:
     _office(request)
     customers = _search(Customer.objects.all(), q, "number", "name", "city")
@@ -847,7 +938,7 @@ def list_customers(request: HttpRequest, q: str | None = None,
 @router.get("/customers/{customer_id}", response=_responses(CustomerDetailOut),
             tags=["reference data"], summary="A customer with its work addresses",
             openapi_extra=OFFICE_ONLY)
-def get_customer(request: HttpRequest, customer_id: int) -> Any:
+def get_customer(request: HttpRequest, customer_id: CustomerId) -> Any:
     _office(request)
     customer = get_object_or_404(Customer.objects.all(), pk=customer_id)
     return {
@@ -858,8 +949,8 @@ def get_customer(request: HttpRequest, customer_id: int) -> Any:
 
 @router.get("/items", response=_responses(list[ItemOut]), tags=["reference data"],
             summary="Find items by number or description")
-@paginate(LimitOffsetPagination)
-def list_items(request: HttpRequest, q: str | None = None,
+@paginate(Pagination)
+def list_items(request: HttpRequest, q: SearchText | None = None,
                status: Literal["active", "inactive"] | None = None) -> Any:
     items = _search(Item.objects.select_related("group"), q, "number", "description")
     if status:

@@ -23,9 +23,11 @@ from django.utils.translation import gettext_lazy as _
 
 from werkbon.accounts.models import Role, User
 from werkbon.accounts.tenancy import require_current_tenant
+from werkbon.workorders import limits
 from werkbon.workorders.limits import (
     MAX_PLANNED_MINUTES,
     MAX_TIME_ENTRY_MINUTES,
+    date_window_error,
     entry_date_error,
 )
 from werkbon.workorders.models import (
@@ -42,12 +44,23 @@ from werkbon.workorders.models import (
 )
 from werkbon.workorders.numbers import local_number
 from werkbon.workorders.photos import prepare_photo
+from werkbon.workorders.units import counted_quantity_problem
 
 
 def date_input() -> forms.DateInput:
     """A browser date picker. Its value must be ISO (YYYY-MM-DD) whatever the language:
     a Dutch "25-11-2026" makes the browser show an empty field."""
     return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class WindowDateField(forms.DateField):
+    """A date within :data:`~werkbon.workorders.limits.MIN_DATE` to ``MAX_DATE``: a year 1
+    or 9999 is a typo, and cannot be turned into UTC."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value and (error := date_window_error(value)):
+            raise ValidationError(error, code="date_window")
 
 
 def time_input() -> forms.TimeInput:
@@ -124,7 +137,11 @@ def local_datetime(date: dt.date, time: dt.time) -> dt.datetime:
 
 
 class WorkOrderFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    # What the search looks in: werkbon/workorders/search.py.
+    q = forms.CharField(label=_("Search"), required=False,
+                        max_length=limits.MAX_SEARCH_LENGTH, widget=forms.TextInput(attrs={
+        "type": "search", "data-testid": "work-order-q",
+        "placeholder": _("number, customer, reference, address or material")}))
     status = forms.ChoiceField(
         label=_("Status"), required=False,
         choices=[("", _("All statuses")), *WorkOrderStatus.choices],
@@ -137,10 +154,8 @@ class WorkOrderFilterForm(forms.Form):
         label=_("Customer"), queryset=Customer.all_tenants.none(), required=False,
         empty_label=_("All customers"),
     )
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=date_input())
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=date_input())
+    date_from = WindowDateField(label=_("From"), required=False, widget=date_input())
+    date_to = WindowDateField(label=_("To"), required=False, widget=date_input())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,15 +171,16 @@ class WorkOrderForm(forms.Form):
         label=_("Work address"), queryset=WorkAddress.all_tenants.none(), required=False,
     )
     description = forms.CharField(
-        label=_("Work description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Work description"), required=False, max_length=limits.MAX_DESCRIPTION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     customer_reference = forms.CharField(label=_("Customer reference"), required=False,
-                                         max_length=100)
+                                         max_length=limits.MAX_REFERENCE_LENGTH)
     technicians = TechnicianMultipleChoiceField(
         label=_("Technicians"), queryset=User.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    planned_date = forms.DateField(label=_("Planned date"), required=False,
+    planned_date = WindowDateField(label=_("Planned date"), required=False,
                                    widget=date_input())
     planned_time = forms.TimeField(label=_("Planned time"), required=False,
                                    widget=time_input())
@@ -232,7 +248,7 @@ class PlanForm(forms.Form):
     """Plan or move a work order from the planning board."""
 
     technician = TechnicianChoiceField(label=_("Technician"), queryset=User.objects.none())
-    date = forms.DateField(label=_("Date"), widget=date_input())
+    date = WindowDateField(label=_("Date"), widget=date_input())
     time = forms.TimeField(label=_("Time"), widget=time_input(),
                            initial=dt.time(8, 0))
     minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1,
@@ -255,6 +271,7 @@ class TimeEntryForm(forms.Form):
                              error_messages={"required": CHOOSE_KIND, "invalid_choice": CHOOSE_KIND})
     minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=MAX_TIME_ENTRY_MINUTES,
                                  widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    # entry_date_error bounds it (at most a year back, not in the future)
     date = forms.DateField(label=_("Date"), widget=date_input())
 
     def __init__(self, *args: Any, unchanged_date: dt.date | None = None, **kwargs: Any) -> None:
@@ -303,15 +320,26 @@ class MaterialLineForm(forms.Form):
     )
     quantity = LocalizedDecimalField(label=_("Quantity"), max_digits=12, decimal_places=3,
                                      min_value=Decimal("0.001"))
-    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+    note = forms.CharField(label=_("Note"), required=False, max_length=limits.MAX_NOTE_LENGTH)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = Item.objects.filter(status="active")
 
+    def clean(self) -> dict[str, Any]:
+        """An item counted in pieces takes a whole number (the service's own rule)."""
+        cleaned = super().clean() or {}
+        item, quantity = cleaned.get("item"), cleaned.get("quantity")
+        problem = counted_quantity_problem(item.number, item.unit, quantity) \
+            if item is not None and quantity is not None else None
+        if problem:
+            self.add_error("quantity", problem)
+        return cleaned
+
 
 class CompleteForm(forms.Form):
-    signed_by_name = forms.CharField(label=_("Signed off by"), max_length=200, required=False)
+    signed_by_name = forms.CharField(label=_("Signed off by"), required=False,
+                                     max_length=limits.MAX_SIGNED_BY_LENGTH)
 
 
 # Numbers are keys in the accounting system too: no markup or other odd characters, and
@@ -428,7 +456,8 @@ class FilledFormForm(forms.Form):
             required = question.required
             if question.kind == QuestionKind.NUMBER:
                 field: forms.Field = LocalizedDecimalField(
-                    max_digits=18, decimal_places=6, required=required
+                    max_digits=limits.MAX_ANSWER_DIGITS,
+                    decimal_places=limits.MAX_ANSWER_DECIMAL_PLACES, required=required,
                 )
             elif question.kind == QuestionKind.YES_NO:
                 # A required question has no "—" (no answer) option: nothing is chosen
@@ -451,7 +480,8 @@ class FilledFormForm(forms.Form):
                                                            "capture": "environment"}),
                 )
             else:
-                field = forms.CharField(required=required, widget=forms.Textarea(attrs={"rows": 2}))
+                field = forms.CharField(required=required, max_length=limits.MAX_ANSWER_LENGTH,
+                                        widget=forms.Textarea(attrs={"rows": 2}))
             field.label = question.label
             self.fields[name] = field
             if question.kind == QuestionKind.NUMBER and value:

@@ -152,15 +152,19 @@ def archived_content(work_order: WorkOrder) -> ArchivedContent:
     )
 
 
-def change_archived_customer(work_order: WorkOrder, customer: Customer) -> None:
+def change_archived_customer(work_order: WorkOrder, customer: Customer) -> WorkAddress | None:
     """Put another customer on an archived work order whose export could not go out for its
-    customer (the one change allowed after archiving): customer, no work address, the kept
-    customer number and name, and the stored PDFs rendered again with it."""
+    customer (the one change allowed after archiving): the customer, the kept customer number
+    and name, and the stored PDFs rendered again with it. The work address stays (the work
+    was done there; it is never emptied silently): returns it when it belongs to another
+    customer, so the caller can say so; else None."""
     with transaction.atomic():
         order = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
-        order.customer, order.work_address = customer, None
-        order.save(update_fields=["customer", "work_address", "updated_at"])
+        order.customer = customer
+        order.save(update_fields=["customer", "updated_at"])
         store_at_archive(order)
+    address = order.work_address
+    return address if address is not None and address.customer_id != customer.pk else None
 
 
 # ---- open: keeps what was agreed, says when the master data changed --------------------------

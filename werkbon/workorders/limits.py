@@ -6,6 +6,7 @@ the other.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -19,6 +20,40 @@ MAX_PLANNED_MINUTES = 7 * 24 * 60
 # business and go through the ERP, not a forgotten booking from last year.
 MAX_ENTRY_AGE_DAYS = 365
 
+# --- texts (characters) ------------------------------------------------------------------
+# Every free text has a bound, so that no record, page or PDF has to cope with megabytes.
+MAX_DESCRIPTION_LENGTH = 10_000  # a work order's description ("werkzaamheden")
+MAX_ANSWER_LENGTH = 10_000  # a text answer of a custom form
+MAX_REFERENCE_LENGTH = 100  # a work order's customer reference
+MAX_NOTE_LENGTH = 500  # a material line's note
+MAX_SIGNED_BY_LENGTH = 200  # who signed off at the customer
+MAX_NUMBER_LENGTH = 30  # a customer or item number (the accounting system's key)
+MAX_USERNAME_LENGTH = 150  # Django's username
+MAX_SEARCH_LENGTH = 100  # a search text or filter value
+MAX_CHOICES_LENGTH = 2_000  # a choice question's choices, one per line
+
+# --- numbers ----------------------------------------------------------------------------
+# A form's number answer: at most 18 digits of which 6 decimals (as stored, normalised).
+MAX_ANSWER_DIGITS = 18
+MAX_ANSWER_DECIMAL_PLACES = 6
+# A material line's quantity: 12 digits, 3 decimals (the model's DecimalField).
+MAX_QUANTITY_DIGITS = 12
+MAX_QUANTITY_DECIMAL_PLACES = 3
+# A record id in a URL or body: the database's 64-bit integer.
+MAX_ID = 2**63 - 1
+
+# --- lists and pages ----------------------------------------------------------------------
+MAX_PAGE_SIZE = 100  # the API's ``limit``
+MAX_OFFSET = 10_000_000  # the API's ``offset``; far beyond any real list
+MAX_TECHNICIANS_PER_ORDER = 50
+MAX_ANSWERS_PER_FORM = 500
+
+# --- dates -------------------------------------------------------------------------------
+# Planned dates, filters and the planning week must lie in this window: outside it a date
+# is a typo, and years such as 1 or 9999 cannot be turned into UTC.
+MIN_DATE = dt.date(2000, 1, 1)
+MAX_DATE = dt.date(2099, 12, 31)
+
 # --- photos (form answers) ----------------------------------------------------------------
 # An upload larger than this is refused before it is decoded.
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -29,6 +64,28 @@ MAX_PHOTO_PIXELS = 40_000_000
 # A stored photo's longest edge: larger ones are downscaled on upload, which keeps the
 # forms PDF small and fast (the PDF shows a photo at most 120 × 90 mm).
 MAX_PHOTO_EDGE = 2000
+
+
+def answer_number_error(number: Decimal) -> str | None:
+    """Why ``number`` (finite) does not fit a number answer, or None when it does: at most
+    :data:`MAX_ANSWER_DIGITS` digits, :data:`MAX_ANSWER_DECIMAL_PLACES` of them decimals."""
+    _sign, digits, exponent = number.normalize().as_tuple()
+    assert isinstance(exponent, int)
+    decimals = max(0, -exponent)
+    whole = max(0, len(digits) + exponent)
+    if decimals > MAX_ANSWER_DECIMAL_PLACES:
+        return _("Enter at most %(max)s decimal places.") % {"max": MAX_ANSWER_DECIMAL_PLACES}
+    if whole + decimals > MAX_ANSWER_DIGITS:
+        return _("Enter at most %(max)s digits in total.") % {"max": MAX_ANSWER_DIGITS}
+    return None
+
+
+def date_window_error(date: dt.date) -> str | None:
+    """Why ``date`` is outside the window of :data:`MIN_DATE` to :data:`MAX_DATE`, or None."""
+    if MIN_DATE <= date <= MAX_DATE:
+        return None
+    return _("Enter a date from %(min)s to %(max)s.") % {
+        "min": date_format(MIN_DATE, "d-m-Y"), "max": date_format(MAX_DATE, "d-m-Y")}
 
 
 def entry_date_error(date: dt.date, *, today: dt.date | None = None) -> str | None:

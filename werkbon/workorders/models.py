@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from werkbon.accounts.tenancy import TenantScopedModel
+from werkbon.workorders import limits
 
 
 class ActiveStatus(models.TextChoices):
@@ -277,8 +278,10 @@ class WorkOrder(TenantScopedModel):
     # The customer as it was when the work order was archived (history.store_at_archive).
     archived_customer_number = models.CharField(max_length=30, blank=True, editable=False)
     archived_customer_name = models.CharField(max_length=255, blank=True, editable=False)
-    description = models.TextField(_("work description"), blank=True)  # "werkzaamheden"
-    customer_reference = models.CharField(_("customer reference"), max_length=100, blank=True)
+    description = models.TextField(_("work description"), blank=True,  # "werkzaamheden"
+                                   max_length=limits.MAX_DESCRIPTION_LENGTH)
+    customer_reference = models.CharField(_("customer reference"), blank=True,
+                                          max_length=limits.MAX_REFERENCE_LENGTH)
     status = models.CharField(
         _("status"), max_length=10, choices=WorkOrderStatus.choices, default=WorkOrderStatus.OPEN
     )
@@ -293,7 +296,8 @@ class WorkOrder(TenantScopedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", editable=False,
     )
-    signed_by_name = models.CharField(_("signed off by"), max_length=200, blank=True)
+    signed_by_name = models.CharField(_("signed off by"), blank=True,
+                                      max_length=limits.MAX_SIGNED_BY_LENGTH)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
     archived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -420,7 +424,7 @@ class MaterialLine(TenantScopedModel):
     quantity = models.DecimalField(
         _("quantity"), max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0"))]
     )
-    note = models.CharField(_("note"), max_length=500, blank=True)
+    note = models.CharField(_("note"), max_length=limits.MAX_NOTE_LENGTH, blank=True)
     item_number = models.CharField(_("item number"), max_length=30, blank=True, editable=False)
     description = models.CharField(_("description"), max_length=255, blank=True, editable=False)
     unit = models.CharField(_("unit"), max_length=10, blank=True, editable=False)
@@ -509,7 +513,8 @@ class FormQuestion(TenantScopedModel):
     label = models.CharField(_("question"), max_length=300)
     kind = models.CharField(_("kind"), max_length=10, choices=QuestionKind.choices,
                             default=QuestionKind.TEXT)
-    choices = models.TextField(_("choices (one per line)"), blank=True)
+    choices = models.TextField(_("choices (one per line)"), blank=True,
+                               max_length=limits.MAX_CHOICES_LENGTH)
     required = models.BooleanField(_("required"), default=False)
 
     class Meta:
@@ -547,7 +552,7 @@ class FilledForm(TenantScopedModel):
 class FormAnswer(TenantScopedModel):
     form = models.ForeignKey(FilledForm, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(FormQuestion, on_delete=models.PROTECT, related_name="+")
-    value = models.TextField(_("answer"), blank=True)
+    value = models.TextField(_("answer"), blank=True, max_length=limits.MAX_ANSWER_LENGTH)
     photo = models.FileField(_("photo"), upload_to="form-photos/%Y/%m/", blank=True)
 
     class Meta:

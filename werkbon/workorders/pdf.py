@@ -15,21 +15,32 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from werkbon.workorders.limits import MAX_PHOTO_BYTES
 from werkbon.workorders.models import QuestionKind, TimeKind, WorkOrder
+from werkbon.workorders.photos import downscaled_jpeg
 from werkbon.workorders.units import minutes_to_hours
+
+# Images are stored Flate-compressed without ASCII85 (binary PDF streams are fine and
+# ASCII85 costs seconds for a large photo).
+rl_config.useA85 = 0
 
 PDF_LANGUAGE = "nl"
 PDF_TIME_ZONE = ZoneInfo("Europe/Amsterdam")  # not the active one: same data, same bytes
 PHOTO_MAX_WIDTH = 120 * mm
 PHOTO_MAX_HEIGHT = 90 * mm
+# A photo is embedded at most this many pixels on its longest edge (about 200 dpi at
+# 120 mm): a 2000-pixel photo would only make the PDF larger and slower.
+PHOTO_MAX_PIXELS = 1000
 
 _styles = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=_styles["Normal"], fontName="Helvetica", fontSize=9,
@@ -50,6 +61,34 @@ TABLE_STYLE = TableStyle([
 def _p(text: object, style: ParagraphStyle = BODY) -> Paragraph:
     """A paragraph of plain text (escaped: customer data may contain < or &)."""
     return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
+
+
+# Long texts are cut into paragraphs of at most this many characters (at line breaks, else
+# at spaces, else anywhere): each then wraps once and a page break falls between them,
+# instead of one paragraph or table row taller than a page.
+CHUNK_CHARACTERS = 600
+
+
+def _chunks(text: str, size: int = CHUNK_CHARACTERS) -> list[str]:
+    """``text`` in pieces of at most ``size`` characters, cut at a line break or space
+    where there is one in the second half of the piece."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > size:
+        cut = rest.rfind("\n", size // 2, size)
+        if cut < 0:
+            cut = rest.rfind(" ", size // 2, size)
+        if cut < 0:
+            cut = size
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n ") if cut < size else rest[cut:]
+    pieces.append(rest)
+    return pieces
+
+
+def _paragraphs(text: str, style: ParagraphStyle = BODY) -> list[Paragraph]:
+    """Plain text of any accepted length as paragraphs (see :data:`CHUNK_CHARACTERS`)."""
+    return [_p(piece, style) for piece in _chunks(text)]
 
 
 def _date(value) -> str:  # type: ignore[no-untyped-def]
@@ -115,7 +154,7 @@ def _header(order: WorkOrder, title: str) -> list:
         [_p(_("Technicians"), SMALL),
          _p(", ".join(t.display_name for t in order.technicians.all()) or "—")],
     ]
-    table = Table(rows, colWidths=[40 * mm, None])
+    table = Table(rows, colWidths=[40 * mm, None], splitInRow=1)
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d5dd"))]))
     return [*story, table]
@@ -137,7 +176,7 @@ def render_work_order_pdf(work_order: WorkOrder) -> bytes:
 
 def _render_work_order(order: WorkOrder) -> bytes:
     story = _header(order, _("Work order"))
-    story += [_p(_("Work description"), H2), _p(order.description or "—")]
+    story += [_p(_("Work description"), H2), *_paragraphs(order.description or "—")]
 
     entries = list(order.time_entries.select_related("technician").order_by("date", "id"))
     story.append(_p(_("Time"), H2))
@@ -145,7 +184,8 @@ def _render_work_order(order: WorkOrder) -> bytes:
         rows = [[_("Date"), _("Technician"), _("Kind"), _("Minutes")]]
         rows += [[_date(e.date), _p(e.technician.display_name, SMALL), e.get_kind_display(),
                   str(e.minutes)] for e in entries]
-        table = Table(rows, colWidths=[25 * mm, None, 35 * mm, 22 * mm], repeatRows=1)
+        table = Table(rows, colWidths=[25 * mm, None, 35 * mm, 22 * mm], repeatRows=1,
+                      splitInRow=1)
         table.setStyle(TABLE_STYLE)
         story.append(table)
     else:
@@ -169,7 +209,7 @@ def _render_work_order(order: WorkOrder) -> bytes:
                   line.unit, _euro(line.item.sales_price), _p(line.note, SMALL)]
                  for line in lines]
         table = Table(rows, colWidths=[24 * mm, None, 18 * mm, 14 * mm, 22 * mm, 45 * mm],
-                      repeatRows=1)
+                      repeatRows=1, splitInRow=1)
         table.setStyle(TABLE_STYLE)
         story.append(table)
     else:
@@ -193,6 +233,7 @@ def render_forms_pdf(work_order: WorkOrder) -> bytes:
 
 
 def _answer_cell(answer) -> object:  # type: ignore[no-untyped-def]
+    """A flowable for the answer, or a list of paragraphs for a long text."""
     question = answer.question
     if question.kind == QuestionKind.YES_NO:
         return _p({"yes": _("Yes"), "no": _("No")}.get(answer.value, answer.value or "—"))
@@ -201,18 +242,30 @@ def _answer_cell(answer) -> object:  # type: ignore[no-untyped-def]
             return _p("—")
         try:
             with answer.photo.open("rb") as handle:
-                data = io.BytesIO(handle.read())
-            image = Image(data)
-            scale = min(PHOTO_MAX_WIDTH / image.imageWidth, PHOTO_MAX_HEIGHT / image.imageHeight,
-                        1)
-            image.drawWidth = image.imageWidth * scale
-            image.drawHeight = image.imageHeight * scale
-            return image
-        except (OSError, ValueError):
+                data, width, height = downscaled_jpeg(handle.read(MAX_PHOTO_BYTES + 1),
+                                                      PHOTO_MAX_PIXELS)
+        except (OSError, ValueError, ValidationError):
             return _p(_("(photo %(name)s could not be read)") % {"name": answer.value})
+        scale = min(PHOTO_MAX_WIDTH / width, PHOTO_MAX_HEIGHT / height)
+        return Image(io.BytesIO(data), width=width * scale, height=height * scale)
     if question.kind == QuestionKind.NUMBER and answer.value:
         return _p(answer.value.replace(".", ","))
-    return _p(answer.value or "—")
+    return _paragraphs(answer.value or "—")
+
+
+FORM_ROW_STYLE = TableStyle([("FONTSIZE", (0, 0), (-1, -1), 8), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+
+
+def _form_row(cells: list, *, header: bool = False, last: bool = True) -> Table:
+    table = Table([cells], colWidths=[60 * mm, None], splitInRow=1)
+    table.setStyle(FORM_ROW_STYLE)
+    if header:
+        table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), "Helvetica-Bold"),
+                                   ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f3f4f6"))]))
+    if last or header:
+        table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25,
+                                    colors.HexColor("#d0d5dd"))]))
+    return table
 
 
 def _render_forms(order: WorkOrder) -> bytes:
@@ -226,12 +279,16 @@ def _render_forms(order: WorkOrder) -> bytes:
         story.append(_p(_("Filled in by %(name)s on %(when)s") % {
             "name": who, "when": _datetime(filled.filled_at)}, SMALL))
         answers = {a.question_id: a for a in filled.answers.select_related("question")}
-        rows = [[_("Question"), _("Answer")]]
+        # One small table per row: a page break falls between rows without re-measuring
+        # the whole form on every page; a long answer takes several rows, one paragraph
+        # each (see CHUNK_CHARACTERS).
+        story.append(_form_row([_("Question"), _("Answer")], header=True))
         for question in filled.template.questions.all():
             answer = answers.get(question.pk)
-            rows.append([_p(question.label, SMALL),
-                         _answer_cell(answer) if answer is not None else _p("—")])
-        table = Table(rows, colWidths=[60 * mm, None], repeatRows=1)
-        table.setStyle(TABLE_STYLE)
-        story.append(table)
+            cell = _answer_cell(answer) if answer is not None else _p("—")
+            cells = cell if isinstance(cell, list) else [cell]
+            story.append(_form_row([_p(question.label, SMALL), cells[0]],
+                                   last=len(cells) == 1))
+            story += [_form_row(["", more], last=i == len(cells) - 2)
+                      for i, more in enumerate(cells[1:])]
     return _build(story, f"{_('Forms of work order')} {order.number}")

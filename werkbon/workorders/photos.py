@@ -107,6 +107,33 @@ def prepare_photo(upload: Any) -> ContentFile:
     return ContentFile(output.getvalue(), name=f"{uuid.uuid4().hex}.{extension}")
 
 
+def downscaled_jpeg(data: bytes, max_edge: int) -> tuple[bytes, int, int]:
+    """``(JPEG bytes, width, height)`` of the image in ``data``, upright, at most
+    ``max_edge`` pixels on its longest edge, for embedding in a PDF. Raises
+    ``ValidationError`` for bytes over the caps or that are no accepted image (a photo
+    stored before the upload rules may be either)."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise ValidationError("too large", code="too_large")
+    image = _open_checked(io.BytesIO(data))
+    try:
+        image.draft("RGB", (max_edge, max_edge))  # JPEG: decode at a reduced scale
+        image.load()
+        upright = ImageOps.exif_transpose(image)
+        upright.thumbnail((max_edge, max_edge))
+        if upright.mode in {"RGBA", "LA", "P", "PA"}:
+            flat = Image.new("RGB", upright.size, "white")
+            rgba = upright.convert("RGBA")
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            upright = flat
+        output = io.BytesIO()
+        upright.convert("RGB").save(output, format="JPEG", quality=80)
+        return output.getvalue(), upright.width, upright.height
+    except (OSError, SyntaxError, ValueError) as error:
+        raise _not_an_image() from error
+    finally:
+        image.close()
+
+
 def detect_format(handle: IO[bytes]) -> str | None:
     """The accepted raster format of the bytes in ``handle`` (``"PNG"``…), or None.
     Reads only the header (from a copy of the first 64 kB); ``handle`` is rewound."""

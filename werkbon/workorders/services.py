@@ -30,6 +30,7 @@ from werkbon.workorders.models import (
     WorkOrderStatus,
 )
 from werkbon.workorders.signals import work_order_archived, work_order_completed
+from werkbon.workorders.units import counted_quantity_problem
 
 
 class LifecycleError(Exception):
@@ -177,14 +178,18 @@ def add_material_line(
     work_order: WorkOrder, *, item: Item, quantity: Decimal, note: str = "",
     technician: User | None = None,
 ) -> MaterialLine:
-    """Register ``quantity`` (more than 0) of an item used, in the item's unit now: the line
-    keeps that unit (and the item's number and description) whatever changes later."""
+    """Register ``quantity`` (in the item's unit, more than 0; a whole number for an item
+    counted in pieces, :func:`~werkbon.workorders.units.counted_quantity_problem`) of an item
+    used: the line keeps that unit (and the item's number and description) whatever changes
+    later. Raises LifecycleError with the reason."""
     work_order = lock(work_order)
     ensure_editable(work_order)
     if quantity <= 0:
         raise LifecycleError(_("Quantity must be more than 0."))
     if not item.is_active:
         raise LifecycleError(_("Item %(number)s is inactive.") % {"number": item.number})
+    if problem := counted_quantity_problem(item.number, item.unit, quantity):
+        raise LifecycleError(problem)
     return MaterialLine.objects.create(
         work_order=work_order, item=item, quantity=quantity, note=note, technician=technician
     )

@@ -4,7 +4,7 @@ It wires the pieces together; each lives in its own module:
 
 * ``sync/``: import of item groups, items, customers and work addresses, and cleanup;
 * ``orders.py``: Visma.net sales orders and quotes coming in as work orders;
-* ``export.py``: archived work orders going out as sales orders or customer invoices;
+* ``export/``: archived work orders going out as sales orders or customer invoices;
 * ``activation.py``, ``checks.py``, ``views.py``: the wizard, settings checks and screens.
 """
 

@@ -9,7 +9,10 @@ check again (:func:`run_all`).
 Rules (the check says which one failed):
 
 * company: the token reaches the company (``GET /v1/organization``);
-* work-time / travel-time item: optional; when set it exists, is active and non-stock;
+* work-time / travel-time item: optional; when set it exists, is active and non-stock, and
+  its unit (sales unit, else base unit) looks like hours (``looks_like_hours``): time is
+  sent as hours, so another unit fails the check until the office ticks the confirmation
+  ``hour_unit_confirmed`` ("the unit counts hours");
 * default item: required when "add a default item" is on; then the same three rules (a
   typed item is checked also while it is off, and the message says it is not added);
 * filter words: at most 100 characters, no leading or trailing spaces;
@@ -41,6 +44,7 @@ from vismanet import (
 )
 from werkbon.accounts.models import Role, User
 from werkbon.integrations.models import one_full_stop
+from werkbon.integrations.vismanet.hours import looks_like_hours
 
 MAX_FILTER_WORD = 100
 MIN_INTERVAL, MAX_INTERVAL = 2, 3600
@@ -108,7 +112,9 @@ def check_company(client: VismaNetClient) -> CheckResult:
     return _ok(gettext_noop("Connected to company %(company)s."), company=name)
 
 
-def _check_item(client: VismaNetClient, number: str) -> CheckResult:
+def _check_item(client: VismaNetClient, number: str, *, hours_confirmed: bool | None = None) -> CheckResult:
+    """Exists, active, non-stock; for a time item (``hours_confirmed`` not None) also a unit
+    that looks like hours, or the office's confirmation that it counts hours."""
     try:
         item = client.inventory.get(number)
     except NotFoundError:
@@ -118,24 +124,35 @@ def _check_item(client: VismaNetClient, number: str) -> CheckResult:
                      item=number, status=item.status or "?")
     if not item.is_non_stock:
         return _fail(gettext_noop("Item %(item)s is a stock item; choose a non-stock item."), item=number)
+    unit = item.sales_unit or item.base_unit or ""
+    if hours_confirmed is not None and not looks_like_hours(unit):
+        if hours_confirmed:
+            return _ok(gettext_noop("Item %(item)s is an active non-stock item; its unit %(unit)s counts "
+                                    "hours, as confirmed."), item=number, unit=unit or "-")
+        return _fail(gettext_noop("Item %(item)s has unit %(unit)s; that does not look like an hour unit, "
+                                  "while Werkbon sends time in hours (2 h 15 min as 2.25). Choose an item "
+                                  "in hours, or tick \"The unit of the work-time and travel-time items "
+                                  "counts hours\"."), item=number, unit=unit or "-")
     return _ok(gettext_noop("Item %(item)s (%(description)s) is an active non-stock item."),
                item=number, description=item.description or "")
 
 
 @_guarded
-def check_travel_time_item(client: VismaNetClient, number: str | None) -> CheckResult:
-    """Optional; when set: exists, active, non-stock (manual 5.3)."""
+def check_travel_time_item(client: VismaNetClient, number: str | None, *,
+                           hours_confirmed: bool = False) -> CheckResult:
+    """Optional; when set: exists, active, non-stock (manual 5.3), unit in hours or confirmed."""
     if not number:
         return _ok(gettext_noop("No item: travel time is not sent to Visma.net."))
-    return _check_item(client, number)
+    return _check_item(client, number, hours_confirmed=hours_confirmed)
 
 
 @_guarded
-def check_work_time_item(client: VismaNetClient, number: str | None) -> CheckResult:
-    """Optional; when set: exists, active, non-stock (manual 5.4)."""
+def check_work_time_item(client: VismaNetClient, number: str | None, *,
+                         hours_confirmed: bool = False) -> CheckResult:
+    """Optional; when set: exists, active, non-stock (manual 5.4), unit in hours or confirmed."""
     if not number:
         return _ok(gettext_noop("No item: work time is not sent to Visma.net."))
-    return _check_item(client, number)
+    return _check_item(client, number, hours_confirmed=hours_confirmed)
 
 
 @_guarded
@@ -288,10 +305,13 @@ def check_field(client: VismaNetClient, name: str, values: Mapping[str, Any]) ->
     get = values.get
     target = get("target") or "sales_order"
     per_user = _flag(get("warehouse_per_user"))
+    hours = _flag(get("hour_unit_confirmed"))
     checks: dict[str, Callable[[], CheckResult]] = {
         "company": lambda: check_company(client),
-        "travel_time_item": lambda: check_travel_time_item(client, (get("travel_time_item") or "").strip()),
-        "work_time_item": lambda: check_work_time_item(client, (get("work_time_item") or "").strip()),
+        "travel_time_item": lambda: check_travel_time_item(client, (get("travel_time_item") or "").strip(),
+                                                           hours_confirmed=hours),
+        "work_time_item": lambda: check_work_time_item(client, (get("work_time_item") or "").strip(),
+                                                       hours_confirmed=hours),
         "default_item": lambda: check_default_item(client, _flag(get("default_item_enabled")),
                                                    (get("default_item") or "").strip()),
         "filter_word": lambda: check_filter_word(get("filter_word")),

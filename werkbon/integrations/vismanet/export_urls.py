@@ -8,4 +8,5 @@ from werkbon.integrations.vismanet import panels
 urlpatterns = [
     path("<int:pk>/", panels.panel_view, name="vismanet_export_panel"),
     path("<int:pk>/opnieuw/", panels.retry_view, name="vismanet_export_retry"),
+    path("<int:pk>/keuze/", panels.choice_view, name="vismanet_export_choice"),
 ]

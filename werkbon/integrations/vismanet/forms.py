@@ -74,6 +74,12 @@ class SettingsForm(forms.Form):
         _("On which item in your accounting software do you want to register travel time?"),
         _("Choose from the non-stock items. Two hours of travel time become 2 × this item. "
           "Leave empty to not send travel time."), "vismanet-items")
+    # Time is sent in hours: needed only when the check says a time item's unit does not
+    # look like hours (checks.looks_like_hours); not stored.
+    hour_unit_confirmed = forms.BooleanField(
+        label=_("The unit of the work-time and travel-time items counts hours"),
+        help_text=_("Tick this only when the check says an item's unit does not look like hours "
+                    "and that unit does count hours."), required=False)
     default_item_enabled = _yes_no(
         _("Automatically add a default item?"),
         _("A fixed item on every sales order or customer invoice, for example a call-out fee."))

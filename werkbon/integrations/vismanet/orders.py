@@ -47,6 +47,7 @@ from vismanet import (
     ReconnectRequired,
     SalesOrderLine,
     SalesOrderSummary,
+    UnaddressableError,
     VismaNetClient,
     VismaNetError,
 )
@@ -162,6 +163,12 @@ M_LINE_STOCK = gettext_noop(
 M_LINE_INACTIVE = gettext_noop("Line %(line)s of order %(order)s was skipped: item %(item)s is inactive.")
 M_LINE_QUANTITY = gettext_noop("Line %(line)s of order %(order)s was skipped: its quantity is not more than 0.")
 A_LINE = gettext_noop("Add the material to work order %(work_order)s by hand if it is needed.")
+M_UNADDRESSABLE = gettext_noop(
+    "Order %(order)s cannot be read through the Visma.net API: its number holds a character the API "
+    "cannot take in an address (such as \"/\"). The order is not imported as a work order.")
+A_UNADDRESSABLE = gettext_noop(
+    "Make the work order for this order by hand, or give the order type a numbering without \"/\" in "
+    "Visma.net.")
 M_MALFORMED = gettext_noop("Order %(order)s could not be imported: Visma.net sent it without a customer.")
 M_RECONNECT = gettext_noop(
     "Visma.net asks for a new sign-in: orders are not imported until Visma.net is connected again."
@@ -626,9 +633,12 @@ class OrderImport:
         incoming = [line for line in incoming if line.line_id not in removed_here]
         changes = mapping.line_changes(existing, incoming)
         changed = False
+        # The quantity is in the order line's unit: the material line is registered in it.
+        units = {line.line_id: line.unit_of_measure or "" for line in lines}
         for wanted in changes.add:
             created = MaterialLine.objects.create(work_order=work_order, item=items[wanted.item_number],
-                                                  quantity=wanted.quantity, note=wanted.note)
+                                                  quantity=wanted.quantity, note=wanted.note,
+                                                  unit=units.get(wanted.line_id, ""))
             ExternalLink.objects.update_or_create(
                 kind=KIND, external_type="order_line",
                 external_id=mapping.line_key(fields.order_type, fields.order_id, wanted.line_id),
@@ -707,6 +717,13 @@ class OrderImport:
             order = self.client.sales_orders.get(self.order_type, order_id, expand=DETAIL_EXPAND)
         except NotFoundError:
             return None  # deleted between the listing and now
+        except UnaddressableError:
+            # Skipped once (the watermark moves past it), never an error at every sync.
+            label = mapping.order_label(self.order_type, order_id)
+            if not LogEntry.objects.filter(message=M_UNADDRESSABLE, object_ref=label).exists():
+                self._log(LogLevel.WARNING, LogTable.ORDER, M_UNADDRESSABLE, {"order": label},
+                          action=A_UNADDRESSABLE, object_ref=label)
+            return None
         try:
             fields = mapping.order_fields(order)
         except ValueError:

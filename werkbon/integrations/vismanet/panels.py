@@ -1,5 +1,7 @@
-"""The "Visma.net" panel on the work-order page: the export status, the document number,
-the reason and action of a failure, and a Retry button (registered through
+"""The "Visma.net" panel on the work-order page: the export status, the document number and
+the status Visma.net gave it when that is not on hold, the reason and action of a failure, and
+a Retry button; after a deletion in Visma.net instead two choices (make a new document, or
+mark the work order as handled outside Werkbon) and no Retry (registered through
 ``werkbon.workorders.external.register_panel``, so the work-order app never imports us).
 
 While an export is on its way the panel refreshes itself (htmx, every 2 seconds).
@@ -20,6 +22,7 @@ from werkbon.accounts.permissions import office_required, tenant_member_required
 from werkbon.integrations import background
 from werkbon.integrations.models import ExportRecord, ExportStatus, Integration, LogEntry, LogLevel
 from werkbon.integrations.vismanet import export
+from werkbon.integrations.vismanet.export.document import state_word
 from werkbon.workorders.models import Customer, WorkOrder
 from werkbon.workorders.views.common import order_for_member
 
@@ -43,8 +46,10 @@ def _context(request: HttpRequest, work_order: WorkOrder, record: ExportRecord) 
         "document_label": document_label.get(record.document_type, ""),
         "problem": problem if record.status != ExportStatus.SENT else None,
         "polling": record.status in IN_PROGRESS,
-        "can_retry": is_office and record.status in (ExportStatus.FAILED, ExportStatus.QUEUED,
-                                                     ExportStatus.ATTACHMENTS_PENDING),
+        "can_retry": is_office and record.retryable,
+        "can_choose": is_office and record.awaits_choice,
+        "can_mark_handled": is_office and (record.awaits_choice or failed),
+        "document_state": _(state_word(record.document_status)) if record.document_status else "",
         "can_choose_customer": is_office and failed and not record.document_number
         and problem is not None and problem.message in CUSTOMER_MESSAGES,
         "waiting": record.status in (ExportStatus.QUEUED, ExportStatus.ATTACHMENTS_PENDING)
@@ -85,6 +90,18 @@ def panel(request_or_none: object, work_order: object) -> str:
     return render_panel(request_or_none, work_order)  # type: ignore[arg-type]
 
 
+def _user_name(request: HttpRequest) -> str:
+    user = request.user
+    return getattr(user, "display_name", "") or getattr(user, "username", "") or "—"
+
+
+def _respond(request: HttpRequest, work_order: WorkOrder, status: int, level: int, notice: str) -> HttpResponse:
+    if request.headers.get("HX-Request"):
+        return HttpResponse(render_panel(request, work_order, notice), status=status)
+    messages.add_message(request, level, notice)
+    return redirect("workorders:detail", pk=work_order.pk)
+
+
 def _work_order(pk: int) -> WorkOrder:
     work_order = WorkOrder.objects.filter(pk=pk).first()  # tenant-scoped: another tenant's → 404
     if work_order is None:
@@ -109,6 +126,7 @@ def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     if record is None:
         raise Http404(_("This work order has no export to Visma.net."))
     number = (request.POST.get("customer") or "").strip()
+    kept = None  # the work address that stays when another customer is chosen
     status, level, notice = 200, messages.SUCCESS, _("The export to Visma.net is queued again.")
     if number:
         customer = Customer.objects.filter(number=number).first()
@@ -117,13 +135,35 @@ def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
             notice = _("Customer %(number)s does not exist or is inactive.") % {"number": number}
         else:
             try:
-                export.set_customer(record, customer)
+                kept = export.set_customer(record, customer)
             except ValueError:
                 status, level = 400, messages.ERROR
                 notice = _("The customer can no longer be changed for this export.")
     if status == 200 and not export.retry(record):
         status, level, notice = 409, messages.WARNING, _("This export cannot be sent again now.")
-    if request.headers.get("HX-Request"):
-        return HttpResponse(render_panel(request, work_order, notice), status=status)
-    messages.add_message(request, level, notice)
-    return redirect("workorders:detail", pk=work_order.pk)
+    elif status == 200 and number and kept is not None:
+        notice = " ".join((notice, _("The work address stays %(address)s; it is an address of customer "
+                                     "%(previous)s.") % {"address": kept.one_line(),
+                                                         "previous": kept.customer.number}))
+    return _respond(request, work_order, status, level, notice)
+
+
+@require_POST
+@office_required
+def choice_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office's choice for an export whose document was deleted in Visma.net: POST
+    ``choice=new_document`` (make a new document) or ``choice=handled_outside`` (the work order
+    was handled outside Werkbon; also allowed for a failed export). 409 when the export does
+    not await that choice (any more)."""
+    work_order = _work_order(pk)
+    record = _record(work_order)
+    if record is None:
+        raise Http404(_("This work order has no export to Visma.net."))
+    choice = request.POST.get("choice", "")
+    if choice == "new_document" and export.make_new_document(record, _user_name(request)):
+        return _respond(request, work_order, 200, messages.SUCCESS,
+                        _("A new document is made in Visma.net for this work order."))
+    if choice == "handled_outside" and export.mark_handled_outside(record, _user_name(request)):
+        return _respond(request, work_order, 200, messages.SUCCESS,
+                        _("The work order is marked as handled outside Werkbon; nothing is sent to Visma.net."))
+    return _respond(request, work_order, 409, messages.WARNING, _("This choice is not possible for this export now."))

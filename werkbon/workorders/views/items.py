@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from werkbon.accounts.permissions import office_required, tenant_member_required
 from werkbon.workorders.external import managing_system
 from werkbon.workorders.forms import ItemForm, ItemGroupForm
+from werkbon.workorders.limits import MAX_SEARCH_LENGTH
 from werkbon.workorders.models import Item, ItemGroup
 from werkbon.workorders.views.common import paginate, query_without_page
 from werkbon.workorders.views.customers import refuse_if_managed
@@ -20,6 +21,7 @@ SEARCH_LIMIT = 30
 
 
 def _search(items, q: str):  # type: ignore[no-untyped-def]
+    q = q[:MAX_SEARCH_LENGTH]
     if q:
         items = items.filter(Q(number__icontains=q) | Q(description__icontains=q))
     return items

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from werkbon.accounts.permissions import office_required
 from werkbon.workorders import services
 from werkbon.workorders.forms import PlanForm, local_datetime, technicians_of_current_tenant
+from werkbon.workorders.limits import date_window_error
 from werkbon.workorders.models import WorkOrder, WorkOrderStatus
 from werkbon.workorders.views.common import back_to, form_errors
 
@@ -41,6 +42,8 @@ def _requested_monday(request: HttpRequest) -> dt.date:
     try:
         day = dt.date.fromisoformat(request.GET.get("week", ""))
     except ValueError:
+        day = timezone.localdate()
+    if date_window_error(day):  # year 1 or 9999: this week rather than an overflow
         day = timezone.localdate()
     return week_start(day)
 

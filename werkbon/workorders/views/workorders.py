@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -34,6 +33,7 @@ from werkbon.workorders.models import (
     WorkOrder,
     WorkOrderStatus,
 )
+from werkbon.workorders.search import work_order_match
 from werkbon.workorders.units import minutes_to_hours
 from werkbon.workorders.views.common import (
     OPEN_STATUSES,
@@ -72,17 +72,8 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
     )
     if form.is_valid():
         data = form.cleaned_data
-        if data["q"]:
-            q = data["q"].strip()
-            match = (
-                Q(customer__name__icontains=q)
-                | Q(customer__number__icontains=q)
-                | Q(description__icontains=q)
-                | Q(customer_reference__icontains=q)
-            )
-            if q.isdigit():
-                match |= Q(number=int(q))
-            orders = orders.filter(match)
+        if data["q"] and data["q"].strip():
+            orders = orders.filter(work_order_match(data["q"]))
         if data["status"]:
             orders = orders.filter(status=data["status"])
         if data["technician"]:
@@ -309,8 +300,11 @@ def material_line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpRespo
             messages.success(request, _("Material line saved."))
 
         return _correct(request, order, change)
-    return render(request, "workorders/correct.html", {
+    # The select holds only the chosen item; the search fills it (no list of every item).
+    chosen = form.cleaned_data.get("item") if form.is_bound and hasattr(form, "cleaned_data") else None
+    return render(request, "workorders/correct_material.html", {
         "order": order, "form": form, "title": _("Correct material line"),
+        "current_item": chosen or (line.item if not form.is_bound else None),
         "back": order_page_url(request.user, order),  # type: ignore[arg-type]
     })
 

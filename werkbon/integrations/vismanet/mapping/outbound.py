@@ -2,7 +2,7 @@
 
 Everything the export decides about a document's *content* is here, as pure functions over
 plain values (:class:`WorkOrderFacts` in, :class:`DocumentPlan` and request models out), so
-each rule is tested without a database or a network. ``export.py`` gathers the facts,
+each rule is tested without a database or a network. The ``export`` package gathers the facts,
 checks them against Visma.net and sends the result. The rules are written down in
 ``docs/sync-rules.md`` ("## Export").
 
@@ -88,6 +88,7 @@ class WorkOrderFacts:
     materials: tuple[MaterialFact, ...] = ()
     date: dt.date | None = None  # document date: the local day of archiving
     quote: str | None = None  # "QT 000201" when made from a Visma.net quote
+    document_marker: str = ""  # the record's marker (:func:`document_marker`); "" → :func:`marker`
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,19 @@ def marker(work_order_number: int) -> str:
     the sales order's customer order field, the invoice's external reference. The export
     finds a document it may already have made by it."""
     return f"Werkbon {work_order_number}"
+
+
+MARKER_LIMIT = 40  # v3 customer.order and the invoice's externalReference
+
+
+def document_marker(work_order_number: int, token: str) -> str:
+    """The marker of one export: the work order's number and a token that names the tenant
+    and the export (``Werkbon 12 (K7Q2M9-4QXA)``), at most :data:`MARKER_LIMIT` characters.
+    Raises ValueError when it would not fit."""
+    text = f"{marker(work_order_number)} ({token})"
+    if len(text) > MARKER_LIMIT:
+        raise ValueError(f"marker {text!r} is longer than {MARKER_LIMIT} characters")
+    return text
 
 
 def line_tag(marker_text: str, key: str) -> str:
@@ -299,7 +313,7 @@ def plan_document(facts: WorkOrderFacts, settings: VismaNetSettings) -> Document
             shortened.append(cut)
         lines.append(DocumentLine(line.key, line.item_number, line.quantity, note or "", line.unit))
     return DocumentPlan(
-        marker=marker(facts.number), customer_number=facts.customer_number,
+        marker=facts.document_marker or marker(facts.number), customer_number=facts.customer_number,
         description=fitted[0] or "", note=fitted[1], reference=fitted[2], lines=tuple(lines),
         date=facts.date, shortened=tuple(shortened),
     )

@@ -37,8 +37,12 @@ from werkbon.integrations.vismanet.mapping.inbound import (
 )
 from werkbon.integrations.vismanet.sync.agreed import warn_address_changed
 from werkbon.integrations.vismanet.sync.pipeline import Changes, ListSource, Run
-from werkbon.integrations.vismanet.sync.removal import Outcome, retire_work_address
-from werkbon.workorders.models import ContactPerson, Customer, WorkAddress
+from werkbon.integrations.vismanet.sync.removal import (
+    Outcome,
+    note_inactive_in_use,
+    retire_work_address,
+)
+from werkbon.workorders.models import ActiveStatus, ContactPerson, Customer, WorkAddress
 
 FIELDS = ["name", "status", "address_line1", "address_line2", "postal_code", "city", "country", "email", "phone"]
 ADDRESS_FIELDS = ["name", "street", "house_number", "postal_code", "city", "country"]
@@ -157,6 +161,8 @@ class Customers:
                 changes.updated += 1
                 changes.note(LogLevel.INFO, self.log_table, gettext_noop("Customer %(number)s updated in Werkbon"),
                              {"number": number}, number)
+                if diff.get("status") == ActiveStatus.INACTIVE:
+                    note_inactive_in_use(changes, customer)
             if customer_status(record.status)[1] == StatusNote.ON_HOLD:
                 changes.note(
                     LogLevel.WARNING, self.log_table,

@@ -22,8 +22,13 @@ from werkbon.integrations.vismanet.mapping.inbound import (
 )
 from werkbon.integrations.vismanet.sync.agreed import warn_item_changed
 from werkbon.integrations.vismanet.sync.pipeline import Changes, ListSource, Run
-from werkbon.integrations.vismanet.sync.removal import Reason, note_removal, retire_item
-from werkbon.workorders.models import Item, ItemGroup
+from werkbon.integrations.vismanet.sync.removal import (
+    Reason,
+    note_inactive_in_use,
+    note_removal,
+    retire_item,
+)
+from werkbon.workorders.models import ActiveStatus, Item, ItemGroup
 
 FIELDS = ["description", "unit", "sales_price", "item_type", "status", "group"]
 
@@ -80,6 +85,8 @@ class Items:
                 changes.updated += 1
                 changes.note(LogLevel.INFO, self.log_table, gettext_noop("Item %(number)s updated in Werkbon"),
                              {"number": number}, number)
+                if diff.get("status") == ActiveStatus.INACTIVE:
+                    note_inactive_in_use(changes, item)
         Item.objects.bulk_create(new, batch_size=500)
         Item.objects.bulk_update(changed, [*FIELDS, "updated_at"], batch_size=500)
         return changes

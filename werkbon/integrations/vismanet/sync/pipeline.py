@@ -46,7 +46,6 @@ from vismanet import Paginated, VismaNetClient
 from werkbon.integrations import leases
 from werkbon.integrations.log import log
 from werkbon.integrations.models import (
-    PLURAL,
     Integration,
     IntegrationStatus,
     LogLevel,
@@ -327,8 +326,8 @@ class Run:
     def flush(self) -> None:
         """One summary entry per table and level for what :meth:`write_notes` held back."""
         for (table, level), held in sorted(self._held_back.items()):
-            log(self.integration, level, table, MORE_CHANGES,
-                params={"count": held, PLURAL: MORE_CHANGES_PLURAL})
+            log(self.integration, level, table, MORE_CHANGES, params={"count": held},
+                plural=MORE_CHANGES_PLURAL, count=held)
         self._held_back.clear()
 
     def observe(self, page: FetchedPage) -> None:

@@ -130,6 +130,65 @@ _DEACTIVATED_ARCHIVED = {
 _TABLES = {"customer": LogTable.CUSTOMER.value, "item": LogTable.ITEM.value}
 
 
+# Set inactive in Visma.net (not deleted) while work orders that are not archived use it: the
+# row follows Visma.net (inactive), the work orders keep it, and the office is told what to do.
+_INACTIVE_IN_USE = {
+    ("customer", False): gettext_noop(
+        "Customer %(number)s is no longer active in Visma.net, but work order %(work_orders)s (not "
+        "archived yet) still uses this customer"),
+    ("customer", True): gettext_noop(
+        "Customer %(number)s is no longer active in Visma.net, but work orders %(work_orders)s (not "
+        "archived yet) still use this customer"),
+    ("item", False): gettext_noop(
+        "Item %(number)s is no longer active in Visma.net, but work order %(work_orders)s (not "
+        "archived yet) still uses this item"),
+    ("item", True): gettext_noop(
+        "Item %(number)s is no longer active in Visma.net, but work orders %(work_orders)s (not "
+        "archived yet) still use this item"),
+}
+_INACTIVE_IN_USE_ACTION = {
+    ("customer", False): gettext_noop(
+        "Activate the customer in Visma.net or choose another customer on that work order; until "
+        "then the work order cannot be sent to Visma.net."),
+    ("customer", True): gettext_noop(
+        "Activate the customer in Visma.net or choose another customer on those work orders; until "
+        "then they cannot be sent to Visma.net."),
+    ("item", False): gettext_noop(
+        "Activate the item in Visma.net or replace it on that work order; until then the work order "
+        "cannot be sent to Visma.net."),
+    ("item", True): gettext_noop(
+        "Activate the item in Visma.net or replace it on those work orders; until then they cannot be "
+        "sent to Visma.net."),
+}
+MAX_NAMED_WORK_ORDERS = 10
+
+
+def open_work_orders_using(row: Customer | Item) -> list[int]:
+    """Numbers of the work orders that are not archived and use ``row`` (as customer, or on a
+    material line), ascending."""
+    if isinstance(row, Customer):
+        orders = WorkOrder.objects.filter(customer=row)
+    else:
+        orders = WorkOrder.objects.filter(material_lines__item=row)
+    return sorted(set(orders.exclude(status=WorkOrderStatus.ARCHIVED).values_list("number", flat=True)))
+
+
+def note_inactive_in_use(changes: Changes, row: Customer | Item) -> None:
+    """Add a warning with the action when ``row`` was just set inactive following Visma.net
+    while work orders that are not archived use it (at most ten numbers named, then "…")."""
+    numbers = open_work_orders_using(row)
+    if not numbers:
+        return
+    what = "customer" if isinstance(row, Customer) else "item"
+    named = ", ".join(str(n) for n in numbers[:MAX_NAMED_WORK_ORDERS])
+    if len(numbers) > MAX_NAMED_WORK_ORDERS:
+        named += ", …"
+    several = len(numbers) > 1
+    changes.note(LogLevel.WARNING, _TABLES[what], _INACTIVE_IN_USE[(what, several)],
+                 {"number": row.number, "work_orders": named}, row.number,
+                 action=_INACTIVE_IN_USE_ACTION[(what, several)])
+
+
 def note_removal(changes: Changes, what: str, number: str, outcome: Outcome, reason: Reason) -> None:
     """Count ``outcome`` on ``changes`` and add its log note."""
     table = _TABLES[what]

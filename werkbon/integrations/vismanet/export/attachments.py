@@ -1,0 +1,113 @@
+"""Step 4, the attachments: upload the chosen PDFs (manual 5.9) the document does not have yet.
+
+Never twice: each uploaded name is remembered at once (``attachments_done``), and before an
+upload the document's attachments are read: one with the same name and size is taken as done
+(an upload whose answer was lost, or answered 201 without ``Location``). A document that
+answers 404 was deleted in Visma.net (``DocumentDeleted``: a person chooses, no Retry).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_noop
+
+from vismanet import NotFoundError, UnexpectedResponseError, VismaNetClient
+from vismanet import ValidationError as VismaValidationError
+from werkbon.integrations.log import log
+from werkbon.integrations.models import (
+    ExportDocumentType,
+    ExportRecord,
+    Integration,
+    LogEntry,
+    LogLevel,
+    LogTable,
+)
+from werkbon.integrations.vismanet.config import VismaNetSettings
+from werkbon.integrations.vismanet.export.outcome import (
+    DocumentDeleted,
+    PermanentFailure,
+    error_text,
+)
+from werkbon.integrations.vismanet.mapping import outbound
+from werkbon.workorders import history
+from werkbon.workorders.models import WorkOrder
+
+MSG_NO_FORMS = gettext_noop("Work order %(number)s has no filled-in forms; no forms PDF is attached.")
+ACT_NONE = gettext_noop("No action needed")
+MSG_ATTACHMENT_REFUSED = gettext_noop(
+    "Work order %(number)s is in Visma.net as %(document)s, but the PDF %(file)s could not be"
+    " attached: %(errors)s")
+ACT_ATTACHMENT_REFUSED = gettext_noop(
+    "Press Retry to attach it again; the document itself is not sent again.")
+
+
+def _existing(client: VismaNetClient, record: ExportRecord) -> dict[str, str]:
+    """``{name: attachment id}`` of the document's attachments; DocumentDeleted on a 404."""
+    try:
+        if record.document_type == ExportDocumentType.SALES_ORDER:
+            order_type, _sep, order_id = record.document_number.partition(" ")
+            refs = client.attachments.list_for_sales_order(order_type, order_id)
+        else:
+            refs = client.attachments.list_for_customer_invoice(record.document_number)
+    except NotFoundError as error:
+        raise DocumentDeleted(record.document_number, str(error)) from error
+    return {ref.name: ref.id for ref in refs if ref.name and ref.id}
+
+
+def _already_there(client: VismaNetClient, existing: dict[str, str], filename: str, content: bytes) -> bool:
+    """Whether the document has ``filename`` with the same size (``GET /v1/attachment/{id}``)."""
+    attachment_id = existing.get(filename)
+    if attachment_id is None:
+        return False
+    try:
+        return len(client.attachments.download(attachment_id).content) == len(content)
+    except NotFoundError:
+        return False
+
+
+def _upload(client: VismaNetClient, record: ExportRecord, filename: str, content: bytes) -> None:
+    if record.document_type == ExportDocumentType.SALES_ORDER:
+        order_type, _sep, order_id = record.document_number.partition(" ")
+        client.attachments.upload_to_sales_order(order_type, order_id, filename=filename, content=content)
+    else:
+        client.attachments.upload_to_customer_invoice(record.document_number, filename=filename, content=content)
+
+
+def upload_missing(integration: Integration, record: ExportRecord, work_order: WorkOrder,
+                   settings: VismaNetSettings, client: VismaNetClient, *, new_document: bool = False) -> None:
+    """Upload the chosen PDFs the document does not have yet, each remembered at once.
+    ``new_document``: the document was made (or found) in this attempt, so nothing of ours can
+    be on it yet and its attachments are not read first. Raises DocumentDeleted (404),
+    PermanentFailure (a PDF refused) or a VismaNetError."""
+    files = outbound.pdf_files(settings.pdfs, work_order.number)
+    if any(kind == outbound.FORMS_PDF for kind, _name in files) and not work_order.forms.exists():
+        # No form filled in: a PDF saying "no forms" is noise on the document in Visma.net.
+        files = [(kind, name) for kind, name in files if kind != outbound.FORMS_PDF]
+        if not LogEntry.objects.filter(export=record, message=MSG_NO_FORMS).exists():  # once, not per retry
+            log(integration, LogLevel.INFO, LogTable.WORK_ORDER, MSG_NO_FORMS, action=ACT_NONE,
+                params={"number": record.work_order_number}, object_ref=str(record.work_order_number),
+                export=record)
+    missing = [(kind, name) for kind, name in files if name not in (record.attachments_done or [])]
+    if not missing:
+        return
+    existing = {} if new_document else _existing(client, record)
+    for kind, filename in missing:
+        # The PDFs stored when the work order was archived, never a new rendering.
+        content = (history.work_order_pdf(work_order) if kind == outbound.WORK_ORDER_PDF
+                   else history.forms_pdf(work_order))
+        if not _already_there(client, existing, filename, content):
+            try:
+                _upload(client, record, filename, content)
+            except UnexpectedResponseError:
+                # 201 without Location: it is up, only its id is unknown (we do not need it).
+                if filename not in _existing(client, record):
+                    raise
+            except NotFoundError as error:
+                if error.may_have_been_applied:
+                    raise
+                raise DocumentDeleted(record.document_number, str(error)) from error
+            except VismaValidationError as error:
+                raise PermanentFailure(
+                    MSG_ATTACHMENT_REFUSED, ACT_ATTACHMENT_REFUSED,
+                    {"number": record.work_order_number, "document": record.document_number,
+                     "file": filename, "errors": error_text(error)}, detail=str(error)) from error
+        record.attachment_done(filename)
