@@ -35,12 +35,15 @@ def watermark(integration: Integration, table: str = "orders:SO"):
 
 
 def small_pages(monkeypatch, before_page=None) -> None:
-    """Read the order list three orders per request; ``before_page(n)`` runs before page n."""
+    """Read the order list three orders per request; ``before_page(n)`` runs before the n-th
+    request of a run (1-based)."""
     read_page = pipeline.read_page
+    requests = [0]
 
     def read(client, source, number, page_size=pipeline.PAGE_SIZE):
+        requests[0] += 1
         if before_page is not None:
-            before_page(number)
+            before_page(requests[0])
         return read_page(client, source, number, page_size=min(page_size, SMALL_PAGE))
 
     monkeypatch.setattr(pipeline, "read_page", read)
@@ -131,3 +134,26 @@ def test_it_renews_its_lease_before_every_order(orders, tenant_a, monkeypatch): 
     with leases.lease(tenant_a, orders_module.JOB, leases.lease_seconds(orders_module.JOB)):
         import_orders(orders)
     assert renewals.count("sync") >= len(SEED_SO_CUSTOMERS) + 1  # every order, and the page
+
+
+def test_a_change_during_the_run_to_an_order_already_read_makes_no_other_order_slide_past(orders, sandbox,  # noqa: F811
+                                                                                       monkeypatch):
+    """The list is read by time, not by page number: with page numbers, the order read first
+    moving to the end (it changed) would shift the next page by one, and the order at its
+    start, weeks older than the watermark, would never be read."""
+    from .test_orders import change_order
+
+    first: list[str] = []
+
+    def change_an_order_already_read(number: int) -> None:
+        if number == 2 and not first:
+            first.append(ExternalLink.objects.filter(external_type="sales_order").order_by("id").first()
+                         .external_id.split("/", 1)[1])
+            change_order(orders, first[0], description="Werkbon gewijzigd tijdens de import")
+
+    small_pages(monkeypatch, change_an_order_already_read)
+    import_orders(orders)
+    assert first
+    linked = set(ExternalLink.objects.filter(external_type="sales_order").values_list("external_id", flat=True))
+    assert linked == {o["type"] + "/" + o["orderId"] for o in so_orders(sandbox)}
+    assert WorkOrder.objects.count() == len(linked)

@@ -3,7 +3,7 @@
 Runs after each incremental sync (``adapter.incremental_sync``), inside the tenant's
 context and the ``sync`` job's lease, on the shared pipeline of the other tables
 (:mod:`.sync.pipeline`): the v3 list sorted by ``lastModified`` is read page by page with
-:func:`~.sync.pipeline.read_pages` under a :class:`~.sync.pipeline.Run`, which renews the
+:func:`~.sync.pipeline.read_pages_by_time` under a :class:`~.sync.pipeline.Run`, which renews the
 lease (checking its holder) and checks that the integration is still active before every
 page and every order; the order and its lines are fetched, mapped (:mod:`.mapping.orders`)
 and stored in one transaction per order. Each order type has its own watermark
@@ -75,7 +75,7 @@ from werkbon.integrations.vismanet.sync.pipeline import (
     Run,
     capped,
     largest,
-    read_pages,
+    read_pages_by_time,
     sleep_keeping_lease,
 )
 from werkbon.workorders import services
@@ -301,9 +301,9 @@ class OrderImport:
         self.run_.keep_lease()
         self.retry_pending()
         watermark = self.state.watermark
-        source = self.source().since(watermark - OVERLAP if watermark else None)
         newest = watermark
-        for page in read_pages(self.client, source, run=self.run_):
+        since = watermark - OVERLAP if watermark else None
+        for page in read_pages_by_time(self.client, self.source(), since, run=self.run_):
             for summary in page.records:
                 self.run_.keep_lease()
                 self.handle(summary)

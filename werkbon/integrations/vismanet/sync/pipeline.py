@@ -23,8 +23,10 @@ Rules (``docs/sync-rules.md``):
   ``Deactivated``).
 
 The order and quote import (``orders.py``) runs on the same machinery: its v3 list is a
-:class:`ListSource` with ``since_option="modified_since"``, read with :func:`read_pages`
-under a :class:`Run`, its watermark capped by the signpost and read back with ``OVERLAP``.
+:class:`ListSource` with ``since_option="modified_since"``, read with
+:func:`read_pages_by_time` (the list is sorted by time, so it is read by time, not by page
+number) under a :class:`Run`, its watermark capped by the signpost and read back with
+``OVERLAP``.
 """
 
 from __future__ import annotations
@@ -144,6 +146,41 @@ def read_pages(client: VismaNetClient, source: ListSource, start: int = 1,
         if not page.records or page.is_last:
             return
         number += 1
+
+
+# Read-by-time cursor: the next request asks for records modified since the last one read
+# minus this step, so a record with the same stamp is read again (harmless) rather than lost.
+CURSOR_STEP = dt.timedelta(milliseconds=1)
+
+
+def read_pages_by_time(client: VismaNetClient, source: ListSource, since: dt.datetime | None,
+                       run: Run | None = None) -> Iterator[FetchedPage]:
+    """Pages of a list sorted by modification time, oldest first (the v3 sales orders with
+    ``orderBy=lastModified asc``), read by time rather than by position: after a page, the
+    next request asks for the records modified since the last one read (minus
+    ``CURSOR_STEP``), from its first page. A record that changes during the run moves to the
+    end of the list and is read there; with page numbers, the records after its old place
+    would shift one back and the one at the start of the next page would never be read. Only
+    when a whole page carries one stamp does the next request take the next page number.
+
+    With a ``run``: lease renewal before every fetch and the signpost, as :func:`read_pages`.
+    Records at the cursor are read twice: storing must be idempotent (it is: links).
+    """
+    cursor, number = since, 1
+    while True:
+        if run is not None:
+            run.keep_lease()
+        page = read_page(client, source.since(cursor), number)
+        if run is not None:
+            run.observe(page)
+        yield page
+        if not page.records or page.is_last:
+            return
+        last = modified_at(page.records[-1])
+        if last is not None and (cursor is None or last - CURSOR_STEP > cursor):
+            cursor, number = last - CURSOR_STEP, 1
+        else:
+            number += 1
 
 
 def count(client: VismaNetClient, source: ListSource, run: Run | None = None) -> int:
