@@ -31,6 +31,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext as _
@@ -243,6 +244,14 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         message = _("The body is not valid JSON.")
     return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE: refused before it is read, never a 500.
+    return api.create_response(request, {"detail": _(
+        "The request is too large. Send less text at once (see the field limits in this API's "
+        "documentation).")}, status=413)
 
 
 @api.exception_handler(Http404)

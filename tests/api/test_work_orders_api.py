@@ -198,3 +198,12 @@ def test_it_refuses_to_plan_a_completed_order_with_409(office_api, records_a, te
     assert "completed" in response.json()["detail"].lower() or "gereed" in response.json()["detail"]
     with tenant_context(tenant_a):
         assert WorkOrder.objects.get(pk=records_a["order"].pk).status == WorkOrderStatus.COMPLETED
+
+
+def test_a_body_over_the_upload_limit_is_a_dutch_413_not_a_server_error(office_api, records_a, settings):
+    # Found by the attack review: a 3 MB description answered 500 (RequestDataTooBig).
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    response = office_api.post("/work-orders", {"customer_id": records_a["customer"].pk,
+                                                 "description": "x" * 200_000})
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("Het verzoek is te groot")

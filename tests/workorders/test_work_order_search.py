@@ -61,3 +61,15 @@ def test_a_number_finds_its_work_order_not_every_address_with_that_digit(office_
     assert found(office_client, str(planned.number)) == [planned.number]
     assert found(office_client, str(other.number)) == [other.number]
     assert found(office_client, "2024") == [other.number]  # in the customer reference INK-2024-9
+
+
+def test_a_filter_out_of_range_shows_its_message_and_no_orders_instead_of_the_whole_list(
+        office_client, two_orders):
+    # Found by the fresh-user review: an invalid filter used to be ignored silently, so the
+    # whole list showed as if it were filtered.
+    response = office_client.get(reverse("workorders:list"), {"status": "archived", "date_from": "1990-01-01"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert re.findall(r'data-testid="order-row-(\d+)"', page) == []
+    assert 'data-testid="filter-errors"' in page
+    assert "De lijst is niet gefilterd" in page

@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -140,11 +141,21 @@ def _failed_checks(integration: Integration, form: SettingsForm) -> dict[str, ch
     return _run_checks(integration, values)
 
 
+def setting_ref(name: str) -> str:
+    """A log entry's reference to a setting: its label's English msgid (``"Work-time item"``,
+    shown translated by the log page), never the internal key; the key when it has no label."""
+    field = SettingsForm.base_fields.get(name)
+    if field is None or not field.label:
+        return name
+    with translation.override("en"):
+        return str(field.label)[:100]
+
+
 def _log_failed_checks(integration: Integration, results: dict[str, checks.CheckResult]) -> None:
     for name, result in results.items():
         if not result.ok:
             log(integration, LogLevel.WARNING, LogTable.SETTINGS, result.msgid, params=result.params,
-                action=gettext_noop("Correct the setting and press Check again."), object_ref=name)
+                action=gettext_noop("Correct the setting and press Check again."), object_ref=setting_ref(name))
 
 
 def _settings_form(request: HttpRequest, integration: Integration, data: Any = None, **kwargs: Any) -> SettingsForm:
@@ -416,7 +427,7 @@ def check(request: HttpRequest) -> HttpResponse:
             result = checks.check_field(client, name, request.POST)
             record_quota(integration, client)
         log(integration, LogLevel.INFO if result.ok else LogLevel.WARNING, LogTable.SETTINGS,
-            result.msgid, params=result.params, object_ref=name,
+            result.msgid, params=result.params, object_ref=setting_ref(name),
             action="" if result.ok else gettext_noop("Correct the setting and press Check again."))
     return render(request, "integrations/vismanet/_check.html", {"result": result, "name": name})
 

@@ -85,6 +85,9 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
             orders = orders.filter(planned_start__date__gte=data["date_from"])
         if data["date_to"]:
             orders = orders.filter(planned_start__date__lte=data["date_to"])
+    elif form.is_bound:
+        # A filter out of range is shown with its message; never the whole list as if filtered.
+        orders = orders.none()
     page = paginate(request, orders.distinct())
     return render(request, "workorders/list.html", {
         "form": form, "page": page, "query": query_without_page(request),
