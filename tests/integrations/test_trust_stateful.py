@@ -47,7 +47,7 @@ from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations import tasks
 from werkbon.integrations.models import ExportRecord, ExportStatus, ExternalLink, LogEntry, LogLevel
 from werkbon.integrations.vismanet import export
-from werkbon.integrations.vismanet.export import write_back
+from werkbon.integrations.vismanet.mapping import orders as order_mapping
 from werkbon.workorders import services
 from werkbon.workorders.models import (
     ActiveStatus,
@@ -248,7 +248,7 @@ class TrustMachine(RuleBasedStateMachine):
             services.create_work_order(customer=chosen, work_address=address, description=description)
 
     @rule(t=tenant_index, order=pick, minutes=st.integers(1, 300), material=st.none() | pick,
-          quantity=st.sampled_from((Decimal(1), Decimal(2), Decimal("2.5"))))
+          quantity=st.sampled_from((Decimal(1), Decimal(2), Decimal(3))))
     @step
     def register(self, t: int, order: int, minutes: int, material: int | None, quantity: Decimal) -> None:
         """A technician registers time and perhaps material on an open or planned work order."""
@@ -593,7 +593,7 @@ class TrustMachine(RuleBasedStateMachine):
         for number, doc in self.documents().items():
             if (number not in self.office.made or number in self.office.typed
                     or not number.startswith(f"{order_type} ") or doc.customer not in active
-                    or doc.status.lower() in write_back.CLOSED_ORDER_STATUSES):
+                    or order_mapping.is_closed(doc.status)):
                 continue
             assert ExternalLink.all_tenants.filter(
                 tenant=wt.tenant, local_type="work_order", external_id=number.replace(" ", "/", 1)).exists(), (
