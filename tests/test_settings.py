@@ -171,6 +171,14 @@ def test_hsts_and_the_proxy_are_explicit_settings(load_settings):
     assert s.AXES_IPWARE_META_PRECEDENCE_ORDER[0] == "HTTP_X_FORWARDED_FOR"
 
 
+def test_every_job_has_a_soft_and_a_hard_time_limit(load_settings):
+    s = load_settings()
+    assert 0 < s.CELERY_TASK_SOFT_TIME_LIMIT < s.CELERY_TASK_TIME_LIMIT <= 3600
+    from werkbon.celery import app
+
+    assert app.conf.task_soft_time_limit == s.CELERY_TASK_SOFT_TIME_LIMIT
+
+
 def test_it_is_secure_in_production(load_settings):
     s = load_settings(**production_env())
     assert s.DEBUG is False

@@ -275,6 +275,10 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a job of a killed worker is redelivered, not lost
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# No job holds a worker for ever (issue 8): after the soft limit the task gets
+# SoftTimeLimitExceeded (it can end in a clear state), after the hard limit it is killed.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("WERKBON_TASK_SOFT_TIME_LIMIT_SECONDS", 600, minimum=1)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
