@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
@@ -243,7 +244,10 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     message = str(exc)
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         message = _("The body is not valid JSON.")
-    return api.create_response(request, {"detail": message}, status=exc.status_code)
+    response = api.create_response(request, {"detail": message}, status=exc.status_code)
+    if exc.status_code == 429:  # locked out: the longest wait, in seconds
+        response["Retry-After"] = str(int(django_settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -39,6 +39,7 @@ def test_wrong_passwords_lock_the_login_even_for_the_right_one(office_a):
     text = response.content.decode()
     assert "Te veel mislukte inlogpogingen" in text
     assert "minuten" in text
+    assert response["Retry-After"] == str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     assert "_auth_user_id" not in client.session
 
 
@@ -80,6 +81,7 @@ def test_guessing_api_tokens_locks_token_authentication(office_a):
     response = client.get("/api/v1/work-orders", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 429
     assert "Te veel mislukte" in response.json()["detail"]
+    assert response["Retry-After"] == str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     # another address is not locked out
     other = Client(REMOTE_ADDR="10.0.0.9")
     assert other.get("/api/v1/work-orders",

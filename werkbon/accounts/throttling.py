@@ -44,10 +44,14 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
     """The 429 answer for a locked-out login (``AXES_LOCKOUT_CALLABLE``)."""
     message = lockout_message()
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=429)
-    form = AuthenticationForm(request)
-    return render(request, "accounts/login.html", {"form": form, "lockout_message": message},
-                  status=429)
+        response: HttpResponse = JsonResponse({"detail": message}, status=429)
+    else:
+        form = AuthenticationForm(request)
+        response = render(request, "accounts/login.html", {"form": form, "lockout_message": message},
+                          status=429)
+    # The longest wait (the whole cool-off), in seconds, for clients that honour it.
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
 
 
 def token_credentials() -> dict[str, str]:
