@@ -75,7 +75,8 @@ def order_at_every_limit(planned_order, tech_a, in_tenant_a):
     order.save()
     for i in range(3):
         item = Item.objects.create(number=f"{i}" * limits.MAX_NUMBER_LENGTH,
-                                   description=_words(255), unit="stuks",
+        # "meter" is not counted in pieces, so the largest fractional quantity is allowed.
+                                   description=_words(255), unit="meter",
                                    sales_price=Decimal("9999999999.99"))
         services.add_material_line(order, item=item, quantity=Decimal("999999999.999"),
                                    note=_words(limits.MAX_NOTE_LENGTH), technician=tech_a)
