@@ -74,8 +74,8 @@ def order_at_every_limit(planned_order, tech_a, in_tenant_a):
     order.customer_reference = "R" * limits.MAX_REFERENCE_LENGTH
     order.save()
     for i in range(3):
-        item = Item.objects.create(number=f"{i}" * limits.MAX_NUMBER_LENGTH,
         # "meter" is not counted in pieces, so the largest fractional quantity is allowed.
+        item = Item.objects.create(number=f"{i}" * limits.MAX_NUMBER_LENGTH,
                                    description=_words(255), unit="meter",
                                    sales_price=Decimal("9999999999.99"))
         services.add_material_line(order, item=item, quantity=Decimal("999999999.999"),
