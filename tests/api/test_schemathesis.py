@@ -13,6 +13,8 @@ import time
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -33,6 +35,18 @@ STARTED: list[float] = []
 
 # The document is read through the app itself (it needs no database).
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture(autouse=True)
+def keep_the_tests_connection():
+    """As Django's test client does: the WSGI app must not close the test's database
+    connection after each request (on PostgreSQL that ends the test's transaction; SQLite's
+    in-memory test database ignores the close)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
