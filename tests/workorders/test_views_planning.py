@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 def cell(response, username: str, day: str) -> list[int]:
     for row in response.context["rows"]:
         if row["technician"].username == username:
-            return [o.number for d, orders in row["cells"] if d.isoformat() == day for o in orders]
+            return [c.order.number for cell in row["cells"] if cell.day.isoformat() == day
+                    for c in cell.cards]
     raise AssertionError(f"no row for {username}")
 
 
@@ -41,7 +42,7 @@ def test_it_places_an_order_by_its_local_day(office_client, customer, tech_a):
     response = office_client.get(reverse("workorders:planning"), {"week": "2025-03-16"})
     assert cell(response, "tech_a", "2025-03-10") == [order.number]
     previous = office_client.get(reverse("workorders:planning"), {"week": "2025-03-09"})
-    assert all(not orders for row in previous.context["rows"] for _d, orders in row["cells"])
+    assert all(not c.cards for row in previous.context["rows"] for c in row["cells"])
 
 
 def test_it_lists_unplanned_orders_beside_the_board(office_client, customer, planned_order):

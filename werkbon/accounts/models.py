@@ -8,6 +8,8 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +31,17 @@ class Tenant(models.Model):
     # only when the company says so.
     technicians_see_prices = models.BooleanField(_("technicians see sales prices"),
                                                  default=False)
+    # The planning board's time axis and each technician's available hours per day (local
+    # time, whole hours; the day ends at ``planning_day_end`` o'clock, 24 = midnight).
+    planning_day_start = models.PositiveSmallIntegerField(
+        _("working day starts at (hour)"), default=7,
+        validators=[MinValueValidator(0), MaxValueValidator(23)],
+        help_text=_("The first hour of the working day on the planning board (0–23)."))
+    planning_day_end = models.PositiveSmallIntegerField(
+        _("working day ends at (hour)"), default=17,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text=_("The hour the working day ends (1–24, after the start): the hours in between are "
+                    "each technician's available hours per day."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -38,6 +51,17 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.planning_day_start is not None and self.planning_day_end is not None
+                and self.planning_day_end <= self.planning_day_start):
+            raise ValidationError({"planning_day_end": _("The working day must end after it starts.")})
+
+    @property
+    def available_minutes_per_day(self) -> int:
+        """A technician's available minutes per day: the working day's length."""
+        return max(0, self.planning_day_end - self.planning_day_start) * 60
 
 
 class Role(models.TextChoices):

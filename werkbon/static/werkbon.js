@@ -38,32 +38,5 @@
     if (select) filterOptions(input.value, select);
   });
 
-  // Planning board: dropping a job (.job[draggable]) on a cell (td.slot) posts technician
-  // and date (keeping the time) through #move-form, exactly as the plan form does.
-  function setUpPlanning() {
-    const form = document.getElementById("move-form");
-    if (!form) return;
-    let dragged = null;
-    document.querySelectorAll(".job[draggable=true]").forEach((job) => {
-      job.addEventListener("dragstart", (e) => { dragged = job; e.dataTransfer.effectAllowed = "move"; });
-    });
-    document.querySelectorAll("td.slot").forEach((cell) => {
-      cell.addEventListener("dragover", (e) => { e.preventDefault(); cell.classList.add("over"); });
-      cell.addEventListener("dragleave", () => cell.classList.remove("over"));
-      cell.addEventListener("drop", (e) => {
-        e.preventDefault();
-        if (!dragged) return;
-        form.action = dragged.dataset.planUrl;
-        form.elements["plan-technician"].value = cell.dataset.technician;
-        form.elements["plan-date"].value = cell.dataset.date;
-        form.elements["plan-time"].value = dragged.dataset.time || "08:00";
-        form.submit();
-      });
-    });
-  }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setUpPlanning);
-  } else {
-    setUpPlanning();
-  }
+  // The planning board has its own script: werkbon/static/werkbon/planning.js.
 })();

@@ -253,6 +253,10 @@ class PlanForm(forms.Form):
                            initial=dt.time(8, 0))
     minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1,
                                  max_value=MAX_PLANNED_MINUTES, required=False)
+    # The work order's version the card or form was opened on (optional): a move of an order
+    # that changed since is refused (services.plan → StaleWorkOrderError).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1,
+                                 required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

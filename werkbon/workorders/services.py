@@ -130,10 +130,18 @@ def plan(
     technicians: list[User],
     planned_start: dt.datetime,
     planned_minutes: int | None = None,
+    version: object | None = None,
 ) -> WorkOrder:
-    """Plan (or move) a work order: technicians and start time (aware datetime)."""
+    """Plan (or move) a work order: technicians and start time (aware datetime).
+
+    ``version``: the ``WorkOrder.version`` the caller read (a planning-board card); when given
+    and the order changed since, StaleWorkOrderError. Double-booking a technician is allowed
+    (the board warns). Raises LifecycleError for an archived or completed order, a technician
+    of another tenant or a duration out of bounds."""
     work_order = lock(work_order)
     ensure_editable(work_order)
+    if version is not None:
+        ensure_current(work_order, version)
     if work_order.status == WorkOrderStatus.COMPLETED:
         raise LifecycleError(_("A completed work order cannot be planned again."))
     tenant = require_current_tenant()

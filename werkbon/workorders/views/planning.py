@@ -1,7 +1,11 @@
-"""The planning board: technicians as rows, the days of a week (Mon–Sun) as columns.
+"""The planning board: technicians as rows, the days of a week (Mon–Sun) as columns, each
+day a time axis over the tenant's working hours with a card per work order sized by its
+planned duration (the arithmetic: :mod:`werkbon.workorders.planning`).
 
 Weeks are local weeks (Europe/Amsterdam): an order planned at 00:30 local time on Monday
-falls on Monday even though it is stored as Sunday 22:30 UTC.
+falls on Monday even though it is stored as Sunday 22:30 UTC. Cards are moved by drag and
+drop (werkbon/static/werkbon/planning.js) or by the move form on each card; both post to
+:func:`plan`, which calls ``services.plan`` with the card's version.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from werkbon.accounts.permissions import office_required
+from werkbon.accounts.tenancy import require_current_tenant
+from werkbon.workorders import planning as board
 from werkbon.workorders import services
 from werkbon.workorders.forms import PlanForm, local_datetime, technicians_of_current_tenant
-from werkbon.workorders.limits import date_window_error
+from werkbon.workorders.limits import MAX_PLANNED_MINUTES, date_window_error
 from werkbon.workorders.models import WorkOrder, WorkOrderStatus
 from werkbon.workorders.views.common import back_to, form_errors
 
@@ -31,6 +37,19 @@ def warn_if_in_the_past(request: HttpRequest, start: dt.datetime | None) -> None
         messages.warning(request, _(
             "Note: %(date)s is in the past. Check the date if this was not intended."
         ) % {"date": timezone.localtime(start).strftime("%d-%m-%Y")})
+
+
+def warn_if_double_booked(request: HttpRequest, order: WorkOrder) -> None:
+    """A warning per other work order that ``order`` now overlaps for the same technician
+    (the move is made: the office decides)."""
+    for technician, other in board.clashes(order):
+        start, end = (timezone.localtime(t) for t in board.interval(other))
+        messages.warning(request, _(
+            "%(name)s is double-booked: work order %(number)s overlaps work order %(other)s "
+            "(%(date)s %(start)s–%(end)s)."
+        ) % {"name": technician.display_name, "number": order.number, "other": other.number,
+             "date": start.strftime("%d-%m-%Y"), "start": start.strftime("%H:%M"),
+             "end": end.strftime("%H:%M")})
 
 
 def week_start(day: dt.date) -> dt.date:
@@ -51,6 +70,11 @@ def _requested_monday(request: HttpRequest) -> dt.date:
 @office_required
 @require_GET
 def planning(request: HttpRequest) -> HttpResponse:
+    """The week's board (``?week=YYYY-MM-DD``, any day of the week; default this week).
+
+    A fixed number of queries whatever the number of orders: technicians, the week's orders
+    with their customers and technicians, the unplanned orders."""
+    tenant = require_current_tenant()
     monday = _requested_monday(request)
     days = [monday + dt.timedelta(days=i) for i in range(7)]
     start = local_datetime(monday, dt.time.min)
@@ -58,37 +82,43 @@ def planning(request: HttpRequest) -> HttpResponse:
     technicians = list(technicians_of_current_tenant())
     orders = (
         WorkOrder.objects.filter(
-            planned_start__gte=start, planned_start__lt=end,
-            status__in=[WorkOrderStatus.PLANNED, WorkOrderStatus.COMPLETED],
+            # orders of the week, and earlier ones that may still run into it
+            planned_start__gte=start - dt.timedelta(minutes=MAX_PLANNED_MINUTES), planned_start__lt=end,
+            status__in=board.BOARD_STATUSES,
         )
         .select_related("customer", "work_address")
         .prefetch_related("technicians")
-        .order_by("planned_start")
+        .order_by("planned_start", "number")
     )
-    # cells[technician_pk][day_index] → orders, in time order
-    cells: dict[int, list[list[WorkOrder]]] = {t.pk: [[] for _ in days] for t in technicians}
-    for order in orders:
-        index = (timezone.localtime(order.planned_start).date() - monday).days
-        for technician in order.technicians.all():
-            if technician.pk in cells:
-                cells[technician.pk][index].append(order)
-    rows = [{"technician": t, "cells": list(zip(days, cells[t.pk], strict=True))}
-            for t in technicians]
+    cells, clashing = board.week_cells(tenant, technicians, days, orders)
+    rows = [{"technician": t, "cells": cells[t.pk]} for t in technicians]
+    double_bookings = [
+        {"technician": row["technician"], "day": cell.day,
+         "cards": [c for c in cell.cards if c.double_booked]}
+        for row in rows for cell in row["cells"] if any(c.double_booked for c in cell.cards)
+    ]
     unplanned = (
         WorkOrder.objects.filter(status=WorkOrderStatus.OPEN)
         .select_related("customer", "work_address")
         .order_by("number")
     )
+    axis = board.axis_minutes(tenant)
+    today = timezone.localdate()
     return render(request, "workorders/planning.html", {
         "monday": monday,
         "days": days,
         "rows": rows,
+        "double_bookings": double_bookings,
         "unplanned": unplanned,
-        "today": timezone.localdate(),
+        "today": today,
         "previous_week": monday - dt.timedelta(days=7),
         "next_week": monday + dt.timedelta(days=7),
         "technicians": technicians,
-        "plan_form": PlanForm(prefix="plan", initial={"date": monday}),
+        "day_start": tenant.planning_day_start,
+        "axis_minutes": axis,
+        "hours": [f"{h:02d}:00" for h in range(tenant.planning_day_start, tenant.planning_day_end)],
+        "snap_minutes": board.SNAP_MINUTES,
+        "plan_form": PlanForm(prefix="plan", initial={"date": today}),
     })
 
 
@@ -96,7 +126,9 @@ def planning(request: HttpRequest) -> HttpResponse:
 @require_POST
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
     """Plan or move a work order: POST ``plan-technician``, ``plan-date`` (YYYY-MM-DD),
-    ``plan-time`` (HH:MM, local) and optionally ``plan-minutes``."""
+    ``plan-time`` (HH:MM, local) and optionally ``plan-minutes`` and ``plan-version`` (the
+    version the card showed: a stale move is refused). A move that double-books a technician
+    is made, with a warning naming the other work order."""
     order = get_object_or_404(WorkOrder, pk=pk)
     form = PlanForm(request.POST, prefix="plan")
     default = reverse("workorders:planning")
@@ -105,9 +137,9 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
         return back_to(request, default)
     data = form.cleaned_data
     try:
-        services.plan(
+        order = services.plan(
             order, technicians=[data["technician"]], planned_start=form.planned_start,
-            planned_minutes=data["minutes"],
+            planned_minutes=data["minutes"], version=data["version"],
         )
     except services.LifecycleError as error:
         messages.error(request, str(error))
@@ -118,4 +150,5 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
             "when": local.strftime("%d-%m-%Y %H:%M"),
         })
         warn_if_in_the_past(request, form.planned_start)
+        warn_if_double_booked(request, order)
     return back_to(request, f"{default}?week={data['date'].isoformat()}")

@@ -1,0 +1,187 @@
+"""The planning board's arithmetic: where a card sits on a day's time axis, which work orders
+double-book a technician, and each technician's planned hours against the available hours.
+
+Times are stored in UTC and shown in local time (Europe/Amsterdam); a day is a local day, so
+the Sunday that daylight saving time ends has 25 hours and the one it starts 23. A work
+order occupies ``[planned_start, planned_start + planned_minutes)``: two orders that only
+touch (one ends at 10:00, the next starts at 10:00) do not overlap.
+
+Available hours per technician per day are the tenant's working day
+(``Tenant.planning_day_start`` to ``planning_day_end``, local hours) on Monday to Friday, and
+none on Saturday and Sunday (the manual is silent; planning on a weekend shows as over capacity).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from werkbon.accounts.models import Tenant, User
+from werkbon.workorders.forms import local_datetime
+from werkbon.workorders.limits import MAX_PLANNED_MINUTES
+from werkbon.workorders.models import WorkOrder, WorkOrderStatus
+
+# Drag and drop snaps a card's start to this many minutes (planning.js reads it from the board).
+SNAP_MINUTES = 15
+# The statuses that occupy a technician's time on the board.
+BOARD_STATUSES = (WorkOrderStatus.PLANNED, WorkOrderStatus.COMPLETED)
+WEEKEND = (5, 6)  # Saturday, Sunday (date.weekday())
+
+
+def interval(order: WorkOrder) -> tuple[dt.datetime, dt.datetime]:
+    """The aware start and end of a planned order (``planned_start`` must be set)."""
+    assert order.planned_start is not None
+    return order.planned_start, order.planned_start + dt.timedelta(minutes=order.planned_minutes)
+
+
+def overlaps(a: tuple[dt.datetime, dt.datetime], b: tuple[dt.datetime, dt.datetime]) -> bool:
+    """Whether two half-open intervals ``[start, end)`` share time (touching ones do not)."""
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def double_booked(orders: Iterable[WorkOrder]) -> dict[int, set[int]]:
+    """Per technician pk, the pks of their orders that overlap another order of theirs.
+
+    ``orders`` must have ``planned_start`` set and their technicians prefetched; an order
+    with several technicians counts for each of them."""
+    per_technician: dict[int, list[WorkOrder]] = defaultdict(list)
+    for order in orders:
+        for technician in order.technicians.all():
+            per_technician[technician.pk].append(order)
+    result: dict[int, set[int]] = {}
+    for technician_pk, own in per_technician.items():
+        own.sort(key=lambda o: (o.planned_start, o.pk))
+        clashing: set[int] = set()
+        for i, order in enumerate(own):
+            span = interval(order)
+            for other in own[i + 1:]:
+                other_span = interval(other)
+                if other_span[0] >= span[1]:
+                    break  # sorted by start: nothing later overlaps this one
+                if overlaps(span, other_span):
+                    clashing.update((order.pk, other.pk))
+        if clashing:
+            result[technician_pk] = clashing
+    return result
+
+
+def clashes(order: WorkOrder) -> list[tuple[User, WorkOrder]]:
+    """The (technician, other order) pairs that ``order``, as planned now, double-books
+    (tenant context required; two queries). Used for the warning after a move."""
+    if order.planned_start is None:
+        return []
+    span = interval(order)
+    technicians = list(order.technicians.all())
+    others = (
+        WorkOrder.objects.filter(
+            technicians__in=technicians, status__in=BOARD_STATUSES,
+            planned_start__lt=span[1],
+            planned_start__gt=span[0] - dt.timedelta(minutes=MAX_PLANNED_MINUTES),
+        )
+        .exclude(pk=order.pk).prefetch_related("technicians").distinct().order_by("planned_start", "number")
+    )
+    pairs = []
+    for other in others:
+        if not overlaps(span, interval(other)):
+            continue
+        shared = {t.pk for t in other.technicians.all()}
+        pairs.extend((t, other) for t in technicians if t.pk in shared)
+    return pairs
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The aware start and end of a local day (23, 24 or 25 hours long)."""
+    return local_datetime(day, dt.time.min), local_datetime(day + dt.timedelta(days=1), dt.time.min)
+
+
+def minutes_within(span: tuple[dt.datetime, dt.datetime], day: dt.date) -> int:
+    """How many minutes of ``span`` fall on the local ``day``."""
+    start, end = day_bounds(day)
+    shared = min(span[1], end) - max(span[0], start)
+    return max(0, int(shared.total_seconds() // 60))
+
+
+def available_minutes(tenant: Tenant, day: dt.date) -> int:
+    """A technician's available minutes on ``day``: the working day, none at the weekend."""
+    return 0 if day.weekday() in WEEKEND else tenant.available_minutes_per_day
+
+
+@dataclass
+class Card:
+    """One work order in one technician's day: local start and end, and where it sits on the
+    day's axis in minutes from the axis start (clamped to the axis)."""
+
+    order: WorkOrder
+    start: dt.datetime
+    end: dt.datetime
+    offset: int
+    length: int
+    double_booked: bool = False
+
+
+@dataclass
+class Cell:
+    """One technician's day: the cards in time order and the planned against available minutes."""
+
+    day: dt.date
+    cards: list[Card] = field(default_factory=list)
+    planned_minutes: int = 0
+    available_minutes: int = 0
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.planned_minutes > self.available_minutes
+
+    @property
+    def planned_hours(self) -> float:
+        return round(self.planned_minutes / 60, 2)
+
+    @property
+    def available_hours(self) -> float:
+        return round(self.available_minutes / 60, 2)
+
+
+def axis_minutes(tenant: Tenant) -> int:
+    """The length of a day's time axis in minutes (at least an hour)."""
+    return max(60, (tenant.planning_day_end - tenant.planning_day_start) * 60)
+
+
+def card(order: WorkOrder, tenant: Tenant, clashing: bool) -> Card:
+    """The card of ``order`` on the day it starts (local time)."""
+    start, end = (timezone.localtime(t) for t in interval(order))
+    axis = axis_minutes(tenant)
+    from_axis = start.hour * 60 + start.minute - tenant.planning_day_start * 60
+    offset = min(max(0, from_axis), axis - SNAP_MINUTES)
+    length = max(SNAP_MINUTES, min(order.planned_minutes + min(0, from_axis), axis - offset))
+    return Card(order, start, end, offset, length, clashing)
+
+
+def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.date],
+               orders: Iterable[WorkOrder]) -> tuple[dict[int, list[Cell]], dict[int, set[int]]]:
+    """The board's cells (per technician pk, one per day) and the double-booked orders.
+
+    ``orders``: the board's orders with technicians prefetched, including those that started
+    up to :data:`MAX_PLANNED_MINUTES` before the first day (they may run into the week and
+    count for its capacity, but get a card only on the day they start)."""
+    orders = list(orders)
+    clashing = double_booked(orders)
+    cells = {t.pk: [Cell(day, available_minutes=available_minutes(tenant, day)) for day in days]
+             for t in technicians}
+    first = days[0]
+    for order in orders:
+        span = interval(order)
+        start_index = (timezone.localdate(order.planned_start) - first).days
+        for technician in order.technicians.all():
+            row = cells.get(technician.pk)
+            if row is None:
+                continue
+            for cell in row:
+                cell.planned_minutes += minutes_within(span, cell.day)
+            if 0 <= start_index < len(days):
+                row[start_index].cards.append(
+                    card(order, tenant, order.pk in clashing.get(technician.pk, ())))
+    return cells, clashing
