@@ -90,7 +90,7 @@ def planning(request: HttpRequest) -> HttpResponse:
         .prefetch_related("technicians")
         .order_by("planned_start", "number")
     )
-    cells, clashing = board.week_cells(tenant, technicians, days, orders)
+    cells, _clashing = board.week_cells(tenant, technicians, days, orders)
     rows = [{"technician": t, "cells": cells[t.pk]} for t in technicians]
     double_bookings = [
         {"technician": row["technician"], "day": cell.day,
