@@ -24,6 +24,7 @@ def test_the_office_saves_its_own_company_only(office_a, tenant_b):
     assert "Bedrijfsinstellingen" in page.content.decode()
     response = client.post("/accounts/bedrijf/", {
         "name": "Installatiebedrijf Jansen", "city": "Zwolle", "technicians_see_prices": "on",
+        "planning_day_start": 7, "planning_day_end": 17,
     })
     assert response.status_code == 302
     tenant = Tenant.objects.get(pk=office_a.tenant_id)

@@ -70,3 +70,6 @@ def install() -> None:
     from werkbon.integrations.vismanet import panels, receivers  # noqa: F401 (connects signals)
 
     external.register_panel(panels.panel)
+    from werkbon.integrations.vismanet import preview
+
+    external.register_document_preview(preview.document_preview)

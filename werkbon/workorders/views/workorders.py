@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from werkbon.accounts.models import User
 from werkbon.accounts.permissions import office_required, tenant_member_required
-from werkbon.workorders import history, services
+from werkbon.workorders import external, history, services
 from werkbon.workorders.forms import (
     CompleteForm,
     MaterialLineForm,
@@ -140,7 +140,7 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     editable = not order.is_archived
-    plan_initial = {"minutes": order.planned_minutes}
+    plan_initial = {"minutes": order.planned_minutes, "version": order.version}
     if order.planned_start:
         local = timezone.localtime(order.planned_start)
         plan_initial.update(date=local.date(), time=local.time().replace(second=0, microsecond=0))
@@ -338,10 +338,42 @@ def work_order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("workorders:detail", pk=order.pk)
 
 
+def own_lines(order: WorkOrder) -> list[external.PreviewLine]:
+    """The work order's own lines (no integration exports it): work and travel time in hours
+    (the rounding rule once per sum, as on the PDF) and every material line in its unit."""
+    totals = time_totals(order)
+    lines = [external.PreviewLine("", str(label), hours, _("hours"))
+             for label, minutes, hours in (
+                 (TimeKind.WORK.label, totals["work_minutes"], totals["work_hours"]),
+                 (TimeKind.TRAVEL.label, totals["travel_minutes"], totals["travel_hours"]))
+             if minutes]
+    lines.extend(external.PreviewLine(line.item_number, line.description, line.quantity, line.unit, line.note)
+                 for line in order.material_lines.all())
+    return lines
+
+
 @office_required
-@require_POST
 def work_order_archive(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_object_or_404(WorkOrder, pk=pk)
+    """GET: the confirmation (archiving is irreversible and sends the work order on): what
+    will be sent, from the integration's own export code when one is active
+    (``external.document_preview``), else the work order's own lines. POST: archive."""
+    order = get_object_or_404(
+        WorkOrder.objects.select_related("customer", "work_address", "completed_by"), pk=pk)
+    if request.method == "GET":
+        if not order.can_archive:
+            messages.error(request, _("Only a completed work order can be archived. Work order %(number)s is "
+                                      "%(status)s.") % {"number": order.number,
+                                                        "status": order.get_status_display().lower()})
+            return redirect("workorders:detail", pk=order.pk)
+        preview = external.document_preview(order)
+        return render(request, "workorders/archive_confirm.html", {
+            "order": order,
+            "preview": preview,
+            "lines": preview.lines if preview is not None else own_lines(order),
+            "totals": time_totals(order),
+        })
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
     try:
         services.archive(order, user=request.user)  # type: ignore[arg-type]
     except services.LifecycleError as error:

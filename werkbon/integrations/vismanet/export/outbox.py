@@ -74,6 +74,17 @@ def new_marker(integration: Integration, work_order_number: int) -> str:
     return outbound.document_marker(work_order_number, token)
 
 
+def kept_out_by(integration: Integration, description: str | None) -> str:
+    """The settings' filter word when the work description contains it (case-insensitive):
+    such a work order is archived but not sent; "" otherwise (also for broken settings, which
+    the export itself reports)."""
+    try:
+        word = VismaNetSettings.model_validate(integration.settings).filter_word.strip()
+    except PydanticValidationError:
+        return ""
+    return word if word and word.casefold() in (description or "").casefold() else ""
+
+
 def queue(work_order: WorkOrder) -> ExportRecord | None:
     """Write the export's outbox row for ``work_order`` in the current (archive) transaction.
 
@@ -89,11 +100,8 @@ def queue(work_order: WorkOrder) -> ExportRecord | None:
         tenant_id=work_order.tenant_id, kind=KIND, work_order_number=work_order.number).first()
     if existing is not None:
         return existing
-    try:
-        word = VismaNetSettings.model_validate(integration.settings).filter_word.strip()
-    except PydanticValidationError:
-        word = ""  # the export itself reports the broken settings
-    kept_out = bool(word) and word.casefold() in (work_order.description or "").casefold()
+    word = kept_out_by(integration, work_order.description)
+    kept_out = bool(word)
     now = timezone.now()
     record = ExportRecord.all_tenants.create(
         tenant_id=work_order.tenant_id, kind=KIND, work_order=work_order,
