@@ -45,6 +45,7 @@ def test_it_shows_the_export_status_and_retries_a_failed_export(page, live_serve
     # 1. Archive: queued, then (the worker runs) sent with the Visma.net number.
     page.goto(f"{live_server.url}/werkorders/{first.pk}/")
     page.click('[data-testid="archive"]')
+    page.click('[data-testid="archive-confirm"]')  # the confirmation shows what is sent
     expect(status).to_have_attribute("data-status", "queued")
     expect(status).to_have_text("In de wachtrij")
     tasks.export_work_order(enqueued.pop())
@@ -55,6 +56,7 @@ def test_it_shows_the_export_status_and_retries_a_failed_export(page, live_serve
     sandbox.control.deactivate_customer(TENANT, "10001")
     page.goto(f"{live_server.url}/werkorders/{second.pk}/")
     page.click('[data-testid="archive"]')
+    page.click('[data-testid="archive-confirm"]')  # the confirmation shows what is sent
     expect(status).to_have_attribute("data-status", "queued")
     tasks.export_work_order(enqueued.pop())
     expect(status).to_have_attribute("data-status", "failed")

@@ -121,6 +121,7 @@ def test_it_runs_a_work_order_from_creation_to_archive(page, live_server, tenant
     expect(page.locator('[data-testid="work-total"]')).to_contain_text("2,25")
     expect(page.locator('[data-testid="travel-total"]')).to_contain_text("0,33")
     page.click('[data-testid="archive"]')
+    page.click('[data-testid="archive-confirm"]')  # the confirmation shows what is sent
     page.wait_for_load_state()
     expect(page.locator('[data-testid="status"]').first).to_have_text("Gearchiveerd")
     expect(page.locator('[data-testid="read-only"]')).to_be_visible()

@@ -33,9 +33,11 @@ WEEKEND = (5, 6)  # Saturday, Sunday (date.weekday())
 
 
 def interval(order: WorkOrder) -> tuple[dt.datetime, dt.datetime]:
-    """The aware start and end of a planned order (``planned_start`` must be set)."""
+    """The start and end of a planned order in UTC (``planned_start`` must be set): durations
+    are real minutes, also across a change of daylight saving time."""
     assert order.planned_start is not None
-    return order.planned_start, order.planned_start + dt.timedelta(minutes=order.planned_minutes)
+    start = order.planned_start.astimezone(dt.UTC)
+    return start, start + dt.timedelta(minutes=order.planned_minutes)
 
 
 def overlaps(a: tuple[dt.datetime, dt.datetime], b: tuple[dt.datetime, dt.datetime]) -> bool:
@@ -94,8 +96,10 @@ def clashes(order: WorkOrder) -> list[tuple[User, WorkOrder]]:
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The aware start and end of a local day (23, 24 or 25 hours long)."""
-    return local_datetime(day, dt.time.min), local_datetime(day + dt.timedelta(days=1), dt.time.min)
+    """The start and end of a local day (23, 24 or 25 hours long), in UTC: aware datetimes of
+    one time zone subtract as wall-clock times, which would make every day 24 hours."""
+    return (local_datetime(day, dt.time.min).astimezone(dt.UTC),
+            local_datetime(day + dt.timedelta(days=1), dt.time.min).astimezone(dt.UTC))
 
 
 def minutes_within(span: tuple[dt.datetime, dt.datetime], day: dt.date) -> int:
