@@ -17,6 +17,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -141,12 +142,19 @@ class Cell:
         return self.planned_minutes > self.available_minutes
 
     @property
-    def planned_hours(self) -> float:
-        return round(self.planned_minutes / 60, 2)
+    def planned_hours(self) -> Decimal:
+        return hours(self.planned_minutes)
 
     @property
-    def available_hours(self) -> float:
-        return round(self.available_minutes / 60, 2)
+    def available_hours(self) -> Decimal:
+        return hours(self.available_minutes)
+
+
+def hours(minutes: int) -> Decimal:
+    """Minutes as hours with at most two decimals and no trailing zeros (150 → 2.5, 540 → 9,
+    20 → 0.33), for the board's capacity figures."""
+    value = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 def axis_minutes(tenant: Tenant) -> int:
