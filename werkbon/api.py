@@ -305,8 +305,10 @@ def _mount_routers() -> None:
     # module for its auth and error helpers.
     if not getattr(api, "_werkbon_mounted", False):
         from werkbon.workorders.api import router as work_order_router
+        from werkbon.workorders.api_installations import router as installation_router
 
         api.add_router("/", work_order_router)
+        api.add_router("/", installation_router)
         api._werkbon_mounted = True  # type: ignore[attr-defined]
 
 

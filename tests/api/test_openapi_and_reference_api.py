@@ -25,6 +25,11 @@ EXPECTED_OPERATIONS = {
     ("get", "/api/v1/form-templates"),
     ("get", "/api/v1/customers"), ("get", "/api/v1/customers/{customer_id}"),
     ("get", "/api/v1/items"), ("get", "/api/v1/technicians"),
+    ("get", "/api/v1/installations"), ("post", "/api/v1/installations"),
+    ("get", "/api/v1/installations/{installation_id}"),
+    ("patch", "/api/v1/installations/{installation_id}"),
+    ("delete", "/api/v1/installations/{installation_id}"),
+    ("put", "/api/v1/work-orders/{work_order_id}/installations"),
 }
 
 

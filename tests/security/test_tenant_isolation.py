@@ -83,6 +83,8 @@ OFFICE_AREAS: dict[str, set[str]] = {
     "workorders": {
         "my_work", "my_work_order", "add_time_entry", "add_material_line", "complete",
         "fill_form", "answer_photo", "pdf", "forms_pdf", "item_options",
+        # a technician names the installations their work order is done on
+        "set_installations",
         # a technician corrects their own registrations until the order is completed
         "time_entry_edit", "time_entry_delete", "material_line_edit", "material_line_delete",
     },
@@ -97,6 +99,7 @@ PARAMETER_KINDS: dict[str, str] = {
     "customer": "customer", "work_address": "work_address", "address": "work_address",
     "contact": "contact", "contact_person": "contact",
     "object": "installed_object", "installed_object": "installed_object",
+    "installation": "installed_object",
     "item_group": "item_group", "group": "item_group", "item": "item",
     "entry": "time_entry", "time_entry": "time_entry",
     "line": "material_line", "material_line": "material_line",
@@ -113,6 +116,7 @@ SEGMENT_KINDS: dict[str, str] = {
     "werkadressen": "work_address", "werkadres": "work_address",
     "work-addresses": "work_address", "contactpersonen": "contact", "contacts": "contact",
     "objecten": "installed_object", "objects": "installed_object",
+    "installations": "installed_object",
     "artikelen": "item", "items": "item", "groepen": "item_group", "item-groups": "item_group",
     "formulieren": "form_template", "form-templates": "form_template",
     "vragen": "form_question", "tijd": "time_entry", "time-entries": "time_entry",
@@ -396,6 +400,14 @@ def cross_tenant_references(tenant: Tenant) -> list[str]:
                 bad = model._base_manager.filter(tenant=tenant).exclude(
                     **{f"{m2m.name}__isnull": True}).exclude(**{f"{m2m.name}__tenant": tenant})
                 problems += [f"{model._meta.label} {pk}.{m2m.name}" for pk in bad.values_list("pk", flat=True)]
+            elif m2m.related_model in _tenant_models():
+                # link rows one by one: a row may have good and bad links at once
+                through = m2m.remote_field.through
+                source, target = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
+                bad = through.objects.filter(**{f"{source}__tenant": tenant}).exclude(
+                    **{f"{target}__tenant": tenant})
+                problems += [f"{model._meta.label} {pk}.{m2m.name}"
+                             for pk in bad.values_list(source, flat=True)]
     return problems
 
 
@@ -471,6 +483,8 @@ def _payload(world: dict[str, Any], as_json: bool) -> dict[str, Any]:
         "item_number": B["item_number"], "template_id": b["form_template"].pk,
         "answers": [{"question_id": b["form_question"].pk, "value": "changed"}],
         "planned_start": "2025-03-12T09:00:00+01:00",
+        "installation_ids": [b["installed_object"].pk],
+        "inst-installations": [b["installed_object"].pk],
     }
     if as_json:
         body["technicians"] = [B["tech_username"]]

@@ -118,7 +118,7 @@ class ContactPersonAdmin(SupportAdmin):
 
 class InstalledObjectInline(SupportInline):
     model = InstalledObject
-    fields = ("name", "brand", "model", "serial_number", "installed_on")
+    fields = ("name", "brand", "model", "serial_number", "year_installed", "notes", "is_active")
 
 
 @admin.register(WorkAddress)
@@ -132,7 +132,8 @@ class WorkAddressAdmin(SupportAdmin):
 
 @admin.register(InstalledObject)
 class InstalledObjectAdmin(SupportAdmin):
-    list_display = ("name", "brand", "model", "serial_number", "work_address", "tenant")
+    list_display = ("name", "brand", "model", "serial_number", "year_installed", "is_active",
+                    "work_address", "tenant")
     search_fields = ("name", "brand", "serial_number")
 
 

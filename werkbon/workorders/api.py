@@ -160,6 +160,9 @@ class WorkOrderSummaryOut(Schema):
     version: int = Field(description="moves on by one with every change of the work order; send "
                          "it back (If-Match header or `version`) so a change made on an older "
                          "read is refused with 412 instead of overwriting")
+    installation_ids: list[int] = Field(
+        default_factory=list, description="the installations (objects) of its work address the "
+        "work order is done on: `/installations/{id}`; set with PUT `.../installations`")
 
 
 class TimeEntryOut(Schema):
@@ -377,7 +380,7 @@ def _visible_orders(user: User) -> QuerySet[WorkOrder]:
     orders = WorkOrder.objects.select_related("customer", "work_address")
     if not user.is_office:
         orders = orders.filter(technicians=user)
-    return orders.prefetch_related("technicians")
+    return orders.prefetch_related("technicians", "installations")
 
 
 def _order(request: HttpRequest, work_order_id: WorkOrderId) -> WorkOrder:
@@ -473,6 +476,7 @@ def _summary(order: WorkOrder) -> dict[str, Any]:
         "planned_start": _local(order.planned_start),
         "planned_minutes": order.planned_minutes,
         "version": order.version,
+        "installation_ids": [i.pk for i in order.installations.all()],
     }
 
 
@@ -541,7 +545,7 @@ def _detail(order: WorkOrder) -> dict[str, Any]:
 
 def _visible_orders_for_detail() -> QuerySet[WorkOrder]:
     return WorkOrder.objects.select_related("customer", "work_address", "completed_by") \
-        .prefetch_related("technicians")
+        .prefetch_related("technicians", "installations")
 
 
 def _responses(ok: Any, *, changes: bool = False, created: bool = False) -> dict[int, Any]:
@@ -692,6 +696,7 @@ def change_work_order(request: HttpRequest, work_order_id: int, payload: WorkOrd
             if name in sent and value is not None:
                 setattr(locked, name, value)
         locked.save()
+        services.drop_installations_of_other_addresses(locked)
     return _detail(locked)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -34,6 +34,7 @@ from werkbon.workorders.models import (
     Customer,
     FormQuestion,
     FormTemplate,
+    InstalledObject,
     Item,
     ItemGroup,
     QuestionKind,
@@ -506,3 +507,55 @@ class FilledFormForm(forms.Form):
             return format(value.normalize(), "f")
         return str(value)
 
+
+
+class InstallationForm(forms.ModelForm):
+    """An installation's fields (werkbon/workorders/installations.py checks them again):
+    texts bounded by the ``MAX_INSTALLATION_*`` limits, the year from 1900 to next year."""
+
+    year_installed = forms.IntegerField(
+        label=_("Year installed"), required=False, min_value=limits.MIN_INSTALLATION_YEAR,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+
+    class Meta:
+        model = InstalledObject
+        fields = ["name", "brand", "model", "serial_number", "year_installed", "notes"]
+        labels = {"name": _("Name"), "brand": _("Brand"), "model": _("Type"),
+                  "serial_number": _("Serial number"), "notes": _("Notes")}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        latest = limits.max_installation_year()
+        year = self.fields["year_installed"]
+        year.max_value = latest
+        year.widget.attrs.update(min=limits.MIN_INSTALLATION_YEAR, max=latest)
+        year.validators = [v for v in year.validators if not isinstance(v, MaxValueValidator)]
+        year.validators.append(MaxValueValidator(latest))
+        self.fields["name"].widget.attrs["placeholder"] = _("e.g. CV-ketel")
+
+
+class WorkOrderInstallationsForm(forms.Form):
+    """The installations named on a work order: those of its work address
+    (:func:`werkbon.workorders.installations.choices_for`)."""
+
+    installations = forms.ModelMultipleChoiceField(
+        label=_("Installations"), queryset=InstalledObject.all_tenants.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose installations at the work address of this "
+                                            "work order."),
+                        "invalid_pk_value": _("Choose installations at the work address of this "
+                                              "work order.")},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=limits.MAX_ID,
+                                 required=False)
+
+    def __init__(self, *args: Any, order: WorkOrder, choices: list[InstalledObject],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["installations"].queryset = InstalledObject.objects.filter(
+            pk__in=[c.pk for c in choices]).order_by("name", "id")
+        self.fields["installations"].label_from_instance = lambda obj: obj.one_line()
+        self.initial.setdefault("installations",
+                                list(order.installations.values_list("pk", flat=True)))
+        self.initial.setdefault("version", order.version)

@@ -31,6 +31,9 @@ MAX_NUMBER_LENGTH = 30  # a customer or item number (the accounting system's key
 MAX_USERNAME_LENGTH = 150  # Django's username
 MAX_SEARCH_LENGTH = 100  # a search text or filter value
 MAX_CHOICES_LENGTH = 2_000  # a choice question's choices, one per line
+MAX_INSTALLATION_NAME_LENGTH = 255  # an installation's name ("CV-ketel")
+MAX_INSTALLATION_FIELD_LENGTH = 100  # an installation's brand, type and serial number
+MAX_INSTALLATION_NOTES_LENGTH = 2_000  # an installation's notes
 
 # --- numbers ----------------------------------------------------------------------------
 # A form's number answer: at most 18 digits of which 6 decimals (as stored, normalised).
@@ -47,12 +50,21 @@ MAX_PAGE_SIZE = 100  # the API's ``limit``
 MAX_OFFSET = 10_000_000  # the API's ``offset``; far beyond any real list
 MAX_TECHNICIANS_PER_ORDER = 50
 MAX_ANSWERS_PER_FORM = 500
+MAX_INSTALLATIONS_PER_ORDER = 50  # installations named on one work order
 
 # --- dates -------------------------------------------------------------------------------
 # Planned dates, filters and the planning week must lie in this window: outside it a date
 # is a typo, and years such as 1 or 9999 cannot be turned into UTC.
 MIN_DATE = dt.date(2000, 1, 1)
 MAX_DATE = dt.date(2099, 12, 31)
+# The year an installation was installed: from 1900 up to next year (one ordered for
+# installation early next year may be registered already).
+MIN_INSTALLATION_YEAR = 1900
+
+
+def max_installation_year() -> int:
+    """The latest year an installation may be installed in: next year (Europe/Amsterdam)."""
+    return timezone.localdate().year + 1
 
 # --- photos (form answers) ----------------------------------------------------------------
 # An upload larger than this is refused before it is decoded.

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -155,22 +155,48 @@ ADDRESS_COPY_FIELDS = tuple(f"address_{name}" for name in ADDRESS_FIELDS)
 
 
 class InstalledObject(TenantScopedModel):
-    """An installation at a work address, such as a boiler ("object")."""
+    """An installation at a work address, such as a boiler ("object", manual 4.3).
 
-    work_address = models.ForeignKey(WorkAddress, on_delete=models.CASCADE, related_name="installed_objects")
-    name = models.CharField(_("name"), max_length=255)
-    brand = models.CharField(_("brand"), max_length=100, blank=True)
-    model = models.CharField(_("model"), max_length=100, blank=True)
-    serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
-    installed_on = models.DateField(_("installed on"), null=True, blank=True)
+    Kept by the office on the work address's screen (the accounting system has none).
+    ``work_orders`` are the work orders done on it (``WorkOrder.installations``): only
+    work orders of the same work address and tenant, set through
+    :func:`werkbon.workorders.services.set_installations`. An installation named on a work
+    order is deactivated (``is_active``), never deleted. Text lengths and the year's window
+    are in :mod:`werkbon.workorders.limits`.
+    """
+
+    work_address = models.ForeignKey(WorkAddress, on_delete=models.CASCADE, related_name="installed_objects",
+                                     verbose_name=_("work address"))
+    name = models.CharField(_("name"), max_length=limits.MAX_INSTALLATION_NAME_LENGTH)
+    brand = models.CharField(_("brand"), max_length=limits.MAX_INSTALLATION_FIELD_LENGTH, blank=True)
+    model = models.CharField(_("type"), max_length=limits.MAX_INSTALLATION_FIELD_LENGTH, blank=True)
+    serial_number = models.CharField(_("serial number"), max_length=limits.MAX_INSTALLATION_FIELD_LENGTH,
+                                     blank=True)
+    year_installed = models.PositiveSmallIntegerField(
+        _("year installed"), null=True, blank=True,
+        validators=[MinValueValidator(limits.MIN_INSTALLATION_YEAR),
+                    MaxValueValidator(limits.max_installation_year)],
+    )
+    notes = models.TextField(_("notes"), blank=True, max_length=limits.MAX_INSTALLATION_NOTES_LENGTH)
+    is_active = models.BooleanField(_("active"), default=True)
+    work_orders = models.ManyToManyField(
+        "WorkOrder", blank=True, related_name="installations", verbose_name=_("work orders"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
+    updated_at = models.DateTimeField(auto_now=True, null=True)
 
     class Meta:
-        verbose_name = _("object")
-        verbose_name_plural = _("objects")
-        ordering = ["name"]
+        verbose_name = _("installation")
+        verbose_name_plural = _("installations")
+        ordering = ["name", "id"]
 
     def __str__(self) -> str:
         return self.name
+
+    def one_line(self) -> str:
+        """``CV-ketel · Remeha Calenta Ace 28c · RM-10001`` (name, brand and type, serial)."""
+        kind = f"{self.brand} {self.model}".strip()
+        return " · ".join(part for part in (self.name, kind, self.serial_number) if part)
 
 
 class ItemGroup(TenantScopedModel):

@@ -17,9 +17,14 @@ from django.utils.translation import gettext as _
 from werkbon.accounts.models import Tenant, User
 from werkbon.accounts.tenancy import require_current_tenant
 from werkbon.workorders import history
-from werkbon.workorders.limits import MAX_PLANNED_MINUTES, MAX_TIME_ENTRY_MINUTES
+from werkbon.workorders.limits import (
+    MAX_INSTALLATIONS_PER_ORDER,
+    MAX_PLANNED_MINUTES,
+    MAX_TIME_ENTRY_MINUTES,
+)
 from werkbon.workorders.models import (
     Customer,
+    InstalledObject,
     Item,
     MaterialLine,
     TimeEntry,
@@ -266,3 +271,53 @@ def archive(work_order: WorkOrder, *, user: User) -> WorkOrder:
 def total_minutes(work_order: WorkOrder, kind: str) -> int:
     """The sum of the work order's ``kind`` minutes (work or travel)."""
     return sum(entry.minutes for entry in work_order.time_entries.all() if entry.kind == kind)
+
+
+@transaction.atomic
+def set_installations(
+    work_order: WorkOrder, *, installations: list[InstalledObject], user: User | None = None,
+    version: object | None = None,
+) -> WorkOrder:
+    """Name the installations the work order is done on (replacing the ones named before).
+
+    Each must be an installation of the work order's own work address (so of its tenant);
+    one that is inactive only when the order names it already; at most
+    ``MAX_INSTALLATIONS_PER_ORDER``. Refused on an archived work order; for a technician
+    (``user``) also once the order is completed or when it is not planned to them. With
+    ``version`` (the one read), a change made meanwhile refuses it (StaleWorkOrderError).
+    The work order's version moves on. Raises LifecycleError with the reason."""
+    work_order = lock(work_order)
+    ensure_editable(work_order)
+    if version is not None:
+        ensure_current(work_order, version)
+    if user is not None and not user.is_office:
+        if not work_order.technicians.filter(pk=user.pk).exists():
+            raise LifecycleError(_("This work order is not planned to you."))
+        if work_order.status not in (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED):
+            raise LifecycleError(_("This work order is completed; the office reviews it now."))
+    wanted = list(dict.fromkeys(installations))
+    if len(wanted) > MAX_INSTALLATIONS_PER_ORDER:
+        raise LifecycleError(_("A work order can name at most %(max)s installations.")
+                             % {"max": MAX_INSTALLATIONS_PER_ORDER})
+    current = set(work_order.installations.values_list("pk", flat=True))
+    for installation in wanted:
+        if (installation.tenant_id != work_order.tenant_id
+                or work_order.work_address_id is None
+                or installation.work_address_id != work_order.work_address_id):
+            raise LifecycleError(
+                _("%(name)s is not an installation at the work address of work order "
+                  "%(number)s.") % {"name": installation.name, "number": work_order.number})
+        if not installation.is_active and installation.pk not in current:
+            raise LifecycleError(_("%(name)s is inactive and cannot be named on a work order.")
+                                 % {"name": installation.name})
+    work_order.installations.set(wanted)
+    work_order.save(update_fields=["updated_at"])
+    return work_order
+
+
+def drop_installations_of_other_addresses(work_order: WorkOrder) -> None:
+    """After the work address of an open work order changed: forget the installations of
+    the old address (an installation belongs to one place)."""
+    stale = work_order.installations.exclude(work_address_id=work_order.work_address_id)
+    if stale.exists():
+        work_order.installations.remove(*stale)
