@@ -47,9 +47,10 @@ def panel(request_or_none: object, work_order: object) -> str:
 @require_POST
 @office_required
 def send_again_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """POST ``recipient``: send a failed e-mail again (to a corrected address). Tenant-scoped:
-    another tenant's e-mail is a 404."""
-    mail = CustomerMail.objects.filter(pk=pk).defer("pdf").first()
+    """POST ``recipient``: send the work order's (``pk``) latest e-mail again when it failed, to
+    a corrected address. Tenant-scoped: another tenant's work order is a 404."""
+    work_order = WorkOrder.objects.filter(pk=pk).first()
+    mail = CustomerMail.objects.filter(work_order=work_order).defer("pdf").first() if work_order else None
     if mail is None:
         raise Http404(_("E-mail not found."))
     try:

@@ -6,5 +6,5 @@ from werkbon.customermail import panels
 
 app_name = "customermail"
 urlpatterns = [
-    path("<int:pk>/opnieuw/", panels.send_again_view, name="send_again"),
+    path("werkorders/<int:pk>/opnieuw/", panels.send_again_view, name="send_again"),
 ]
