@@ -63,7 +63,7 @@ class Handler:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
+    async def handle_DATA(self, server, session, envelope):
         header = f"X-Caught-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n".encode()
         self.store.add(header + envelope.content)
         return "250 Caught by the Werkbon mail catcher"
@@ -103,7 +103,7 @@ def _page(store: Store) -> str:
 
 def make_web_handler(store: Store) -> type[BaseHTTPRequestHandler]:
     class Web(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             parts = [p for p in self.path.split("?")[0].split("/") if p]
             if not parts:
                 return self._send(200, "text/html; charset=utf-8", _page(store).encode())
