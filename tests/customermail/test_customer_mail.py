@@ -290,3 +290,15 @@ def test_the_jobs_have_time_limits_inside_the_lease():
     for task in (tasks.send_customer_mail, tasks.sweep):
         assert task.soft_time_limit and task.time_limit and task.soft_time_limit < task.time_limit
     assert tasks.send_customer_mail.time_limit < outbox.LEASE_SECONDS
+
+
+def test_the_api_completion_takes_the_address_too(mail_on, planned_order, tech_a):
+    from tests.api.conftest import client_for
+
+    api = client_for(tech_a)
+    path = f"/work-orders/{planned_order.pk}/complete"
+    refused = api.post(path, {"customer_email": "zoe@bakkerij.example\r\nBcc: all@example.com"})
+    assert refused.status_code == 409 and "geen geldig e-mailadres" in refused.json()["detail"]
+    assert api.post(path, {"customer_email": "x" * 255}).status_code == 422  # over the bound
+    assert api.post(path, {"customer_email": " zoe@bakkerij.example "}).status_code == 200
+    assert CustomerMail.all_tenants.get().recipient == "zoe@bakkerij.example"
