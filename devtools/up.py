@@ -7,11 +7,15 @@ Three processes, stopped together with Ctrl-C:
 * one Celery worker that also runs the scheduler (``-B``), on the embedded queue folder
   (``werkbon-filesystem://``); when it stops it is restarted (with a back-off, at most
   five times a minute) while the web server and the sandbox keep running;
-* Django's web server on http://127.0.0.1:8000.
+* Django's web server on http://127.0.0.1:8000;
+* a mail catcher (``devtools/mailcatcher.py``): an SMTP server on 127.0.0.1:8025 that Werkbon
+  sends its e-mails to (nothing leaves the machine), and a page listing the caught e-mails on
+  http://127.0.0.1:8026/ (``var/mail/``).
 
 Environment variables: ``WERKBON_PORT`` (web server, default 8000), ``WERKBON_SANDBOX_PORT``
-(sandbox, default 8765), ``WERKBON_WORKER_LOG_LEVEL`` (worker, default WARNING; INFO shows
-every scheduler tick).
+(sandbox, default 8765), ``WERKBON_SMTP_PORT`` (mail catcher's SMTP, default 8025),
+``WERKBON_MAIL_PAGE_PORT`` (its page, default 8026), ``WERKBON_WORKER_LOG_LEVEL`` (worker,
+default WARNING; INFO shows every scheduler tick).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ PY = sys.executable
 VAR = Path(os.environ.get("WERKBON_VAR_DIR") or ROOT / "var")  # as in werkbon/settings.py
 PORT = os.environ.get("WERKBON_PORT", "8000")
 SANDBOX_PORT = os.environ.get("WERKBON_SANDBOX_PORT", "8765")
+SMTP_PORT = os.environ.get("WERKBON_SMTP_PORT", "8025")
+MAIL_PAGE_PORT = os.environ.get("WERKBON_MAIL_PAGE_PORT", "8026")
 # INFO logs the scheduler's tick every second; WERKBON_WORKER_LOG_LEVEL=INFO shows it all.
 WORKER_LOG_LEVEL = os.environ.get("WERKBON_WORKER_LOG_LEVEL", "WARNING")
 WORKER_RESTARTS_PER_MINUTE = 5
@@ -163,7 +169,9 @@ def main(argv: list[str]) -> None:
     parse_args(argv)
     # Development, chosen explicitly: the settings default to production.
     env = {**os.environ, "WERKBON_ENV": "development",
-           "VISMANET_SANDBOX_URL": f"http://127.0.0.1:{SANDBOX_PORT}"}
+           "VISMANET_SANDBOX_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
+           # Werkbon's e-mail goes to the mail catcher (not to a real mail server).
+           "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": SMTP_PORT}
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     commands_listed = subprocess.run([PY, "manage.py", "help", "--commands"], cwd=ROOT, env=env,
                                      check=True, capture_output=True, text=True).stdout.split()
@@ -179,6 +187,9 @@ def main(argv: list[str]) -> None:
         services.append(Service("Visma.net sandbox", [
             PY, "-m", "vismanet_sandbox", "--port", SANDBOX_PORT,
             "--data", str(VAR / "sandbox.sqlite3")]))
+    services.append(Service("mail catcher", [
+        PY, str(ROOT / "devtools" / "mailcatcher.py"), "--smtp-port", SMTP_PORT,
+        "--web-port", MAIL_PAGE_PORT, "--dir", str(VAR / "mail")]))
     services += [
         Service("background worker", [
             PY, "-m", "celery", "-A", "werkbon", "worker", "-B", "-c", "2", "-l", WORKER_LOG_LEVEL,
@@ -199,7 +210,9 @@ def main(argv: list[str]) -> None:
         f"Visma.net sandbox: http://127.0.0.1:{SANDBOX_PORT}/ (demo company "
         "'Installatietechniek Demo B.V.')\n" if sandbox_started else ""
     )
-    print(f"\nWerkbon runs at http://127.0.0.1:{PORT}/\n{logins}{sandbox}Stop with Ctrl-C.\n",
+    mail = (f"E-mail (caught, never sent on): http://127.0.0.1:{MAIL_PAGE_PORT}/ "
+            f"(SMTP on 127.0.0.1:{SMTP_PORT})\n")
+    print(f"\nWerkbon runs at http://127.0.0.1:{PORT}/\n{logins}{sandbox}{mail}Stop with Ctrl-C.\n",
           flush=True)
 
     def stop(*_: object) -> None:

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "werkbon.accounts",
     "werkbon.workorders",
     "werkbon.integrations",
+    "werkbon.customermail",
 ]
 
 MIDDLEWARE = [
@@ -300,10 +301,12 @@ CELERY_TASK_ROUTES = {
     "werkbon.integrations.tasks.tick": {"queue": "periodic"},
     "werkbon.integrations.tasks.sync_*": {"queue": "periodic"},
     "werkbon.integrations.tasks.export_*": {"queue": "export"},
+    "werkbon.customermail.tasks.sweep": {"queue": "periodic"},
 }
 # One beat tick; the tick itself reads from the database which tenants are due.
 WERKBON_SCHEDULER_TICK_SECONDS = env_int("WERKBON_SCHEDULER_TICK_SECONDS", 1, minimum=1)
 WERKBON_HEARTBEAT_SECONDS = env_int("WERKBON_HEARTBEAT_SECONDS", 60, minimum=1)
+WERKBON_CUSTOMER_MAIL_SWEEP_SECONDS = env_int("WERKBON_CUSTOMER_MAIL_SWEEP_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "integrations-tick": {
         "task": "werkbon.integrations.tasks.tick",
@@ -316,7 +319,31 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "werkbon.health.record_heartbeat",
         "schedule": float(WERKBON_HEARTBEAT_SECONDS),
     },
+    # Picks up customer e-mails whose task was lost (a killed worker) or whose retry is due.
+    "customer-mail-sweep": {
+        "task": "werkbon.customermail.tasks.sweep",
+        "schedule": float(WERKBON_CUSTOMER_MAIL_SWEEP_SECONDS),
+        "options": {"expires": 5.0 * WERKBON_CUSTOMER_MAIL_SWEEP_SECONDS},
+    },
 }
+
+# --- outgoing e-mail (the signed work order to the customer, werkbon/customermail/) ------
+# Development and tests: the local catcher that ./dev up starts (devtools/mailcatcher.py).
+# Production: a real SMTP server must be named (docs/deploy.md); without EMAIL_HOST every
+# customer e-mail fails at once with "e-mail is not set up on this server" and the action.
+EMAIL_HOST = env_str("EMAIL_HOST", "" if PRODUCTION else "127.0.0.1") or ""
+EMAIL_PORT = env_int("EMAIL_PORT", 587 if PRODUCTION else 8025, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=PRODUCTION)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set only one of EMAIL_USE_TLS (STARTTLS, port 587) and EMAIL_USE_SSL (port 465)")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_SECONDS", 20, minimum=1)  # seconds per SMTP operation
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "werkbon@localhost") or "werkbon@localhost"
+# Customer e-mails always go through SMTP (pytest-django swaps EMAIL_BACKEND for an in-memory
+# one; the customer-mail tests send to a real SMTP server process instead).
+CUSTOMER_MAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 # --- Visma.net --------------------------------------------------------------------------
 # Without credentials Werkbon talks to the local sandbox (``python -m vismanet_sandbox``).

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("werkbon.accounts.urls")),
     path("werkorders/", include("werkbon.workorders.urls")),
     path("integraties/", include("werkbon.integrations.urls")),
+    path("klantmail/", include("werkbon.customermail.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("werkbon.api")),

@@ -21,6 +21,7 @@ COMPANY_SETTINGS_FIELDS = [
     "name", "address", "postal_code", "city", "email", "phone",
     "technicians_see_prices",
     "planning_day_start", "planning_day_end",
+    "customer_mail_enabled", "customer_mail_sender_name", "customer_mail_text",
 ]
 
 

@@ -9,12 +9,28 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+)
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from werkbon.accounts.tenancy import TenantScopedModel
+
+# The customer e-mail (werkbon/customermail/): bounds shared by the settings page and the mail.
+CUSTOMER_MAIL_SENDER_NAME_MAX = 70
+CUSTOMER_MAIL_TEXT_MAX = 1000
+# One line of printable text: no line breaks or other control characters, so the sender name
+# can never add a header to the e-mail; no quotes or angle brackets, which would look like
+# an address of its own in the From line.
+single_line_name = RegexValidator(
+    r'^[^\x00-\x1f\x7f<>"\\]*$',
+    _("Use one line of text without quotes or angle brackets."),
+)
 
 
 class Tenant(models.Model):
@@ -42,6 +58,21 @@ class Tenant(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(24)],
         help_text=_("The hour the working day ends (1–24, after the start): the hours in between are "
                     "each technician's available hours per day."))
+    # Issue 11: the signed work-order PDF e-mailed to the customer at completion.
+    customer_mail_enabled = models.BooleanField(
+        _("e-mail the work order to the customer"), default=False,
+        help_text=_("When a work order is reported completed, the customer receives the "
+                    "work-order PDF by e-mail (at the customer's e-mail address, or the one "
+                    "the technician enters when completing)."))
+    customer_mail_sender_name = models.CharField(
+        _("sender name of the e-mail"), max_length=CUSTOMER_MAIL_SENDER_NAME_MAX, blank=True,
+        validators=[single_line_name],
+        help_text=_("The name the customer sees as the sender; the company name when empty."))
+    customer_mail_text = models.TextField(
+        _("text of the e-mail"), max_length=CUSTOMER_MAIL_TEXT_MAX, blank=True,
+        validators=[MaxLengthValidator(CUSTOMER_MAIL_TEXT_MAX)],
+        help_text=_("A short text above the attached work order; a standard Dutch text when "
+                    "empty."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

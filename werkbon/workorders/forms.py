@@ -345,6 +345,10 @@ class MaterialLineForm(forms.Form):
 class CompleteForm(forms.Form):
     signed_by_name = forms.CharField(label=_("Signed off by"), required=False,
                                      max_length=limits.MAX_SIGNED_BY_LENGTH)
+    # Issue 11: where the signed work order is e-mailed (when the company has that on); the
+    # customer's own address is filled in, and the technician may correct it on site.
+    customer_email = forms.EmailField(label=_("E-mail work order to"), required=False,
+                                      max_length=limits.MAX_EMAIL_LENGTH)
 
 
 # Numbers are keys in the accounting system too: no markup or other odd characters, and

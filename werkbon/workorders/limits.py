@@ -27,6 +27,7 @@ MAX_ANSWER_LENGTH = 10_000  # a text answer of a custom form
 MAX_REFERENCE_LENGTH = 100  # a work order's customer reference
 MAX_NOTE_LENGTH = 500  # a material line's note
 MAX_SIGNED_BY_LENGTH = 200  # who signed off at the customer
+MAX_EMAIL_LENGTH = 254  # an e-mail address (RFC 5321's path limit; EmailField's max_length)
 MAX_NUMBER_LENGTH = 30  # a customer or item number (the accounting system's key)
 MAX_USERNAME_LENGTH = 150  # Django's username
 MAX_SEARCH_LENGTH = 100  # a search text or filter value

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +20,7 @@ from werkbon.accounts.models import Tenant, User
 from werkbon.accounts.tenancy import require_current_tenant
 from werkbon.workorders import history
 from werkbon.workorders.limits import (
+    MAX_EMAIL_LENGTH,
     MAX_INSTALLATIONS_PER_ORDER,
     MAX_PLANNED_MINUTES,
     MAX_TIME_ENTRY_MINUTES,
@@ -208,9 +211,34 @@ def add_material_line(
     )
 
 
+def checked_customer_email(value: str | None) -> str:
+    """``value`` stripped, or ``""`` for none; raises LifecycleError (with the action) when it
+    is not one e-mail address of at most MAX_EMAIL_LENGTH characters."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        if len(value) > MAX_EMAIL_LENGTH:
+            raise ValidationError("too long")
+        validate_email(value)
+    except ValidationError:
+        raise LifecycleError(
+            _("%(address)s is not a valid e-mail address. Correct it, or leave it empty to use "
+              "the customer's own address.") % {"address": value[:80]}
+        ) from None
+    return value
+
+
 @transaction.atomic
-def complete(work_order: WorkOrder, *, user: User, signed_by_name: str = "") -> WorkOrder:
-    """Report a work order completed ("gereed melden")."""
+def complete(
+    work_order: WorkOrder, *, user: User, signed_by_name: str = "", customer_email: str | None = None
+) -> WorkOrder:
+    """Report a work order completed ("gereed melden").
+
+    ``customer_email``: where the signed work order is e-mailed when the company has that on
+    (issue 11; the customer's own address when empty). Listeners of ``work_order_completed``
+    get it (checked, ``""`` for none) and run inside this transaction."""
+    customer_email = checked_customer_email(customer_email)
     work_order = lock(work_order)
     ensure_editable(work_order)
     if work_order.status == WorkOrderStatus.COMPLETED:
@@ -228,7 +256,8 @@ def complete(work_order: WorkOrder, *, user: User, signed_by_name: str = "") -> 
     work_order.save(
         update_fields=["status", "completed_at", "completed_by", "signed_by_name", "updated_at"]
     )
-    work_order_completed.send(sender=WorkOrder, work_order=work_order, user=user)
+    work_order_completed.send(sender=WorkOrder, work_order=work_order, user=user,
+                              customer_email=customer_email)
     return work_order
 
 

@@ -6,7 +6,8 @@ that writes rows (an integration's outbox) commits or rolls back together with i
 
 from django.dispatch import Signal
 
-# sender=WorkOrder, work_order=<WorkOrder>, user=<User>
+# sender=WorkOrder, work_order=<WorkOrder>, user=<User>, customer_email=<str: the address the
+# technician entered at completion, checked; "" for the customer's own>
 work_order_completed = Signal()
 # sender=WorkOrder, work_order=<WorkOrder>, user=<User>
 work_order_archived = Signal()

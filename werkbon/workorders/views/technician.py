@@ -85,7 +85,8 @@ def my_work_order(request: HttpRequest, pk: int) -> HttpResponse:
         "totals": time_totals(order),
         "time_form": TimeEntryForm(prefix="time") if can_change else None,
         "material_form": MaterialLineForm(prefix="mat") if can_change else None,
-        "complete_form": CompleteForm(initial={"signed_by_name": ""})
+        "complete_form": CompleteForm(initial={
+            "signed_by_name": "", "customer_email": order.customer.email if order.customer else ""})
         if order.status == WorkOrderStatus.PLANNED else None,
     })
 
@@ -160,7 +161,8 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, form_errors(form))
         return redirect(order_page_url(user, order))
     try:
-        services.complete(order, user=user, signed_by_name=form.cleaned_data["signed_by_name"])
+        services.complete(order, user=user, signed_by_name=form.cleaned_data["signed_by_name"],
+                          customer_email=form.cleaned_data["customer_email"])
     except services.LifecycleError as error:
         messages.error(request, str(error))
         return redirect(order_page_url(user, order))

@@ -161,7 +161,9 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan_form": PlanForm(initial=plan_initial, prefix="plan")
         if order.status in (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED) else None,
         # Only a planned order can be completed (open → planned → completed).
-        "complete_form": CompleteForm() if order.status == WorkOrderStatus.PLANNED else None,
+        "complete_form": CompleteForm(initial={
+            "customer_email": order.customer.email if order.customer else ""})
+        if order.status == WorkOrderStatus.PLANNED else None,
         # What changed in the master data since it was agreed (taken with one click).
         "master_changes": history.pending_changes(order),
     })

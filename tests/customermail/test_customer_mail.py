@@ -1,0 +1,304 @@
+"""Issue 11: the signed work order e-mailed to the customer on completion, through a real SMTP
+server process (aiosmtpd, see conftest.py): exactly once under SMTP refusals and killed
+workers, bounded retries, Dutch failures with the action, nothing when the setting is off."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.conftest import PASSWORD
+from werkbon.accounts.company import CompanySettingsForm
+from werkbon.accounts.models import Tenant
+from werkbon.accounts.tenancy import tenant_context
+from werkbon.customermail import outbox, tasks
+from werkbon.customermail.models import CustomerMail, MailStatus
+from werkbon.workorders import services
+from werkbon.workorders.models import WorkOrderStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def login(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def complete_on_screen(tech_a, order, capture, **data) -> object:
+    with capture(execute=True):
+        return login(tech_a).post(reverse("workorders:complete", args=[order.pk]),
+                                  {"signed_by_name": "Zoë de Vries", **data}, follow=True)
+
+
+def make_due(mail: CustomerMail) -> None:
+    """As if the retry's wait (or the lease) has passed."""
+    past = timezone.now() - dt.timedelta(seconds=1)
+    CustomerMail.all_tenants.filter(pk=mail.pk).update(next_attempt_at=past, lease_until=past)
+
+
+def sweep_and_send() -> int:
+    """What beat's sweep and a worker do: enqueue every due row, send each."""
+    return tasks.sweep()
+
+
+def attachment(message):
+    (part,) = [p for p in message.iter_attachments()]
+    return part.get_filename(), part.get_content()
+
+
+def test_completion_emails_the_signed_pdf_once(mail_on, planned_order, tech_a, office_a, smtp,
+                                               run_tasks_now, django_capture_on_commit_callbacks):
+    response = complete_on_screen(tech_a, planned_order, django_capture_on_commit_callbacks,
+                                  customer_email="  zoe@bakkerij.example ")
+    assert response.status_code == 200
+    with tenant_context(mail_on):
+        mail = CustomerMail.objects.get()
+    assert mail.status == MailStatus.SENT and mail.sent_at is not None and mail.attempts == 1
+    (message,) = smtp.messages
+    assert message["X-Envelope-To"] == "zoe@bakkerij.example" and message["To"] == "zoe@bakkerij.example"
+    assert message["Subject"] == f"Werkbon {planned_order.number} van Installatiebedrijf Alfa B.V."
+    assert message["From"] == "Alfa Installatie <werkbon@alfa.example>"
+    assert message["Reply-To"] == "kantoor@alfa.example"
+    assert message["Message-ID"] == mail.message_id
+    body = message.get_body(("plain",)).get_content()
+    assert "Beste klant" in body and "In de bijlage" in body and "Alfa Installatie" in body
+    name, content = attachment(message)
+    assert name == f"werkbon-{planned_order.number}.pdf"
+    assert content.startswith(b"%PDF") and content == bytes(mail.pdf)
+    # Nothing more: the sweep finds nothing to do and a second task for the row does nothing.
+    assert sweep_and_send() == 0 and outbox.send(mail.pk) is None
+    assert len(smtp.messages) == 1
+    # The office sees it on the work-order page: sent, to whom and when.
+    html = login(office_a).get(reverse("workorders:detail", args=[planned_order.pk])).content.decode()
+    assert 'data-testid="customer-mail-panel"' in html and "zoe@bakkerij.example" in html
+    assert "Verstuurd" in html and 'data-status="sent"' in html
+
+
+def test_the_customer_address_is_used_when_none_is_entered(mail_on, planned_order, tech_a, smtp,
+                                                           run_tasks_now,
+                                                           django_capture_on_commit_callbacks):
+    with tenant_context(mail_on):
+        planned_order.customer.email = "info@bakkerij.example"
+        planned_order.customer.save()
+    page = login(tech_a).get(reverse("workorders:my_work_order", args=[planned_order.pk])).content.decode()
+    assert 'value="info@bakkerij.example"' in page  # filled in, the technician may correct it
+    complete_on_screen(tech_a, planned_order, django_capture_on_commit_callbacks, customer_email="")
+    assert [m["X-Envelope-To"] for m in smtp.messages] == ["info@bakkerij.example"]
+
+
+def test_the_setting_off_sends_nothing(tenant_a, planned_order, tech_a, smtp, run_tasks_now,
+                                       django_capture_on_commit_callbacks):
+    assert tenant_a.customer_mail_enabled is False  # off by default
+    page = login(tech_a).get(reverse("workorders:my_work_order", args=[planned_order.pk])).content.decode()
+    assert "customer-email" not in page
+    complete_on_screen(tech_a, planned_order, django_capture_on_commit_callbacks,
+                       customer_email="zoe@bakkerij.example")
+    planned_order.refresh_from_db()
+    assert planned_order.status == WorkOrderStatus.COMPLETED
+    assert not CustomerMail.all_tenants.exists() and sweep_and_send() == 0
+    assert smtp.messages == [] and smtp.rcpt_calls == 0
+
+
+def test_an_smtp_refusal_is_retried_and_the_mail_arrives_exactly_once(
+        mail_on, planned_order, tech_a, smtp, run_tasks_now, django_capture_on_commit_callbacks):
+    smtp.refuse_next = ["451 4.3.0 Mailbox busy, try again later"]
+    complete_on_screen(tech_a, planned_order, django_capture_on_commit_callbacks,
+                       customer_email="zoe@bakkerij.example")
+    mail = CustomerMail.all_tenants.get()
+    assert mail.status == MailStatus.PENDING and mail.attempts == 1 and smtp.messages == []
+    wait = mail.next_attempt_at - timezone.now()
+    assert dt.timedelta(seconds=50) < wait <= dt.timedelta(seconds=60)  # back-off, not at once
+    with tenant_context(mail_on):
+        assert "451" in mail.error_text() and "probeert het" in mail.error_text()
+    assert sweep_and_send() == 0  # not due yet
+    make_due(mail)
+    assert sweep_and_send() == 1
+    mail.refresh_from_db()
+    assert mail.status == MailStatus.SENT and mail.attempts == 2
+    assert len(smtp.messages) == 1 and smtp.messages[0]["Message-ID"] == mail.message_id
+    make_due(mail)
+    assert sweep_and_send() == 0 and len(smtp.messages) == 1
+
+
+def test_a_killed_workers_mail_is_sent_once_after_its_lease(mail_on, planned_order, tech_a, smtp,
+                                                             django_capture_on_commit_callbacks):
+    # The completion's task is lost (not run here); a worker claims the row and dies.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.complete(planned_order, user=tech_a, customer_email="zoe@bakkerij.example")
+    assert len(callbacks) == 1  # the send task would be enqueued on commit
+    mail = CustomerMail.all_tenants.get()
+    assert outbox.claim(mail.pk) is not None  # ... and the worker is killed here
+    # While its lease runs, nobody else sends it: not the sweep, not a duplicate task.
+    assert outbox.due_ids() == [] and outbox.send(mail.pk) is None
+    make_due(mail)  # the lease ran out
+    assert outbox.due_ids() == [mail.pk]
+    assert outbox.send(mail.pk) == MailStatus.SENT
+    assert outbox.send(mail.pk) is None and outbox.due_ids() == []
+    assert len(smtp.messages) == 1
+    mail.refresh_from_db()
+    assert mail.attempts == 2 and mail.status == MailStatus.SENT
+
+
+def test_a_lost_sent_mark_sends_a_second_copy_with_the_same_message_id(
+        mail_on, planned_order, tech_a, smtp, django_capture_on_commit_callbacks):
+    """The documented at-least-once case: the server accepted the message, then the worker
+    died before marking it sent. It is sent again after the lease, with the same Message-ID,
+    so the customer's mail program shows one message; it is not sent a third time."""
+    services.complete(planned_order, user=tech_a, customer_email="zoe@bakkerij.example")
+    mail = CustomerMail.all_tenants.get()
+    token = outbox.claim(mail.pk)
+    with tenant_context(mail_on):
+        outbox._attempt(CustomerMail.objects.get(pk=mail.pk), token)  # sent; the mark is lost
+    assert len(smtp.messages) == 1
+    make_due(mail)
+    assert outbox.send(mail.pk) == MailStatus.SENT
+    make_due(mail)
+    assert outbox.send(mail.pk) is None and outbox.due_ids() == []
+    assert [m["Message-ID"] for m in smtp.messages] == [mail.message_id, mail.message_id]
+    first, second = (attachment(m)[1] for m in smtp.messages)
+    assert first == second  # the PDF rendered at the first attempt, kept
+
+
+def test_a_refused_address_fails_at_once_with_the_dutch_action_and_can_be_sent_again(
+        mail_on, planned_order, tech_a, office_a, office_b, smtp, run_tasks_now,
+        django_capture_on_commit_callbacks):
+    smtp.refuse_always["zoe@bakkerij.example"] = "550 5.1.1 No such user"
+    complete_on_screen(tech_a, planned_order, django_capture_on_commit_callbacks,
+                       customer_email="zoe@bakkerij.example")
+    mail = CustomerMail.all_tenants.get()
+    assert mail.status == MailStatus.FAILED and mail.attempts == 1 and smtp.messages == []
+    office = login(office_a)
+    html = office.get(reverse("workorders:detail", args=[planned_order.pk])).content.decode()
+    assert "De mailserver weigerde de werkbon te bezorgen aan zoe@bakkerij.example" in html
+    assert "550 5.1.1 No such user" in html
+    assert "Controleer het adres met de klant" in html and "Opnieuw versturen" in html
+    assert sweep_and_send() == 0  # failed rows are not retried by themselves
+    # Another tenant's office cannot touch it.
+    url = reverse("customermail:send_again", args=[planned_order.pk])
+    assert login(office_b).post(url, {"recipient": "evil@example.com"}).status_code == 404
+    # An invalid correction is refused with a Dutch message; a valid one is sent.
+    response = office.post(url, {"recipient": "zoe@bakkerij\r\nBcc: x@y"}, follow=True)
+    assert "is geen geldig e-mailadres" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        office.post(url, {"recipient": "zoe.devries@bakkerij.example"})
+    mail.refresh_from_db()
+    assert mail.status == MailStatus.SENT and mail.recipient == "zoe.devries@bakkerij.example"
+    assert [m["X-Envelope-To"] for m in smtp.messages] == ["zoe.devries@bakkerij.example"]
+
+
+def test_an_invalid_address_at_completion_is_refused_in_dutch(mail_on, planned_order, tech_a, smtp,
+                                                              django_capture_on_commit_callbacks):
+    response = complete_on_screen(tech_a, planned_order, django_capture_on_commit_callbacks,
+                                  customer_email="zoe at bakkerij")
+    assert "Voer een geldig e-mailadres in" in response.content.decode()
+    planned_order.refresh_from_db()
+    assert planned_order.status == WorkOrderStatus.PLANNED and not CustomerMail.all_tenants.exists()
+    # The service itself refuses a header-injection attempt and an oversized address.
+    for bad in ("zoe@bakkerij.example\nBcc: all@example.com", "a" * 250 + "@b.nl"):
+        with pytest.raises(services.LifecycleError, match="geen geldig e-mailadres"):
+            services.complete(planned_order, user=tech_a, customer_email=bad)
+    assert smtp.messages == []
+
+
+def test_no_address_at_all_fails_with_the_action(mail_on, planned_order, tech_a, office_a, smtp,
+                                                 run_tasks_now, django_capture_on_commit_callbacks):
+    complete_on_screen(tech_a, planned_order, django_capture_on_commit_callbacks, customer_email="")
+    mail = CustomerMail.all_tenants.get()
+    assert mail.status == MailStatus.FAILED and mail.recipient == ""
+    html = login(office_a).get(reverse("workorders:detail", args=[planned_order.pk])).content.decode()
+    assert "er is geen e-mailadres van de klant" in html
+    assert "Vul hieronder het e-mailadres van de klant in" in html
+    assert smtp.rcpt_calls == 0
+
+
+def test_an_unreachable_server_is_retried_a_bounded_number_of_times(
+        mail_on, planned_order, tech_a, settings, django_capture_on_commit_callbacks):
+    from tests.customermail.conftest import free_port
+
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    services.complete(planned_order, user=tech_a, customer_email="zoe@bakkerij.example")
+    mail = CustomerMail.all_tenants.get()
+    waits = []
+    for _attempt in range(outbox.MAX_ATTEMPTS):
+        make_due(mail)
+        outbox.send(mail.pk)
+        mail.refresh_from_db()
+        if mail.next_attempt_at and mail.status == MailStatus.PENDING:
+            waits.append(round((mail.next_attempt_at - timezone.now()).total_seconds() / 60))
+    assert waits == [1, 2, 4, 8]  # minutes between the attempts
+    assert mail.status == MailStatus.FAILED and mail.attempts == outbox.MAX_ATTEMPTS
+    with tenant_context(mail_on):
+        assert "na 5 pogingen" in mail.error_text() and "bereikbaar" in mail.action_text()
+    make_due(mail)
+    assert outbox.due_ids() == []
+
+
+def test_no_mail_server_set_up_fails_at_once_with_the_action(mail_on, planned_order, tech_a,
+                                                             settings):
+    settings.EMAIL_HOST = ""
+    services.complete(planned_order, user=tech_a, customer_email="zoe@bakkerij.example")
+    mail = CustomerMail.all_tenants.get()
+    assert outbox.send(mail.pk) == MailStatus.FAILED
+    with tenant_context(mail_on):
+        assert "niet ingesteld" in mail.__class__.objects.get().error_text()
+
+
+def test_one_mail_per_completion_and_reopening_cancels_a_waiting_one(mail_on, planned_order, tech_a,
+                                                                      office_a, smtp, run_tasks_now):
+    with tenant_context(mail_on):
+        order = services.complete(planned_order, user=tech_a, customer_email="zoe@bakkerij.example")
+        first = CustomerMail.objects.get()
+        # The same completion queued again (a signal delivered twice) is the same row.
+        assert outbox.queue_for_completion(order, customer_email="other@example.com").pk == first.pk
+        with pytest.raises(services.LifecycleError):  # a double completion is refused
+            services.complete(order, user=tech_a)
+        services.reopen(order)
+        services.plan(order, technicians=[tech_a], planned_start=timezone.now())
+        services.complete(order, user=tech_a, customer_email="zoe@bakkerij.example")
+        first.refresh_from_db()
+        second = CustomerMail.objects.exclude(pk=first.pk).get()
+    assert first.status == MailStatus.CANCELLED and second.status == MailStatus.PENDING
+    assert first.message_id != second.message_id
+    assert sweep_and_send() == 1
+    assert len(smtp.messages) == 1 and smtp.messages[0]["Message-ID"] == second.message_id
+
+
+def test_no_header_can_be_injected_through_the_settings(mail_on, planned_order, tech_a, smtp):
+    form = CompanySettingsForm(instance=mail_on, data={
+        "name": mail_on.name, "customer_mail_enabled": "on",
+        "customer_mail_sender_name": "Alfa\r\nBcc: all@example.com",
+        "customer_mail_text": "x" * 1001})
+    assert not form.is_valid()
+    assert set(form.errors) == {"customer_mail_sender_name", "customer_mail_text"}
+    # A company name with a line break (set elsewhere) still gives one subject line.
+    Tenant.objects.filter(pk=mail_on.pk).update(name="Alfa\r\nBcc: all@example.com",
+                                                customer_mail_sender_name="Ålfa & Zn. (service)")
+    services.complete(planned_order, user=tech_a, customer_email="zoe@bakkerij.example")
+    assert outbox.send(CustomerMail.all_tenants.get().pk) == MailStatus.SENT
+    (message,) = smtp.messages
+    assert message["Bcc"] is None and message["X-Envelope-To"] == "zoe@bakkerij.example"
+    assert message["Subject"] == f"Werkbon {planned_order.number} van Alfa Bcc: all@example.com"
+    assert message["From"].addresses[0].display_name == "Ålfa & Zn. (service)"
+
+
+def test_the_jobs_have_time_limits_inside_the_lease():
+    for task in (tasks.send_customer_mail, tasks.sweep):
+        assert task.soft_time_limit and task.time_limit and task.soft_time_limit < task.time_limit
+    assert tasks.send_customer_mail.time_limit < outbox.LEASE_SECONDS
+
+
+def test_the_api_completion_takes_the_address_too(mail_on, planned_order, tech_a):
+    from tests.api.conftest import client_for
+
+    api = client_for(tech_a)
+    path = f"/work-orders/{planned_order.pk}/complete"
+    refused = api.post(path, {"customer_email": "zoe@bakkerij.example\r\nBcc: all@example.com"})
+    assert refused.status_code == 409 and "geen geldig e-mailadres" in refused.json()["detail"]
+    assert api.post(path, {"customer_email": "x" * 255}).status_code == 422  # over the bound
+    assert api.post(path, {"customer_email": " zoe@bakkerij.example "}).status_code == 200
+    assert CustomerMail.all_tenants.get().recipient == "zoe@bakkerij.example"
