@@ -308,3 +308,42 @@ def test_the_polling_interval_grows_while_webhooks_are_active_and_returns_when_t
         SyncState.objects.create(integration=integration, table="customers", last_change_at=now - dt.timedelta(hours=1))
     assert freshness.webhook_health(integration, now).state == freshness.STOPPED
     assert freshness.polling_interval(integration, now) == integration.sync_interval_seconds
+
+
+# ---- the office sees what became of each exported document ----------------------------------
+
+
+@pytest.mark.django_db
+def test_the_list_filters_invoiced_orders_and_the_status_page_shows_the_webhooks(
+        tenant_a, office_a, tech_a, client, settings):
+    from .conftest import make_integration
+
+    integration = make_integration(tenant_a)
+    with tenant_context(tenant_a):
+        invoiced = archived_work_order(office_a, tech_a, materials=())
+        open_one = archived_work_order(office_a, tech_a, materials=())
+        ExportRecord.objects.filter(work_order_number=invoiced.number).update(
+            status=ExportStatus.SENT, document_type="sales_order", document_number="SO 000900",
+            remote_status="Invoiced", remote_status_at=timezone.now())
+        ExportRecord.objects.filter(work_order_number=open_one.number).update(
+            status=ExportStatus.SENT, document_type="customer_invoice", document_number="100077",
+            remote_status="Balanced", remote_status_at=timezone.now())
+        WebhookNotification.objects.create(
+            integration=integration, notification_id="n1", entity="Customer", object_key="10001",
+            notified_at=timezone.now() - dt.timedelta(seconds=2), processed_at=timezone.now(),
+            outcome=WebhookOutcome.APPLIED)
+    Integration.all_tenants.filter(pk=integration.pk).update(last_notification_at=timezone.now())
+    client.force_login(office_a)
+    page = client.get("/werkorders/", {"billing": "invoiced"}).content.decode()
+    assert f'data-testid="order-row-{invoiced.number}"' in page
+    assert f'data-testid="order-row-{open_one.number}"' not in page
+    assert "gefactureerd" in page
+    page = client.get("/werkorders/", {"billing": "not_invoiced"}).content.decode()
+    assert f'data-testid="order-row-{open_one.number}"' in page
+    assert f'data-testid="order-row-{invoiced.number}"' not in page
+    assert "niet vrijgegeven" in page
+    detail = client.get(f"/werkorders/{invoiced.pk}/").content.decode()
+    assert 'data-testid="document-status" data-status="Invoiced" data-invoiced="yes"' in detail
+    status = client.get("/integraties/vismanet/").content.decode()
+    assert 'data-testid="webhooks" data-state="active"' in status
+    assert "elke 900 s" in status

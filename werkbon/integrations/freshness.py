@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Max
 
-from werkbon.integrations.models import Integration, SyncState
+from werkbon.integrations.models import Integration, SyncState, WebhookNotification, WebhookOutcome
 
 ACTIVE, STOPPED, NEVER = "active", "stopped", "never"
 NOTIFIED_CHANGE_GRACE = dt.timedelta(minutes=2)
@@ -56,3 +56,24 @@ def polling_interval(integration: Integration, now: dt.datetime) -> int:
     if webhook_health(integration, now).state == ACTIVE:
         return max(normal, int(settings.VISMANET_WEBHOOK_POLL_SECONDS))
     return normal
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Seconds from Visma.net's notification to the change stored in Werkbon, over the last
+    ``count`` applied notifications: median and 95th percentile."""
+
+    count: int
+    p50: float
+    p95: float
+
+
+def achieved(integration: Integration, last: int = 100) -> Freshness | None:
+    """The freshness the webhooks achieved lately (None before the first applied notification)."""
+    rows = list(WebhookNotification.all_tenants.filter(
+        integration_id=integration.pk, outcome=WebhookOutcome.APPLIED, processed_at__isnull=False,
+    ).order_by("-processed_at").values_list("notified_at", "processed_at")[:last])
+    if not rows:
+        return None
+    lags = sorted(max(0.0, (done - notified).total_seconds()) for notified, done in rows)
+    return Freshness(len(lags), lags[len(lags) // 2], lags[min(len(lags) - 1, int(0.95 * len(lags)))])

@@ -7,7 +7,8 @@ at start-up; this app never imports them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from werkbon.accounts.models import Tenant
 
@@ -46,3 +47,46 @@ def register_panel(panel: Panel) -> None:
 def render_panels(request: object, work_order: object) -> str:
     """The HTML of every registered panel for ``work_order`` (already escaped by them)."""
     return "".join(panel(request, work_order) or "" for panel in _panels)
+
+
+# Billing status: an integration tells which work orders were invoiced in the accounting
+# system and what each one's document's status is (the work-order list's column and its
+# "invoiced" / "not yet invoiced" filter). This app never imports the integration.
+@dataclass(frozen=True)
+class BillingStatus:
+    """A work order's document in the accounting system: the status word to show (already
+    translated) and whether it means the work order was invoiced."""
+
+    word: str
+    invoiced: bool
+
+
+InvoicedNumbers = Callable[[Tenant], Iterable[int]]
+BillingStatuses = Callable[[Tenant, list[int]], "dict[int, BillingStatus]"]
+_invoiced: list[InvoicedNumbers] = []
+_billing: list[BillingStatuses] = []
+
+
+def register_billing(invoiced_numbers: InvoicedNumbers, statuses: BillingStatuses) -> None:
+    """Register a provider of invoiced work-order numbers and of billing statuses per number."""
+    if invoiced_numbers not in _invoiced:
+        _invoiced.append(invoiced_numbers)
+    if statuses not in _billing:
+        _billing.append(statuses)
+
+
+def invoiced_numbers(tenant: Tenant | None) -> set[int]:
+    """The numbers of ``tenant``'s work orders whose document was invoiced (empty without an integration)."""
+    if tenant is None:
+        return set()
+    return {int(n) for provider in _invoiced for n in provider(tenant)}
+
+
+def billing_statuses(tenant: Tenant | None, numbers: list[int]) -> dict[int, BillingStatus]:
+    """The billing status of each of ``numbers`` that has one."""
+    found: dict[int, BillingStatus] = {}
+    if tenant is None or not numbers:
+        return found
+    for provider in _billing:
+        found.update(provider(tenant, numbers))
+    return found

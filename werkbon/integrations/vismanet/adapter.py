@@ -82,3 +82,6 @@ def install() -> None:
     from werkbon.integrations.vismanet import panels, receivers  # noqa: F401 (connects signals)
 
     external.register_panel(panels.panel)
+    from werkbon.integrations.vismanet import webhooks
+
+    external.register_billing(webhooks.invoiced_numbers, webhooks.billing_statuses)

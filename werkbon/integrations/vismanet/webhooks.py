@@ -124,6 +124,11 @@ def is_invoiced(document_type: str, status: str) -> bool:
     return status in INVOICED.get(document_type, ())
 
 
+def is_final(document_type: str, status: str) -> bool:
+    """Whether the document's status no longer changes in a way Werkbon shows (the slow poll stops)."""
+    return status in FINAL.get(document_type, ())
+
+
 # ---- receiving ----------------------------------------------------------------------------------
 
 
@@ -412,7 +417,7 @@ def poll_document_status(integration: Integration, *, limit: int = 50) -> int:
     since = timezone.now() - dt.timedelta(seconds=settings.VISMANET_STATUS_POLL_SECONDS)
     records = [r for r in ExportRecord.objects.filter(kind=integration.kind, status=ExportStatus.SENT)
                .exclude(document_number="").order_by("remote_status_at", "id")[: limit * 4]
-               if r.remote_status not in FINAL.get(r.document_type, ())
+               if not is_final(r.document_type, r.remote_status)
                and (r.remote_status_at is None or r.remote_status_at < since)][:limit]
     if not records:
         return 0
@@ -421,3 +426,39 @@ def poll_document_status(integration: Integration, *, limit: int = 50) -> int:
             read_status(client, record)
         record_quota(integration, client)
     return len(records)
+
+
+# ---- the work-order list's billing column and filter (external.register_billing) --------------
+
+
+def invoiced_numbers(tenant: Any) -> list[int]:
+    """Numbers of ``tenant``'s work orders whose exported document Visma.net reports as invoiced."""
+    from django.db.models import Q
+
+    wanted = Q()
+    for document_type, statuses in INVOICED.items():
+        wanted |= Q(document_type=document_type, remote_status__in=statuses)
+    with tenant_context(tenant):
+        return list(ExportRecord.objects.filter(wanted, kind=IntegrationKind.VISMANET)
+                    .values_list("work_order_number", flat=True))
+
+
+def billing_statuses(tenant: Any, numbers: list[int]) -> dict[int, Any]:
+    """Per work-order number with an export: the word for its document's state and whether it
+    was invoiced (a deleted document says so; an unread one shows the export's status)."""
+    from django.utils.translation import gettext as _
+
+    from werkbon.workorders.external import BillingStatus
+
+    found: dict[int, Any] = {}
+    with tenant_context(tenant):
+        for record in ExportRecord.objects.filter(kind=IntegrationKind.VISMANET, work_order_number__in=numbers):
+            if record.status == ExportStatus.DELETED_IN_VISMA:
+                found[record.work_order_number] = BillingStatus(_("deleted in Visma.net"), False)
+            elif record.remote_status and record.status == ExportStatus.SENT:
+                found[record.work_order_number] = BillingStatus(
+                    _(state_word(record.document_type, record.remote_status)),
+                    is_invoiced(record.document_type, record.remote_status))
+            else:
+                found[record.work_order_number] = BillingStatus(str(record.get_status_display()).lower(), False)
+    return found
