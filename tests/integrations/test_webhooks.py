@@ -155,7 +155,7 @@ def test_a_changed_sales_order_updates_its_work_order_with_order_import_on(hooks
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("target, status, word, invoiced", [
-    ("customer_invoice", "Open", "released", True),
+    ("customer_invoice", "Open", "invoiced (released)", True),
     ("sales_order", "Invoiced", "invoiced", True),
     ("sales_order", "Completed", "completed", False),
 ])

@@ -100,9 +100,9 @@ SALES_ORDER_STATES = {
 }
 INVOICE_STATES = {
     "Hold": gettext_noop("not released"), "Balanced": gettext_noop("not released"),
-    "Open": gettext_noop("released"), "Closed": gettext_noop("paid"), "Voided": gettext_noop("voided"),
+    "Open": gettext_noop("invoiced (released)"), "Closed": gettext_noop("paid"), "Voided": gettext_noop("voided"),
     "CreditHold": gettext_noop("credit hold"), "Scheduled": gettext_noop("scheduled"),
-    "PendingPrint": gettext_noop("released"), "PendingEmail": gettext_noop("released"),
+    "PendingPrint": gettext_noop("invoiced (released)"), "PendingEmail": gettext_noop("invoiced (released)"),
 }
 # The statuses that mean the work order was invoiced (the work-order list's filter).
 INVOICED = {SALES_ORDER_DOCUMENT: ("Invoiced",), CUSTOMER_INVOICE_DOCUMENT: ("Open", "Closed", "PendingPrint",
