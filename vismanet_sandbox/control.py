@@ -21,6 +21,7 @@ from .core import json_response
 from .paging import parse_erp_datetime
 from .sandbox import KEYS, load_seed
 from .store import Record, format_ts
+from .webhooks import control_routes as webhook_routes
 
 if TYPE_CHECKING:
     from .sandbox import Sandbox
@@ -224,13 +225,32 @@ def control_app(sandbox: Sandbox) -> Router:
         key = request.path_params.get("key") or f"{request.path_params['type']}/{request.path_params['order']}"
         if what in KINDS:
             return await one_record(request)
-        if request.method != "GET" or what not in ("sales-orders", "invoices", "attachments"):
+        if what not in ("sales-orders", "invoices", "attachments"):
             return _error(405, "read-only")
         kind = {"sales-orders": "salesOrder", "invoices": "invoice", "attachments": "attachment"}[what]
         rec = store.get(company.tenant_id, kind, key)
         if rec is None:
             return _error(404, f"{kind} {key} not found")
-        return json_response(_raw(rec, kind))
+        if request.method == "GET":
+            return json_response(_raw(rec, kind))
+        if kind == "attachment":
+            return _error(405, "read-only")
+        return await change_document(request, company.tenant_id, kind, rec)
+
+    async def change_document(request: Request, tenant: str, kind: str, rec: Record) -> Response:
+        """An office user in Visma.net: DELETE a sales order or invoice, or PATCH its
+        ``status`` (e.g. a sales order Completed/Invoiced, an invoice Open = released,
+        Closed = paid) and other header fields."""
+        if request.method == "DELETE":
+            store.delete(tenant, kind, rec.key)
+            return Response(status_code=204)
+        try:
+            body = await body_of(request)
+        except ValueError as exc:
+            return _error(400, str(exc))
+        keep = ("type", "orderId") if kind == "salesOrder" else ("referenceNumber",)
+        data = {**rec.data, **body, **{k: rec.data[k] for k in keep if k in rec.data}}
+        return json_response(_raw(store.put(tenant, kind, rec.key, data), kind))
 
     async def attachment_content(request: Request) -> Response:
         company = company_or_404(request)
@@ -300,13 +320,15 @@ def control_app(sandbox: Sandbox) -> Router:
               methods=["GET", "PATCH", "DELETE"]),
         Route("/_sandbox/companies/{tenant}/attachments/{key}/content", attachment_content),
         Route("/_sandbox/companies/{tenant}/attachments/{key}/base64", attachment_b64),
-        Route("/_sandbox/companies/{tenant}/sales-orders/{type}/{order}", one_document),
+        Route("/_sandbox/companies/{tenant}/sales-orders/{type}/{order}", one_document,
+              methods=["GET", "PATCH", "DELETE"]),
         Route("/_sandbox/companies/{tenant}/{kinds}/{key}/deactivate", deactivate, methods=["POST"]),
         Route("/_sandbox/companies/{tenant}/{what}/{key}", one_document, methods=["GET", "PATCH", "DELETE"]),
         Route("/_sandbox/requests", requests_log, methods=["GET", "DELETE"]),
         Route("/_sandbox/requests/count", requests_count),
         Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
         Route("/_sandbox/tokens/expire", expire_tokens, methods=["POST"]),
+        *webhook_routes(sandbox.webhooks),
     ])
     for route in router.routes:  # every handler gets its path parameters decoded once
         assert isinstance(route, Route)

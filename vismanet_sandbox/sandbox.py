@@ -27,6 +27,7 @@ from .errors import ApiError, erp_exception, erp_message, problem
 from .faults import FaultRegistry
 from .ratelimit import RateLimiter
 from .store import Store
+from .webhooks import Dispatcher
 
 API_PREFIXES = ("/v1/", "/v2/", "/api/", "/resources/", "/API/")
 # ASP.NET's default requestPathInvalidCharacters (the ERP API runs on ASP.NET/IIS).
@@ -106,6 +107,8 @@ class Sandbox:
         # before (a timeout) is not logged into the new state when it finally ends.
         self.log_generation = 0
         self.connect = Connect(self)
+        self.webhooks = Dispatcher()
+        self.store.listeners.append(self.webhooks.on_change)
         from .routes import build_routes  # late: routes import resource modules that import core
 
         self.routes: list[Route] = build_routes()
@@ -120,6 +123,7 @@ class Sandbox:
     def reset(self, document: dict[str, Any]) -> None:
         """Replace all state with a seed document (see README, "Seed documents")."""
         self.clear_log()
+        self.webhooks.clear()  # before the seed: seeding notifies nobody
         self.store.clear()
         self.limiter.reset()
         self.faults.clear()

@@ -12,7 +12,7 @@ import base64
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -111,6 +111,10 @@ class Store:
         self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
         self._db.executescript(SCHEMA)
+        # Called after every put/delete with (company, kind, key, action, status_changed):
+        # the webhook dispatcher listens here, so changes made through the control API and
+        # through the API notify alike.
+        self.listeners: list[Callable[[str, str, str, str, bool], None]] = []
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -271,7 +275,7 @@ class Store:
         """Insert or replace a record; bumps version and ``modified`` like an ERP save does."""
         with self.transaction() as db:
             old = db.execute(
-                "SELECT internal_id, created FROM records WHERE company = ? AND kind = ? AND key = ?",
+                "SELECT internal_id, created, data FROM records WHERE company = ? AND kind = ? AND key = ?",
                 (company, kind, key)).fetchone()
             stamp = modified or now_ts()
             if old:
@@ -291,13 +295,22 @@ class Store:
                 if not cur or cur[0] < internal_id:
                     db.execute("INSERT OR REPLACE INTO counters VALUES (?, ?, ?)",
                                (company, f"iid:{kind}", internal_id))
+        old_status = json.loads(old[2]).get("status") if old else None
+        self._notify(company, kind, key, "Updated" if old else "Created",
+                     bool(old) and old_status != data.get("status"))
         return Record(key, iid, created_at, stamp, version, data)
+
+    def _notify(self, company: str, kind: str, key: str, action: str, status_changed: bool = False) -> None:
+        for listener in list(self.listeners):
+            listener(company, kind, key, action, status_changed)
 
     def delete(self, company: str, kind: str, key: str) -> bool:
         """Delete a record; returns whether it existed."""
         with self._lock:
             cur = self._db.execute("DELETE FROM records WHERE company = ? AND kind = ? AND key = ?",
                                    (company, kind, key))
+        if cur.rowcount > 0:
+            self._notify(company, kind, key, "Deleted")
         return cur.rowcount > 0
 
     def _next_counter(self, db: sqlite3.Connection, company: str, name: str, start: int) -> int:

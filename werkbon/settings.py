@@ -377,10 +377,22 @@ VISMANET_REDIRECT_URI = env_str("VISMANET_REDIRECT_URI", "")
 VISMANET_EXPORT_RETRY_WINDOW_SECONDS = env_int("VISMANET_EXPORT_RETRY_WINDOW_SECONDS", 300, minimum=0)
 VISMANET_EXPORT_MAX_ATTEMPTS_PER_WINDOW = env_int("VISMANET_EXPORT_MAX_ATTEMPTS_PER_WINDOW", 2, minimum=1)
 VISMANET_EXPORT_BACKOFF_SECONDS = env_int("VISMANET_EXPORT_BACKOFF_SECONDS", 30, minimum=0)
+# Webhooks (docs/reference/visma-webhooks.md): the Developer Portal subscription's signing
+# key(s), comma-separated for a rotation; empty = webhooks off (every notification refused).
+VISMANET_WEBHOOK_SECRETS = env_list("VISMANET_WEBHOOK_SECRET", [])
+# A notification whose signed timestamp is older than this is refused as too old (replay).
+VISMANET_WEBHOOK_MAX_AGE_SECONDS = env_int("VISMANET_WEBHOOK_MAX_AGE_SECONDS", 300, minimum=10)
+# While notifications arrive for a company, it is polled at this interval (the safety net) ...
+VISMANET_WEBHOOK_POLL_SECONDS = env_int("VISMANET_WEBHOOK_POLL_SECONDS", 900, minimum=1)
+# ... until none came for this long: then webhooks count as stopped, polling is normal again.
+VISMANET_WEBHOOK_QUIET_SECONDS = env_int("VISMANET_WEBHOOK_QUIET_SECONDS", 3600, minimum=1)
+# The slow poll of exported documents' status (for those without a notification).
+VISMANET_STATUS_POLL_SECONDS = env_int("VISMANET_STATUS_POLL_SECONDS", 3600, minimum=1)
 if _USE_SANDBOX:
     # The sandbox's demo application (registered in its seed data).
     VISMANET_CLIENT_ID = "werkbon-demo"
     VISMANET_CLIENT_SECRET = VISMANET_CLIENT_SECRET or "werkbon-demo-secret"
+    VISMANET_WEBHOOK_SECRETS = VISMANET_WEBHOOK_SECRETS or ["werkbon-demo-webhook-secret"]
 elif PRODUCTION and not VISMANET_CLIENT_SECRET:
     raise ImproperlyConfigured("VISMANET_CLIENT_SECRET must be set with VISMANET_CLIENT_ID")
 VISMANET_USES_SANDBOX = _USE_SANDBOX

@@ -95,6 +95,10 @@ class Integration(TenantScopedModel):
     quota_limit = models.PositiveIntegerField(null=True, blank=True)
     quota_remaining = models.PositiveIntegerField(null=True, blank=True)
     quota_observed_at = models.DateTimeField(null=True, blank=True)
+    # Webhooks: when the last accepted notification for this company arrived (our clock),
+    # and when the slow poll of exported documents' status is next due.
+    last_notification_at = models.DateTimeField(null=True, blank=True)
+    next_status_poll_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -268,6 +272,10 @@ class ExportRecord(TenantScopedModel):
     # The document's status as read back after it was made (e.g. CreditHold) when it is not
     # the status Werkbon sent (Hold); empty when it is.
     document_status = models.CharField(max_length=30, blank=True)
+    # The document's status in the accounting system as last read back (on a webhook
+    # notification or by the slow poll), e.g. Open, Completed, Invoiced, Closed; "" = not read.
+    remote_status = models.CharField(max_length=30, blank=True)
+    remote_status_at = models.DateTimeField(null=True, blank=True)
     marker = models.CharField(max_length=60, blank=True)  # set on every document we create
     attachments_done = models.JSONField(default=list, blank=True)  # file names uploaded
     # Documents a person decided are not (or no longer) this work order's: never adopted.
@@ -368,6 +376,16 @@ class ExportRecord(TenantScopedModel):
     def store_document_status(self, status: str) -> None:
         """The status the accounting system gave the document when it differs from the one sent."""
         self._set(document_status=status[:30])
+
+    def store_remote_status(self, status: str) -> bool:
+        """The document's status as read back from the accounting system (any time after it
+        was sent); True when it changed."""
+        status = (status or "")[:30]
+        if status == self.remote_status:
+            self._set(remote_status_at=timezone.now())
+            return False
+        self._set(remote_status=status, remote_status_at=timezone.now())
+        return True
 
     def attachment_done(self, filename: str) -> None:
         """Remember an uploaded (or found) attachment at once."""
@@ -570,3 +588,38 @@ class LogEntry(TenantScopedModel):
             "action": self.user_action,
             "company": self.company,
         }
+
+
+class WebhookOutcome(models.TextChoices):
+    """What became of one received notification."""
+
+    PENDING = "pending", _("Waiting")
+    APPLIED = "applied", _("Read again")
+    IGNORED = "ignored", _("Nothing to do")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookNotification(TenantScopedModel):
+    """One accepted (signed, fresh, first-seen) webhook notification for this tenant's
+    company: a hint to read one record again. Unique per notification id, so a repeated
+    delivery is recognised; kept for the status page's freshness figures."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="notifications")
+    notification_id = models.CharField(max_length=100)
+    event = models.CharField(max_length=60, blank=True)
+    entity = models.CharField(max_length=30)
+    object_key = models.CharField(max_length=60)
+    notified_at = models.DateTimeField()  # the signed body's timestamp (Visma's clock)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=WebhookOutcome.choices, default=WebhookOutcome.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "notification_id"], name="one_notification_per_id")
+        ]
+        indexes = [models.Index(fields=["outcome", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.object_key} ({self.outcome})"

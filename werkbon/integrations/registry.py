@@ -27,6 +27,12 @@ class Adapter(Protocol):
     def cleanup(self, integration: Integration) -> None:
         """Remove or deactivate what the accounting system no longer has."""
 
+    def process_notifications(self, integration: Integration) -> None:
+        """Read again the records the accounting system's webhook notifications named."""
+
+    def poll_document_status(self, integration: Integration) -> None:
+        """Read back the status of exported documents (the slow poll)."""
+
     def export(self, record: ExportRecord) -> None:
         """Send one archived work order to the accounting system."""
 

@@ -15,11 +15,13 @@ import datetime as dt
 import logging
 
 from celery import shared_task
+from django.conf import settings as django_settings
 from django.db.models import Q
 from django.utils import timezone
 
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations import registry
+from werkbon.integrations.freshness import polling_interval
 from werkbon.integrations.leases import DEFAULT_LEASE_SECONDS, lease, lease_seconds
 from werkbon.integrations.models import (
     EXPORT_WORKABLE_STATES,
@@ -27,6 +29,8 @@ from werkbon.integrations.models import (
     Integration,
     IntegrationStatus,
     JobLease,
+    WebhookNotification,
+    WebhookOutcome,
 )
 
 logger = logging.getLogger(__name__)
@@ -71,7 +75,7 @@ def tick() -> int:
             continue
         # Claim the slot with a conditional update so two beats never enqueue it twice.
         due = Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now)
-        next_at = now + dt.timedelta(seconds=integration.sync_interval_seconds)
+        next_at = now + dt.timedelta(seconds=polling_interval(integration, now))
         if Integration.all_tenants.filter(due, pk=integration.pk).update(next_sync_at=next_at):
             sync_incremental.delay(integration.pk)
             enqueued += 1
@@ -81,6 +85,7 @@ def tick() -> int:
         ):
             sync_cleanup.delay(integration.pk)
             enqueued += 1
+        enqueued += _webhook_jobs(integration, now)
     due_exports = ExportRecord.all_tenants.filter(
         status__in=RETRYABLE_EXPORT_STATES, next_attempt_at__lte=now
     ).values_list("pk", "tenant_id", "kind")
@@ -89,6 +94,27 @@ def tick() -> int:
         if integration and integration.is_active and not _is_paused(integration):
             export_work_order.delay(record_id)
             enqueued += 1
+    return enqueued
+
+
+NOTIFICATION_GRACE = dt.timedelta(seconds=5)  # the receiver enqueues at once; the tick catches what is left
+
+
+def _webhook_jobs(integration: Integration, now: dt.datetime) -> int:
+    """Webhook notifications left waiting (their job lost, or the poll held the lease), and the
+    slow poll of exported documents' status when it is due; returns how many were enqueued."""
+    enqueued = 0
+    waiting = WebhookNotification.all_tenants.filter(
+        integration_id=integration.pk, outcome=WebhookOutcome.PENDING, received_at__lte=now - NOTIFICATION_GRACE)
+    if waiting.exists() and not _lease_is_live(integration, "sync"):
+        process_notifications.delay(integration.pk)
+        enqueued += 1
+    due = Q(next_status_poll_at__isnull=True) | Q(next_status_poll_at__lte=now)
+    if Integration.all_tenants.filter(due, pk=integration.pk).update(
+        next_status_poll_at=now + dt.timedelta(seconds=django_settings.VISMANET_STATUS_POLL_SECONDS)
+    ):
+        poll_document_status.delay(integration.pk)
+        enqueued += 1
     return enqueued
 
 
@@ -122,6 +148,18 @@ def sync_incremental(integration_id: int) -> None:
 def sync_cleanup(integration_id: int) -> None:
     """Remove what is gone or inactive in the accounting system (a few times a week)."""
     _run(integration_id, "cleanup", "cleanup")
+
+
+@shared_task(name="werkbon.integrations.tasks.process_notifications", ignore_result=True, **SYNC_LIMITS)
+def process_notifications(integration_id: int) -> None:
+    """Read again the records the waiting webhook notifications name (under the sync lease)."""
+    _run(integration_id, "sync", "process_notifications")
+
+
+@shared_task(name="werkbon.integrations.tasks.poll_document_status", ignore_result=True, **SYNC_LIMITS)
+def poll_document_status(integration_id: int) -> None:
+    """The slow poll of exported documents' status."""
+    _run(integration_id, "document_status", "poll_document_status")
 
 
 @shared_task(name="werkbon.integrations.tasks.export_work_order", ignore_result=True, **EXPORT_LIMITS)

@@ -7,7 +7,7 @@ at start-up; this app never imports them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -102,3 +102,46 @@ def document_preview(work_order: Any) -> DocumentPreview | None:
         if preview is not None:
             return preview
     return None
+
+
+# Billing status: an integration tells which work orders were invoiced in the accounting
+# system and what each one's document's status is (the work-order list's column and its
+# "invoiced" / "not yet invoiced" filter). This app never imports the integration.
+@dataclass(frozen=True)
+class BillingStatus:
+    """A work order's document in the accounting system: the status word to show (already
+    translated) and whether it means the work order was invoiced."""
+
+    word: str
+    invoiced: bool
+
+
+InvoicedNumbers = Callable[[Tenant], Iterable[int]]
+BillingStatuses = Callable[[Tenant, list[int]], "dict[int, BillingStatus]"]
+_invoiced: list[InvoicedNumbers] = []
+_billing: list[BillingStatuses] = []
+
+
+def register_billing(invoiced_numbers: InvoicedNumbers, statuses: BillingStatuses) -> None:
+    """Register a provider of invoiced work-order numbers and of billing statuses per number."""
+    if invoiced_numbers not in _invoiced:
+        _invoiced.append(invoiced_numbers)
+    if statuses not in _billing:
+        _billing.append(statuses)
+
+
+def invoiced_numbers(tenant: Tenant | None) -> set[int]:
+    """The numbers of ``tenant``'s work orders whose document was invoiced (empty without an integration)."""
+    if tenant is None:
+        return set()
+    return {int(n) for provider in _invoiced for n in provider(tenant)}
+
+
+def billing_statuses(tenant: Tenant | None, numbers: list[int]) -> dict[int, BillingStatus]:
+    """The billing status of each of ``numbers`` that has one."""
+    found: dict[int, BillingStatus] = {}
+    if tenant is None or not numbers:
+        return found
+    for provider in _billing:
+        found.update(provider(tenant, numbers))
+    return found

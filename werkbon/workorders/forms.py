@@ -157,6 +157,9 @@ class WorkOrderFilterForm(forms.Form):
     )
     date_from = WindowDateField(label=_("From"), required=False, widget=date_input())
     date_to = WindowDateField(label=_("To"), required=False, widget=date_input())
+    # Filled by an accounting integration (external.register_billing); without one no order is invoiced.
+    billing = forms.ChoiceField(label=_("Invoicing"), required=False, choices=[
+        ("", _("Invoiced or not")), ("invoiced", _("invoiced")), ("not_invoiced", _("not yet invoiced"))])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

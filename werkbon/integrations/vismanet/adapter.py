@@ -48,6 +48,18 @@ class VismaNetAdapter:
 
         sync.cleanup(integration)
 
+    def process_notifications(self, integration: Integration) -> None:
+        """Read again each record a webhook notification named (``webhooks.process_notifications``)."""
+        from werkbon.integrations.vismanet import webhooks
+
+        webhooks.process_notifications(integration)
+
+    def poll_document_status(self, integration: Integration) -> None:
+        """The slow poll of exported documents' status (``webhooks.poll_document_status``)."""
+        from werkbon.integrations.vismanet import webhooks
+
+        webhooks.poll_document_status(integration)
+
     def export(self, record: ExportRecord) -> None:
         """Send an archived work order as a sales order or invoice (``export.export``)."""
         from werkbon.integrations.vismanet import export
@@ -73,3 +85,7 @@ def install() -> None:
     from werkbon.integrations.vismanet import preview
 
     external.register_document_preview(preview.document_preview)
+
+    from werkbon.integrations.vismanet import webhooks
+
+    external.register_billing(webhooks.invoiced_numbers, webhooks.billing_statuses)

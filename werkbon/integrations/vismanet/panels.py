@@ -21,7 +21,7 @@ from werkbon.accounts.models import Role
 from werkbon.accounts.permissions import office_required, tenant_member_required
 from werkbon.integrations import background
 from werkbon.integrations.models import ExportRecord, ExportStatus, Integration, LogEntry, LogLevel
-from werkbon.integrations.vismanet import export
+from werkbon.integrations.vismanet import export, webhooks
 from werkbon.integrations.vismanet.export.document import state_word
 from werkbon.workorders.models import Customer, WorkOrder
 from werkbon.workorders.views.common import order_for_member
@@ -46,10 +46,17 @@ def _context(request: HttpRequest, work_order: WorkOrder, record: ExportRecord) 
         "document_label": document_label.get(record.document_type, ""),
         "problem": problem if record.status != ExportStatus.SENT else None,
         "polling": record.status in IN_PROGRESS,
+        # Sent, its document not final in Visma.net yet: a status read back shows within seconds.
+        "watching": record.status == ExportStatus.SENT and not webhooks.is_final(record.document_type,
+                                                                                  record.remote_status),
         "can_retry": is_office and record.retryable,
         "can_choose": is_office and record.awaits_choice,
         "can_mark_handled": is_office and (record.awaits_choice or failed),
         "document_state": _(state_word(record.document_status)) if record.document_status else "",
+        # The document's status as last read back (webhook notification or slow poll).
+        "remote_state": _(webhooks.state_word(record.document_type, record.remote_status))
+        if record.remote_status and record.status == ExportStatus.SENT else "",
+        "invoiced": webhooks.is_invoiced(record.document_type, record.remote_status),
         "can_choose_customer": is_office and failed and not record.document_number
         and problem is not None and problem.message in CUSTOMER_MESSAGES,
         "waiting": record.status in (ExportStatus.QUEUED, ExportStatus.ATTACHMENTS_PENDING)

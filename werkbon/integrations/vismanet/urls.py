@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from werkbon.integrations.vismanet import views
+from werkbon.integrations.vismanet import views, webhooks
 
 urlpatterns = [
     path("", views.status, name="vismanet_status"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("activeren/wissen/", views.wipe, name="vismanet_wipe"),
     path("activeren/koppelen/", views.connect, name="vismanet_connect"),
     path("callback", views.callback, name="vismanet_callback"),
+    # Public (no login, no CSRF): the Visma Webhook Dispatcher posts here; the signature decides.
+    path("webhook", webhooks.receive, name="vismanet_webhook"),
     path("activeren/administratie/", views.confirm, name="vismanet_confirm"),
     path("activeren/instellingen/", views.settings_step, name="vismanet_settings"),
     path("activeren/gelukt/", views.success, name="vismanet_success"),

@@ -19,13 +19,14 @@ from django.db.models import Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vismanet import ItemStatus, VismaNetError, states_match
 from werkbon.accounts.permissions import office_required
+from werkbon.integrations import freshness
 from werkbon.integrations.background import background_problem
 from werkbon.integrations.log import log
 from werkbon.integrations.models import (
@@ -484,9 +485,13 @@ def status(request: HttpRequest) -> HttpResponse:
     problem = None
     with contextlib.suppress(Exception):  # diagnostics only: never break the page
         problem = background_problem(integration)
+    now = timezone.now()
     return render(request, "integrations/vismanet/status.html", {
         "integration": integration, "rows": rows, "background_problem": problem,
         "settings": activation.settings_of(integration),
+        "webhooks": freshness.webhook_health(integration, now) if integration.pk else None,
+        "freshness": freshness.achieved(integration) if integration.pk else None,
+        "poll_seconds": freshness.polling_interval(integration, now) if integration.pk else None,
     })
 
 

@@ -85,10 +85,17 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
             orders = orders.filter(planned_start__date__gte=data["date_from"])
         if data["date_to"]:
             orders = orders.filter(planned_start__date__lte=data["date_to"])
+        if data["billing"]:
+            invoiced = external.invoiced_numbers(getattr(request, "tenant", None))
+            orders = (orders.filter(number__in=invoiced) if data["billing"] == "invoiced"
+                      else orders.exclude(number__in=invoiced))
     elif form.is_bound:
         # A filter out of range is shown with its message; never the whole list as if filtered.
         orders = orders.none()
     page = paginate(request, orders.distinct())
+    billing = external.billing_statuses(getattr(request, "tenant", None), [o.number for o in page])
+    for order in page:
+        order.billing = billing.get(order.number)
     return render(request, "workorders/list.html", {
         "form": form, "page": page, "query": query_without_page(request),
     })
