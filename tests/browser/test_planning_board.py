@@ -70,6 +70,19 @@ def test_the_office_moves_a_card_and_archives_after_confirmation(page, live_serv
         assert list(mine.technicians.all()) == [fatima]
         assert timezone.localtime(mine.planned_start) == local_datetime(wednesday, dt.time(10))
 
+    # The keyboard alternative: the Move form on Fatima's own card (back to Piet at 13:00).
+    page.focus(f'[data-testid="move-{hers.number}"]')
+    page.keyboard.press("Enter")
+    form = page.locator(f'[data-testid="move-form-{hers.number}"]')
+    form.locator('select[name="plan-technician"]').select_option(str(tech_a.pk))
+    form.locator('input[name="plan-time"]').fill("13:00")
+    form.locator('input[name="plan-time"]').press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator(f'[data-testid="cell-tech_a-{day}"] [data-testid="job-{hers.number}"]')).to_have_count(1)
+    expect(page.locator(f'[data-testid="job-time-{hers.number}"]')).to_have_text("13:00–15:00")
+    expect(page.locator('[data-testid="double-bookings"]')).to_have_count(0)
+    expect(page.locator(f'[data-testid="capacity-tech_a-{day}"]')).to_have_text("2 / 10 u")
+
     # Archive: the confirmation shows what is sent, and only the second click archives.
     page.goto(f"{base}/werkorders/{done.pk}/")
     page.click('[data-testid="archive"]')

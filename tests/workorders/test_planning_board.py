@@ -235,3 +235,12 @@ def test_the_working_day_is_bounded(office_a, start, end, ok):
     tenant = Tenant.objects.get(pk=office_a.tenant_id)
     assert (response.status_code == 302) is ok
     assert ((tenant.planning_day_start, tenant.planning_day_end) == (start, end)) is ok
+
+
+def test_overlapping_cards_stand_side_by_side(office_client, customer, tech_a):
+    a = order(customer, [tech_a], local(2026, 3, 10, 9), 120)    # 9–11   lane 0 of 2
+    b = order(customer, [tech_a], local(2026, 3, 10, 10), 60)    # 10–11  lane 1 of 2
+    c = order(customer, [tech_a], local(2026, 3, 10, 11), 60)    # 11–12  touches: alone again
+    response = office_client.get(reverse("workorders:planning"), {"week": "2026-03-10"})
+    cards = get_cell(response, "tech_a", "2026-03-10").cards
+    assert [(x.order.pk, x.lane, x.lanes) for x in cards] == [(a.pk, 0, 2), (b.pk, 1, 2), (c.pk, 0, 1)]

@@ -126,6 +126,8 @@ class Card:
     offset: int
     length: int
     double_booked: bool = False
+    lane: int = 0  # side by side with the cards it overlaps: column ``lane`` of ``lanes``
+    lanes: int = 1
 
 
 @dataclass
@@ -196,4 +198,36 @@ def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.da
             if 0 <= start_index < len(days):
                 row[start_index].cards.append(
                     card(order, tenant, order.pk in clashing.get(technician.pk, ())))
+    for row in cells.values():
+        for cell in row:
+            assign_lanes(cell.cards)
     return cells, clashing
+
+
+def assign_lanes(cards: list[Card]) -> None:
+    """Give overlapping cards (in start order) their own column: each card takes the first
+    lane free at its start; every card of a group of overlapping cards gets the group's
+    number of lanes."""
+    group: list[Card] = []
+    lane_ends: list[dt.datetime] = []
+    group_end: dt.datetime | None = None
+
+    def close() -> None:
+        for member in group:
+            member.lanes = max(1, len(lane_ends))
+
+    for item in cards:
+        start, end = interval(item.order)  # UTC: local times compare as wall-clock times
+        if group_end is not None and start >= group_end:
+            close()
+            group, lane_ends, group_end = [], [], None
+        free = next((i for i, lane_end in enumerate(lane_ends) if lane_end <= start), None)
+        if free is None:
+            lane_ends.append(end)
+            item.lane = len(lane_ends) - 1
+        else:
+            lane_ends[free] = end
+            item.lane = free
+        group.append(item)
+        group_end = end if group_end is None else max(group_end, end)
+    close()

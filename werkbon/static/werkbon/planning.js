@@ -2,7 +2,8 @@
 //
 // 1. Lays out each day's cards on its time axis: top and height from the card's
 //    data-offset / data-length (minutes from the axis start) against the board's
-//    data-axis-minutes (without this script the cards are a plain list in time order).
+//    data-axis-minutes, overlapping cards side by side (data-lane of data-lanes); without
+//    this script the cards are a plain list in time order.
 // 2. Drag and drop: dropping a card (.job[draggable]) on a day (.timeline) posts the
 //    technician, date and time (snapped to data-snap minutes) and the card's version through
 //    #move-form to the card's plan URL, exactly as the Move form on each card does.
@@ -23,8 +24,12 @@
     board.querySelectorAll(".timeline .job").forEach((job) => {
       const offset = parseInt(job.dataset.offset, 10) || 0;
       const length = parseInt(job.dataset.length, 10) || snap;
+      const lanes = Math.max(1, parseInt(job.dataset.lanes, 10) || 1);
+      const lane = Math.min(lanes - 1, parseInt(job.dataset.lane, 10) || 0);
       job.style.top = (100 * offset / axis) + "%";
       job.style.height = (100 * length / axis) + "%";
+      job.style.left = (100 * lane / lanes) + "%"; // overlapping cards side by side
+      job.style.width = (100 / lanes) + "%";
     });
 
     let dragged = null;

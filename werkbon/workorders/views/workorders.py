@@ -147,7 +147,8 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     editable = not order.is_archived
-    plan_initial = {"minutes": order.planned_minutes, "version": order.version}
+    plan_initial = {"minutes": order.planned_minutes, "version": order.version,
+                    "date": timezone.localdate()}  # an unplanned order: today
     if order.planned_start:
         local = timezone.localtime(order.planned_start)
         plan_initial.update(date=local.date(), time=local.time().replace(second=0, microsecond=0))
