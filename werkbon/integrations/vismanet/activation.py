@@ -112,8 +112,9 @@ WIPE_TABLES: tuple[WipeTable, ...] = (
               _("Customers; they come from Visma.net. Their work addresses, contact persons and "
                 "objects go with them.")),
     WipeTable("objects", _("Objects"), InstalledObject,
-              _("Installations at a work address, such as a boiler (brand, model, serial number); "
-                "they belong to the work addresses and have no screen of their own.")),
+              _("Installations at a work address, such as a boiler (brand, type, serial number), "
+                "and which work orders were done on them; Visma.net has none, the office keeps "
+                "them on the work address's screen.")),
     WipeTable("contact_persons", _("Contact persons"), ContactPerson,
               _("The contact persons of customers (name, e-mail, phone) from Visma.net; they belong "
                 "to the customers and have no screen of their own.")),

@@ -143,7 +143,7 @@ class Command(BaseCommand):
                     WorkAddress.objects.create(customer=customer, name=label, street=extra_street,
                                                house_number=extra_house,
                                                postal_code=extra_postal, city=extra_city)
-                InstalledObject.objects.create(work_address=main, name="CV-ketel",
+                InstalledObject.objects.create(work_address=main, name="CV-ketel", year_installed=2019,
                                                brand="Remeha", model="Calenta Ace 28c",
                                                serial_number=f"RM-{number}")
                 ContactPerson.objects.create(customer=customer, name=f"Contact {name}",
