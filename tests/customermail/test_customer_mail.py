@@ -302,3 +302,18 @@ def test_the_api_completion_takes_the_address_too(mail_on, planned_order, tech_a
     assert api.post(path, {"customer_email": "x" * 255}).status_code == 422  # over the bound
     assert api.post(path, {"customer_email": " zoe@bakkerij.example "}).status_code == 200
     assert CustomerMail.all_tenants.get().recipient == "zoe@bakkerij.example"
+
+
+def test_an_invalid_customer_address_fails_with_the_dutch_action(mail_on, planned_order, tech_a, smtp):
+    from werkbon.workorders.models import Customer
+
+    Customer.all_tenants.filter(pk=planned_order.customer_id).update(email="info bakkerij.example")
+    services.complete(planned_order, user=tech_a)  # nothing typed: the customer's own address
+    mail = CustomerMail.all_tenants.get()
+    assert outbox.send(mail.pk) == MailStatus.FAILED
+    with tenant_context(mail_on):
+        mail = CustomerMail.objects.get()
+        assert mail.error_text() == ("De werkbon is niet gemaild: info bakkerij.example is geen geldig "
+                                     "e-mailadres.")
+        assert mail.action_text() == "Verbeter hieronder het adres en kies Opnieuw versturen."
+    assert smtp.rcpt_calls == 0
