@@ -127,3 +127,16 @@ def test_a_named_installation_is_not_deleted(office_api, records_a, boiler, tena
     assert delete(office_api, f"/installations/{boiler.pk}").status_code == 409
     with tenant_context(tenant_a):
         assert InstalledObject.objects.filter(pk=boiler.pk).exists()
+
+
+def test_moving_the_work_order_elsewhere_drops_its_installations(office_api, records_a, boiler,
+                                                                   tenant_a):
+    order = records_a["order"]
+    with tenant_context(tenant_a):
+        services.set_installations(order, installations=[boiler])
+    version = office_api.get(f"/work-orders/{order.pk}").json()["version"]
+    moved = office_api.patch(f"/work-orders/{order.pk}", {
+        "version": version, "customer_number": "10003",
+        "work_address_id": records_a["other_address"].pk})
+    assert moved.status_code == 200, moved.json()
+    assert moved.json()["installation_ids"] == []

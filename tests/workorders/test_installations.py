@@ -306,3 +306,24 @@ def test_the_customer_screen_leads_to_the_installations(office_client, customer,
     text = listing.content.decode()
     assert "CV-ketel" in text and "Remeha" in text and "RM-123" in text and "2015" in text
     assert "Bouwjaar" in text and "Serienummer" in text
+
+
+def test_any_save_that_moves_the_order_forgets_the_old_addresses_installations(
+        customer, work_address, other_address, boiler, tech_a, tenant_a):
+    """As the order import does it: a plain save with update_fields, no screen involved."""
+    order = _order(customer, work_address, tech_a, description="x")
+    there = installations.create_installation(work_address=other_address, name="Boiler werf")
+    services.set_installations(order, installations=[boiler])
+    order = WorkOrder.objects.get(pk=order.pk)
+    order.description = "y"
+    order.save()
+    assert list(order.installations.all()) == [boiler]  # same address: kept
+    order.work_address = other_address
+    order.save(update_fields=["work_address", "updated_at"])
+    assert list(order.installations.all()) == []
+    services.set_installations(order, installations=[there])
+    with tenant_context(None):  # also without a tenant (support admin, system jobs)
+        moved = WorkOrder.all_tenants.get(pk=order.pk)
+        moved.work_address = None
+        moved.save(update_fields=["work_address", "updated_at"])
+    assert list(order.installations.all()) == []

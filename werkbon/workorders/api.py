@@ -699,7 +699,6 @@ def change_work_order(request: HttpRequest, work_order_id: int, payload: WorkOrd
             if name in sent and value is not None:
                 setattr(locked, name, value)
         locked.save()
-        services.drop_installations_of_other_addresses(locked)
     return _detail(locked)
 
 

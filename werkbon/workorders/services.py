@@ -345,8 +345,11 @@ def set_installations(
 
 
 def drop_installations_of_other_addresses(work_order: WorkOrder) -> None:
-    """After the work address of an open work order changed: forget the installations of
-    the old address (an installation belongs to one place)."""
-    stale = work_order.installations.exclude(work_address_id=work_order.work_address_id)
-    if stale.exists():
-        work_order.installations.remove(*stale)
+    """Forget the installations the work order names that are not at its work address (any
+    more): an installation belongs to one place. Runs after every save that changed the
+    work address (screens, API, order import; ``apps.py`` connects it), also without a
+    tenant context."""
+    links = InstalledObject.work_orders.through.objects.filter(workorder_id=work_order.pk)
+    if work_order.work_address_id is not None:
+        links = links.exclude(installedobject__work_address_id=work_order.work_address_id)
+    links.delete()

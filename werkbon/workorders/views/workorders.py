@@ -214,7 +214,6 @@ def work_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
             locked.customer_reference = data["customer_reference"]
             locked.planned_minutes = data["planned_minutes"]
             locked.save()
-            services.drop_installations_of_other_addresses(locked)
         messages.success(request, _("Work order %(number)s saved.") % {"number": order.number})
         return redirect("workorders:detail", pk=order.pk)
     return render(request, "workorders/form.html", {"form": form, "order": order})
