@@ -25,7 +25,7 @@ def bare_checkout(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(("command", "mentions"), [
-    ("up", ["WERKBON_PORT", "WERKBON_SANDBOX_PORT", "Ctrl-C"]),
+    ("up", ["WERKBON_PORT", "WERKBON_SANDBOX_PORT", "WERKBON_SMTP_PORT", "WERKBON_MAIL_PAGE_PORT", "Ctrl-C"]),
     ("test", ["lint", "PostgreSQL", "pytest"]),
 ])
 @pytest.mark.parametrize("flag", ["--help", "-h"])

@@ -234,6 +234,7 @@ def test_an_unreachable_server_is_retried_a_bounded_number_of_times(
     assert mail.status == MailStatus.FAILED and mail.attempts == outbox.MAX_ATTEMPTS
     with tenant_context(mail_on):
         assert "na 5 pogingen" in mail.error_text() and "bereikbaar" in mail.action_text()
+        assert "(mailserver niet bereikbaar)" in mail.error_text()
     make_due(mail)
     assert outbox.due_ids() == []
 
@@ -317,3 +318,20 @@ def test_an_invalid_customer_address_fails_with_the_dutch_action(mail_on, planne
                                      "e-mailadres.")
         assert mail.action_text() == "Verbeter hieronder het adres en kies Opnieuw versturen."
     assert smtp.rcpt_calls == 0
+
+
+def test_an_unexpected_error_is_retried_bounded_and_shown_in_dutch(mail_on, planned_order, tech_a, smtp,
+                                                                   monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer broke")
+
+    monkeypatch.setattr(outbox, "render_work_order_pdf", broken)
+    services.complete(planned_order, user=tech_a, customer_email="zoe@bakkerij.example")
+    mail = CustomerMail.all_tenants.get()
+    assert outbox.send(mail.pk) == MailStatus.PENDING
+    with tenant_context(mail_on):
+        mail = CustomerMail.objects.get()
+        assert mail.error_text() == ("Poging 1 om de werkbon te mailen is mislukt (onverwachte fout; de "
+                                     "ondersteuning kan de details lezen); Werkbon probeert het over "
+                                     "enkele minuten opnieuw.")
+    assert "renderer broke" in mail.detail and mail.pdf is None and smtp.rcpt_calls == 0

@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from werkbon.accounts.tenancy import TenantScopedModel
 from werkbon.workorders.models import WorkOrder
 
+# Replies Werkbon writes itself when the server gave none (msgids; outbox.REPLY_*).
+OWN_REPLIES = ("interrupted", "mail server not reachable", "unexpected error; support can read the details")
+
 
 class MailStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
@@ -65,9 +68,15 @@ class CustomerMail(TenantScopedModel):
     def __str__(self) -> str:
         return f"{self.work_order_id} → {self.recipient} ({self.status})"
 
+    def _params(self) -> dict[str, object]:
+        params = dict(self.error_params)
+        if params.get("reply") in OWN_REPLIES:  # ours, not the server's: translated
+            params["reply"] = gettext(str(params["reply"]))
+        return params
+
     def error_text(self) -> str:
         """The failure in the user's language ("" when none)."""
-        return gettext(self.error) % self.error_params if self.error else ""
+        return gettext(self.error) % self._params() if self.error else ""
 
     def action_text(self) -> str:
-        return gettext(self.action) % self.error_params if self.action else ""
+        return gettext(self.action) % self._params() if self.action else ""

@@ -82,6 +82,10 @@ ACT_SERVER = gettext_noop("Ask your administrator to check the mail server setti
 MSG_GAVE_UP = gettext_noop("The work order could not be e-mailed after %(attempts)s attempts "
                            "(%(reply)s).")
 ACT_TRY_LATER = gettext_noop("Check that the mail server can be reached, then choose Send again.")
+# Replies of our own (not the server's): msgids, translated when shown (CustomerMail.error_text).
+REPLY_INTERRUPTED = gettext_noop("interrupted")
+REPLY_UNREACHABLE = gettext_noop("mail server not reachable")
+REPLY_UNEXPECTED = gettext_noop("unexpected error; support can read the details")
 MSG_RETRYING = gettext_noop("Attempt %(attempts)s to e-mail the work order failed (%(reply)s); "
                             "Werkbon tries again in a few minutes.")
 
@@ -220,7 +224,7 @@ def send(mail_id: int) -> str | None:
             return _temporary(mail, token, failure.reply, failure.detail)
         except Exception as error:  # a bug or a time limit: bounded like a temporary failure
             logger.exception("customer e-mail %s failed", mail_id)
-            return _temporary(mail, token, type(error).__name__, repr(error))
+            return _temporary(mail, token, REPLY_UNEXPECTED, repr(error))
         return _finish(mail, token, status=MailStatus.SENT, sent_at=timezone.now(),
                        error="", action="", error_params={}, detail="")
 
@@ -228,7 +232,7 @@ def send(mail_id: int) -> str | None:
 def _attempt(mail: CustomerMail, token: str) -> None:
     if mail.attempts > MAX_ATTEMPTS:  # claimed again and again (a worker killed each time)
         raise _Permanent(MSG_GAVE_UP, ACT_TRY_LATER, {"attempts": MAX_ATTEMPTS,
-                                                      "reply": _("interrupted")})
+                                                      "reply": REPLY_INTERRUPTED})
     if not _valid_address(mail.recipient):
         raise _Permanent(MSG_INVALID_ADDRESS, ACT_CORRECT_ADDRESS, {"address": mail.recipient[:80]})
     if not settings.EMAIL_HOST:
@@ -257,7 +261,7 @@ def _attempt(mail: CustomerMail, token: str) -> None:
             raise _Permanent(MSG_SERVER_REFUSED, ACT_SERVER, {"reply": text}, repr(error)) from error
         raise _Temporary(text, repr(error)) from error
     except (smtplib.SMTPException, OSError) as error:  # not reachable, disconnected, timeout
-        raise _Temporary(_("mail server not reachable"), repr(error)) from error
+        raise _Temporary(REPLY_UNREACHABLE, repr(error)) from error
 
 
 def _reply(code: int, reply: bytes | str) -> str:
