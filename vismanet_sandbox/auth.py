@@ -27,7 +27,7 @@ from .core import ERP_SCOPES, V3_SCOPES, json_response
 from .errors import ApiError, erp_message, token_error
 
 if TYPE_CHECKING:
-    from .sandbox import Sandbox
+    from .state import Sandbox
 
 OIDC_SCOPES = {"openid", "profile", "email", "offline_access"}
 INTERACTIVE_SCOPES = {f"vismanet_erp_interactive_api:{a}" for a in

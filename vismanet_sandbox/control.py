@@ -19,12 +19,12 @@ from starlette.routing import Route, Router, request_response
 
 from .core import json_response
 from .paging import parse_erp_datetime
-from .sandbox import KEYS, load_seed
+from .state import KEYS, load_seed
 from .store import Record, format_ts
 from .webhooks import control_routes as webhook_routes
 
 if TYPE_CHECKING:
-    from .sandbox import Sandbox
+    from .state import Sandbox
 
 KINDS = {"customers": "customer", "locations": "location", "inventory": "inventory"}
 DEACTIVATE = {"customer": ("status", "Inactive"), "location": ("active", False), "inventory": ("status", "Inactive")}

@@ -21,7 +21,7 @@ from .errors import ApiError, erp_message, erp_validation, problem
 from .store import Company, Store
 
 if TYPE_CHECKING:
-    from .sandbox import Sandbox
+    from .state import Sandbox
 
 Handler = Callable[["Call"], Awaitable[Response]]
 

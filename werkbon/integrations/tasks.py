@@ -97,7 +97,7 @@ def tick() -> int:
     return enqueued
 
 
-NOTIFICATION_GRACE = dt.timedelta(seconds=5)  # the receiver enqueues at once; the tick catches what is left
+NOTIFICATION_GRACE = dt.timedelta(seconds=2)  # the receiver enqueues at once; the tick catches what is left
 
 
 def _webhook_jobs(integration: Integration, now: dt.datetime) -> int:
