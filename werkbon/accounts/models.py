@@ -29,6 +29,11 @@ class Tenant(models.Model):
     # only when the company says so.
     technicians_see_prices = models.BooleanField(_("technicians see sales prices"),
                                                  default=False)
+    # "Gereed melden" only with the customer's signature (issue 11; services.complete).
+    signature_required = models.BooleanField(
+        _("signature required to complete"), default=False,
+        help_text=_("A work order can only be reported completed after the customer has signed "
+                    "it on the technician's phone."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -15,6 +15,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from werkbon.integrations.vismanet.config import (
+    ImageOption,
     NotesOption,
     OrderImportOption,
     PdfOption,
@@ -113,6 +114,14 @@ class SettingsForm(forms.Form):
                  (PdfOption.WORK_ORDER_AND_FORMS.value, _("Work order PDF and custom forms (PDF)")),
                  (PdfOption.FORMS.value, _("Only the custom forms (PDF)")),
                  (PdfOption.NOTHING.value, _("Nothing"))])
+    images = forms.ChoiceField(
+        label=_("Which images of the work order do you want in your accounting software?"),
+        help_text=_("Attached beside the PDFs as PNG or JPEG files: the customer's signature "
+                    "(handtekening-12.png) and the photos taken on the work order (foto-12-1.jpg)."),
+        widget=forms.RadioSelect, initial=ImageOption.SIGNATURE.value,
+        choices=[(ImageOption.SIGNATURE.value, _("Only the customer's signature")),
+                 (ImageOption.SIGNATURE_AND_PHOTOS.value, _("The customer's signature and the photos")),
+                 (ImageOption.NOTHING.value, _("Nothing"))])
     order_import = forms.ChoiceField(
         label=_("Do you want to fetch orders/quotes from your accounting software as work orders?"),
         help_text=_("Sales orders have order type SO in Visma.net, quotes QT."),
