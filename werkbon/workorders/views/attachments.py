@@ -150,6 +150,8 @@ def delete_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
     """Delete a photo while the work order is open (see ``attachments.delete_photo``)."""
     order = order_for_member(request, pk)
     user: User = request.user  # type: ignore[assignment]
+    if not WorkOrderPhoto.objects.filter(work_order=order, pk=photo_pk).exists():
+        raise Http404(_("No photo."))
     try:
         deleted = attachments.delete_photo(order, user=user, photo_id=photo_pk)
     except LifecycleError as error:
