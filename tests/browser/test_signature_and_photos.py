@@ -119,8 +119,15 @@ def test_the_customer_signs_the_technician_adds_photos_and_completes_on_a_phone(
         assert order.status == WorkOrderStatus.COMPLETED and order.signed_by_name == "Zoë de Vries"
         signature = Signature.objects.get(work_order=order)
         with Image.open(io.BytesIO(bytes(signature.image))) as drawn:
-            dark = sum(drawn.convert("L").histogram()[:160])
-        assert dark > 200  # the strokes arrived, not an empty canvas
+            grey = drawn.convert("L")
+            half = grey.width // 2
+            left = sum(grey.crop((0, 0, half, grey.height)).histogram()[:160])
+            right = sum(grey.crop((half, 0, grey.width, grey.height)).histogram()[:160])
+            # where only the cleared stroke was (it started 20 px from the top left corner)
+            corner = sum(grey.crop((0, 0, grey.width // 10, grey.height // 5)).histogram()[:160])
+        # both strokes arrived (the finger's on the left, the mouse's on the right), and the
+        # cleared first stroke did not
+        assert left > 200 and right > 200 and corner == 0, (left, right, corner)
         assert list(WorkOrderPhoto.objects.filter(work_order=order).values_list("caption", flat=True)) == [
             "Ketel na onderhoud", "Waterdruk 1,5 bar"]
 

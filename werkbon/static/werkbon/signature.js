@@ -34,7 +34,11 @@
 
     canvas.addEventListener("pointerdown", (event) => {
       event.preventDefault();
-      canvas.setPointerCapture(event.pointerId);
+      try {
+        canvas.setPointerCapture(event.pointerId);  // keep the stroke when the finger leaves the box
+      } catch (error) {
+        // not an active pointer (a synthetic event): draw without capture
+      }
       drawing = { id: event.pointerId, last: point(event) };
       context.beginPath();
       context.arc(drawing.last.x, drawing.last.y, context.lineWidth / 2, 0, 2 * Math.PI);
