@@ -17,6 +17,8 @@ from vismanet_sandbox import demo
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations.models import ExportRecord, ExportStatus
 from werkbon.integrations.vismanet.client import client_for
+from werkbon.integrations.vismanet.config import ImageOption, VismaNetSettings
+from werkbon.integrations.vismanet.forms import SettingsForm
 from werkbon.workorders import attachments, services
 from werkbon.workorders.models import Signature, WorkOrderPhoto
 
@@ -178,3 +180,18 @@ def test_a_retry_after_a_failure_half_way_uploads_only_the_missing_images(
     assert sandbox.control.request_count(method="POST", path="/attachment$") == 2  # the two photos only
     assert all(len(a["revisions"]) == 1 for a in sandbox.control.attachments(TENANT))
     assert len(read_back(vismanet_integration, record)) == 4
+
+
+def test_the_image_choice_is_a_setting_beside_the_pdfs_with_the_signature_as_default():
+    assert VismaNetSettings(default_warehouse="HOOFD").images == ImageOption.SIGNATURE
+    fields = list(SettingsForm().fields)
+    assert fields.index("images") == fields.index("pdfs") + 1
+    good = {"work_time_item": "ARBEID", "default_item_enabled": "0", "notes": "nothing", "customer_reference": "both",
+            "pdfs": "work_order", "order_import": "nothing", "target": "customer_invoice",
+            "sync_interval_seconds": "60"}
+    for posted, expected in [("signature_and_photos", ImageOption.SIGNATURE_AND_PHOTOS),
+                             ("nothing", ImageOption.NOTHING), (None, ImageOption.SIGNATURE)]:
+        form = SettingsForm({**good, **({"images": posted} if posted else {})})
+        assert form.is_valid(), form.errors
+        assert form.to_settings().images == expected
+    assert not SettingsForm({**good, "images": "everything"}).is_valid()

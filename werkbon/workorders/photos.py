@@ -10,6 +10,11 @@ valid image, such as an HTML page, do not survive. It is stored under a random n
 that format's extension, so a file name chosen by the uploader never reaches the disk or
 a response.
 
+The customer's signature (:func:`prepare_signature`, issue 11) follows the same rules with
+its own caps, and is refused when the canvas is empty (checked on the pixels, not trusted
+from the phone); it is stored as a new grey-on-white PNG. Work-order photos use
+:func:`prepare_photo` with ``stored_formats`` limited to what Visma.net takes.
+
 Serving (:func:`photo_response`) detects the format again from the stored bytes: a real
 raster image is sent inline with its image type; anything else (a file stored before these
 rules) as an ``application/octet-stream`` download. Every answer carries
