@@ -79,7 +79,7 @@ def test_the_settings_model_refuses_an_order_import_filter_word_over_100_charact
 # ---- choice settings: invalid values ---------------------------------------------------------
 
 @pytest.mark.parametrize(("field", "bad"), [
-    ("notes", "everything"), ("customer_reference", "invoice_number"), ("pdfs", "all"),
+    ("notes", "everything"), ("customer_reference", "invoice_number"), ("pdfs", "all"), ("images", "all"),
     ("target", "credit_note"), ("order_import", "invoices"), ("order_import_lines", "maybe"),
 ])
 def test_it_refuses_an_invalid_choice_with_a_message(field, bad):

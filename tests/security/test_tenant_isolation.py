@@ -47,7 +47,7 @@ from tests.conftest import PASSWORD
 from werkbon.accounts.models import ApiToken, Role, Tenant, User
 from werkbon.accounts.permissions import office_required
 from werkbon.accounts.tenancy import tenant_context
-from werkbon.workorders import services
+from werkbon.workorders import attachments, services
 from werkbon.workorders.models import (
     ContactPerson,
     Customer,
@@ -87,6 +87,8 @@ OFFICE_AREAS: dict[str, set[str]] = {
         "set_installations",
         # a technician corrects their own registrations until the order is completed
         "time_entry_edit", "time_entry_delete", "material_line_edit", "material_line_delete",
+        # the customer's signature and the work order's photos (issue 11)
+        "capture_signature", "signature_image", "add_photos", "photo", "delete_photo",
     },
     # the export panel is read-only for technicians (the retry button is the office's)
     "integrations": {"vismanet_export_panel"},
@@ -107,6 +109,7 @@ PARAMETER_KINDS: dict[str, str] = {
     "question": "form_question", "form_question": "form_question",
     "form": "filled_form", "filled_form": "filled_form",
     "answer": "form_answer", "form_answer": "form_answer",
+    "photo": "work_order_photo",
     "token": "api_token", "api_token": "api_token",
     "user": "user", "technician": "user", "employee": "user",
 }
@@ -137,7 +140,7 @@ B = {
     "group_code": "GRP-QX", "group_description": "Quixotic groep",
     "item_number": "ITM-QX-31", "item_description": "Quixotic koppeling",
     "description": "Geheime werkzaamheden QX", "reference": "REF-QX-55",
-    "signed_by": "Quentin Xylo", "template": "Quizformulier QX", "question": "Quantum vraag QX",
+    "signed_by": "Quentin Xylo", "caption": "Fotobijschrift QX-geheim", "signer": "Quirina Xylo QX", "template": "Quizformulier QX", "question": "Quantum vraag QX",
     "answer": "Antwoord QX-geheim", "note": "Notitie QX-geheim", "token": "Token QX-geheim",
     "tech_username": "xerxes_qx", "tech_name": "Xerxes Quibble",
     "office_username": "office_b_qx",
@@ -314,6 +317,9 @@ def _records(tenant: Tenant, technician: User, office: User, names: dict[str, st
                                           note=names["note"], technician=technician)
         filled = FilledForm.objects.create(work_order=order, template=template, filled_by=technician)
         answer = FormAnswer.objects.create(form=filled, question=question, value=names["answer"])
+        photo = attachments.add_photo(order, user=technician, image_bytes=_image(), caption=names["caption"])
+        attachments.capture_signature(order, user=technician, signer_name=names["signer"],
+                                      image_bytes=_image(ink=True))
         completed = services.create_work_order(customer=customer, work_address=address,
                                                description=names["description"],
                                                technicians=[technician],
@@ -325,12 +331,25 @@ def _records(tenant: Tenant, technician: User, office: User, names: dict[str, st
         "installed_object": installed, "item_group": group, "item": item,
         "form_template": template, "form_question": question, "work_order": order,
         "time_entry": entry, "material_line": line, "filled_form": filled, "form_answer": answer,
-        "api_token": token, "user": technician, "completed_order": completed,
+        "work_order_photo": photo, "api_token": token, "user": technician, "completed_order": completed,
     })
 
 
+def _image(*, ink: bool = False) -> bytes:
+    """A small PNG: a photo, or a signature (a dark bar on transparent)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (120, 60), (0, 0, 0, 0) if ink else (20, 120, 200, 255))
+    if ink:
+        ImageDraw.Draw(image).rectangle([10, 20, 110, 30], fill=(0, 0, 0, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 @pytest.fixture
-def world(tenant_a, tenant_b, office_a, tech_a) -> dict[str, Any]:
+def world(tenant_a, tenant_b, office_a, tech_a, settings, tmp_path) -> dict[str, Any]:
+    settings.MEDIA_ROOT = tmp_path / "media"
     office_b = User.objects.create_user(B["office_username"], password=PASSWORD, tenant=tenant_b,
                                         role=Role.OFFICE)
     tech_b = User.objects.create_user(B["tech_username"], password=PASSWORD, tenant=tenant_b,

@@ -22,6 +22,7 @@ COMPANY_SETTINGS_FIELDS = [
     "technicians_see_prices",
     "planning_day_start", "planning_day_end",
     "customer_mail_enabled", "customer_mail_sender_name", "customer_mail_text",
+    "signature_required",
 ]
 
 

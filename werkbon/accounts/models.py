@@ -73,6 +73,11 @@ class Tenant(models.Model):
         validators=[MaxLengthValidator(CUSTOMER_MAIL_TEXT_MAX)],
         help_text=_("A short text above the attached work order; a standard Dutch text when "
                     "empty."))
+    # "Gereed melden" only with the customer's signature (issue 11; services.complete).
+    signature_required = models.BooleanField(
+        _("signature required to complete"), default=False,
+        help_text=_("A work order can only be reported completed after the customer has signed "
+                    "it on the technician's phone."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

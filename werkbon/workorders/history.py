@@ -6,7 +6,9 @@ orders"):
 
 * **Archived is immutable.** At archiving (:func:`store_at_archive`, inside the archive
   transaction) the customer's number and name are kept on the work order and both PDFs are
-  rendered and stored (:class:`~werkbon.workorders.models.ArchivedPdf`). Its work address is
+  rendered and stored (:class:`~werkbon.workorders.models.ArchivedPdf`; the work-order PDF
+  carries the customer's signature). Its signature and photos can no longer change
+  (``attachments``). Its work address is
   the work order's own copy and its material lines carry their own item number, description
   and unit, so nothing of the accounting system reaches it afterwards. The download and the
   export use the stored PDF bytes (:func:`work_order_pdf`, :func:`forms_pdf`).
@@ -36,8 +38,10 @@ from werkbon.workorders.models import (
     Customer,
     Item,
     MaterialLine,
+    Signature,
     WorkAddress,
     WorkOrder,
+    WorkOrderPhoto,
     WorkOrderStatus,
 )
 from werkbon.workorders.pdf import render_forms_pdf, render_work_order_pdf
@@ -78,6 +82,9 @@ class ArchivedContent:
     lines: tuple[LineContent, ...]
     signed_by_name: str
     pdfs: dict[str, bytes] = field(default_factory=dict)
+    signature: str = ""  # SHA-256 (hex) of the customer's signature PNG, "" without one
+    signer_name: str = ""
+    photos: tuple[tuple[str, str], ...] = ()  # (caption, SHA-256 hex) per photo, in order
 
 
 def store_at_archive(work_order: WorkOrder) -> None:
@@ -134,9 +141,11 @@ def registered_lines(work_order: WorkOrder) -> tuple[tuple[str, str, Decimal, st
 
 
 def archived_content(work_order: WorkOrder) -> ArchivedContent:
-    """Everything an archived work order says, with its stored PDFs; two calls give equal
-    results whatever changed in the master data in between (tenant context required)."""
+    """Everything an archived work order says, with its stored PDFs, its signature and photos
+    (by SHA-256); two calls give equal results whatever changed in the master data in between
+    (tenant context required)."""
     address = work_order.address
+    signature = Signature.objects.filter(work_order=work_order).first()
     return ArchivedContent(
         number=work_order.number,
         customer_number=work_order.display_customer_number,
@@ -149,6 +158,10 @@ def archived_content(work_order: WorkOrder) -> ArchivedContent:
                                 line.note) for line in work_order.material_lines.order_by("id")),
         signed_by_name=work_order.signed_by_name,
         pdfs={kind: _pdf(work_order, kind) for kind in RENDERERS},
+        signature=signature.sha256 if signature else "",
+        signer_name=signature.signer_name if signature else "",
+        photos=tuple(WorkOrderPhoto.objects.filter(work_order=work_order).order_by("id")
+                     .values_list("caption", "sha256")),
     )
 
 

@@ -78,6 +78,21 @@ MAX_PHOTO_PIXELS = 40_000_000
 # forms PDF small and fast (the PDF shows a photo at most 120 × 90 mm).
 MAX_PHOTO_EDGE = 2000
 
+# --- signature and work-order photos (issue 11) --------------------------------------------
+MAX_SIGNER_NAME_LENGTH = MAX_SIGNED_BY_LENGTH  # the customer's name typed under the signature
+MAX_CAPTION_LENGTH = 200  # a work-order photo's caption
+MAX_PHOTOS_PER_WORK_ORDER = 30  # every photo is attached to the export: a bounded number
+MAX_PHOTOS_PER_UPLOAD = 10  # chosen at once on the phone
+# A signature as the phone sends it (a PNG of the drawing canvas): a few tens of kB in
+# practice; a canvas of a 3× screen is about 1200 × 700 pixels.
+MAX_SIGNATURE_BYTES = 1024 * 1024  # base64 in a form field stays under DATA_UPLOAD_MAX_MEMORY_SIZE
+MAX_SIGNATURE_PIXELS = 4_000_000
+# The stored signature (grey on white PNG) is at most this wide and high.
+MAX_SIGNATURE_WIDTH = 1200
+MAX_SIGNATURE_HEIGHT = 600
+# A drawing with fewer dark pixels than this is an empty canvas (a stray tap is no signature).
+MIN_SIGNATURE_INK_PIXELS = 50
+
 
 def answer_number_error(number: Decimal) -> str | None:
     """Why ``number`` (finite) does not fit a number answer, or None when it does: at most

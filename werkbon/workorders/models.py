@@ -591,3 +591,61 @@ class FormAnswer(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.value
+
+
+class Signature(TenantScopedModel):
+    """The customer's signature on a work order (issue 11), drawn on the phone at completion.
+
+    ``image`` is a PNG made by Werkbon (``photos.prepare_signature``: grey on white, at most
+    1200 × 600 pixels), never the bytes the phone sent; ``sha256`` (hex) is of ``image``.
+    ``signed_at`` is UTC (shown in Europe/Amsterdam). One per work order: signing again
+    before completion replaces it. Written only by ``attachments.capture_signature``.
+    """
+
+    work_order = models.OneToOneField(WorkOrder, on_delete=models.CASCADE, related_name="signature")
+    signer_name = models.CharField(_("name of the signer"), max_length=limits.MAX_SIGNER_NAME_LENGTH)
+    image = models.BinaryField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    signed_at = models.DateTimeField(_("signed at"), editable=False)
+    captured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+
+    def __str__(self) -> str:
+        return self.signer_name
+
+
+class WorkOrderPhoto(TenantScopedModel):
+    """A photo taken or picked on the work order itself (issue 11), with a caption.
+
+    ``image`` is stored under a random name as ``photos.prepare_photo`` re-encoded it (JPEG,
+    PNG or GIF; WebP becomes JPEG or PNG), ``sha256`` (hex) of those bytes. Added and deleted
+    only by ``attachments.add_photo`` / ``delete_photo``; an archived order's photos never
+    change.
+    """
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("photo"), upload_to="work-order-photos/%Y/%m/", editable=False)
+    caption = models.CharField(_("caption"), max_length=limits.MAX_CAPTION_LENGTH, blank=True)
+    sha256 = models.CharField(max_length=64, editable=False)
+    size = models.PositiveIntegerField(editable=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        editable=False,
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("work-order photo")
+        verbose_name_plural = _("work-order photos")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name

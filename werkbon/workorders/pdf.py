@@ -26,7 +26,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from werkbon.workorders.limits import MAX_PHOTO_BYTES
-from werkbon.workorders.models import QuestionKind, TimeKind, WorkOrder
+from werkbon.workorders.models import QuestionKind, Signature, TimeKind, WorkOrder
 from werkbon.workorders.photos import downscaled_jpeg
 from werkbon.workorders.units import minutes_to_hours
 
@@ -41,6 +41,9 @@ PHOTO_MAX_HEIGHT = 90 * mm
 # A photo is embedded at most this many pixels on its longest edge (about 200 dpi at
 # 120 mm): a 2000-pixel photo would only make the PDF larger and slower.
 PHOTO_MAX_PIXELS = 1000
+# The customer's signature is printed at most this large (its PNG is at most 1200 × 600 px).
+SIGNATURE_MAX_WIDTH = 80 * mm
+SIGNATURE_MAX_HEIGHT = 35 * mm
 
 _styles = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=_styles["Normal"], fontName="Helvetica", fontSize=9,
@@ -167,7 +170,8 @@ def render_work_order_pdf(work_order: WorkOrder, *, show_prices: bool = True) ->
     address (the work order's own copy), the work description, every time entry (date,
     technician, kind, minutes) with the hour totals per kind, every material line (item
     number, description, quantity and unit as registered, price in EUR unless ``show_prices``
-    is False (a technician's copy, see ``Tenant.technicians_see_prices``), note) and who
+    is False (a technician's copy, see ``Tenant.technicians_see_prices``), note), the
+    customer's signature (image, signer's name, date and time) when there is one, and who
     signed off and when. Needs the order's tenant context (it reads the tenant-scoped
     relations). An archived work order's PDF is stored: ``history.work_order_pdf``.
     """
@@ -220,12 +224,26 @@ def _render_work_order(order: WorkOrder, *, show_prices: bool) -> bytes:
         story.append(_p(_("No materials registered.")))
 
     story.append(_p(_("Sign-off"), H2))
+    story += _signature(order)
     if order.completed_at:
         story.append(_p(_("Signed off by %(name)s on %(when)s.") % {
             "name": order.signed_by_name or "—", "when": _datetime(order.completed_at)}))
     else:
         story.append(_p(_("Not completed yet.")))
     return _build(story, f"{_('Work order')} {order.number}")
+
+
+def _signature(order: WorkOrder) -> list:
+    """The customer's signature (the stored PNG, scaled to fit) and who signed when
+    (Europe/Amsterdam), or nothing when the order has no signature."""
+    signature = Signature.objects.filter(work_order=order).first()
+    if signature is None:
+        return []
+    scale = min(SIGNATURE_MAX_WIDTH / signature.width, SIGNATURE_MAX_HEIGHT / signature.height)
+    image = Image(io.BytesIO(bytes(signature.image)), width=signature.width * scale,
+                  height=signature.height * scale, hAlign="LEFT")
+    return [image, _p(_("Signed by %(name)s on %(when)s (customer's signature).") % {
+        "name": signature.signer_name, "when": _datetime(signature.signed_at)}), Spacer(1, 2 * mm)]
 
 
 def render_forms_pdf(work_order: WorkOrder) -> bytes:

@@ -10,6 +10,11 @@ valid image, such as an HTML page, do not survive. It is stored under a random n
 that format's extension, so a file name chosen by the uploader never reaches the disk or
 a response.
 
+The customer's signature (:func:`prepare_signature`, issue 11) follows the same rules with
+its own caps, and is refused when the canvas is empty (checked on the pixels, not trusted
+from the phone); it is stored as a new grey-on-white PNG. Work-order photos use
+:func:`prepare_photo` with ``stored_formats`` limited to what Visma.net takes.
+
 Serving (:func:`photo_response`) detects the format again from the stored bytes: a real
 raster image is sent inline with its image type; anything else (a file stored before these
 rules) as an ``application/octet-stream`` download. Every answer carries
@@ -22,6 +27,7 @@ from __future__ import annotations
 import io
 import uuid
 import warnings
+from collections.abc import Collection
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -30,7 +36,16 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from werkbon.workorders.limits import MAX_PHOTO_BYTES, MAX_PHOTO_EDGE, MAX_PHOTO_PIXELS
+from werkbon.workorders.limits import (
+    MAX_PHOTO_BYTES,
+    MAX_PHOTO_EDGE,
+    MAX_PHOTO_PIXELS,
+    MAX_SIGNATURE_BYTES,
+    MAX_SIGNATURE_HEIGHT,
+    MAX_SIGNATURE_PIXELS,
+    MAX_SIGNATURE_WIDTH,
+    MIN_SIGNATURE_INK_PIXELS,
+)
 
 # Pillow format → (file extension, content type). Only these are accepted and served inline.
 RASTER_FORMATS: dict[str, tuple[str, str]] = {
@@ -46,36 +61,43 @@ def _not_an_image() -> ValidationError:
                            code="not_an_image")
 
 
-def _open_checked(handle: IO[bytes]) -> Image.Image:
-    """Open ``handle`` as a raster image of an accepted format and size (header only)."""
+def _open_checked(handle: IO[bytes], max_pixels: int = MAX_PHOTO_PIXELS) -> Image.Image:
+    """Open ``handle`` as a raster image of an accepted format and at most ``max_pixels``
+    pixels (read from the header only)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(handle, formats=list(RASTER_FORMATS))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise _too_many_pixels() from error
+        raise _too_many_pixels(max_pixels) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise _not_an_image() from error
     width, height = image.size
-    if width * height > MAX_PHOTO_PIXELS:
+    if width * height > max_pixels:
         image.close()
-        raise _too_many_pixels()
+        raise _too_many_pixels(max_pixels)
     return image
 
 
-def _too_many_pixels() -> ValidationError:
+def _too_many_pixels(max_pixels: int = MAX_PHOTO_PIXELS) -> ValidationError:
     return ValidationError(
         _("This photo has too many pixels (at most %(megapixels)s megapixels); take it "
-          "again at a lower resolution.") % {"megapixels": MAX_PHOTO_PIXELS // 1_000_000},
+          "again at a lower resolution.") % {"megapixels": max_pixels // 1_000_000},
         code="too_many_pixels")
 
 
-def prepare_photo(upload: Any) -> ContentFile:
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
+
+
+def prepare_photo(upload: Any, *, stored_formats: Collection[str] = tuple(RASTER_FORMATS)) -> ContentFile:
     """The photo to store for an uploaded file, or a ``ValidationError`` with a message.
 
     Returns a :class:`ContentFile` named ``<32 hex digits>.<ext>`` holding the re-encoded
     image (see the module docstring). Raises for a file over the byte or pixel cap, and
     for anything that is not a JPEG/PNG/GIF/WebP image (SVG, HTML, PDF, a broken file).
+    A photo whose format is not in ``stored_formats`` is stored as a PNG when it has
+    transparency, else as a JPEG (work-order photos go to Visma.net, which takes no WebP).
     """
     if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
         raise ValidationError(
@@ -90,6 +112,8 @@ def prepare_photo(upload: Any) -> ContentFile:
         image.load()  # decodes now, within the pixel cap; a truncated file fails here
         upright = ImageOps.exif_transpose(image)
         upright.thumbnail((MAX_PHOTO_EDGE, MAX_PHOTO_EDGE))
+        if kind not in stored_formats:
+            kind = "PNG" if _has_alpha(upright) else "JPEG"
         output = io.BytesIO()
         if kind == "JPEG":
             upright.convert("RGB").save(output, format="JPEG", quality=85, optimize=True)
@@ -132,6 +156,48 @@ def downscaled_jpeg(data: bytes, max_edge: int) -> tuple[bytes, int, int]:
         raise _not_an_image() from error
     finally:
         image.close()
+
+
+# A pixel darker than this (0 black … 255 white, after flattening on white) is ink.
+INK_LEVEL = 160
+
+
+def prepare_signature(data: bytes) -> tuple[bytes, int, int]:
+    """``(PNG bytes, width, height)`` to store for a drawn signature, or a ``ValidationError``.
+
+    ``data`` is the image the phone sends (a PNG of the drawing canvas; any accepted raster
+    format is read). Refused: more than :data:`~werkbon.workorders.limits.MAX_SIGNATURE_BYTES`
+    bytes or :data:`~werkbon.workorders.limits.MAX_SIGNATURE_PIXELS` pixels (header), no
+    image, and an empty canvas: fewer than
+    :data:`~werkbon.workorders.limits.MIN_SIGNATURE_INK_PIXELS` dark pixels once flattened on
+    white (all transparent, all white, a stray tap). The result is always a new encoding:
+    grey on white, no transparency, no metadata, scaled down to fit
+    :data:`~werkbon.workorders.limits.MAX_SIGNATURE_WIDTH` ×
+    :data:`~werkbon.workorders.limits.MAX_SIGNATURE_HEIGHT`; the same input gives the same bytes.
+    """
+    if len(data) > MAX_SIGNATURE_BYTES:
+        raise ValidationError(
+            _("The signature is too large (at most %(megabytes)s MB).")
+            % {"megabytes": MAX_SIGNATURE_BYTES // (1024 * 1024)}, code="too_large")
+    image = _open_checked(io.BytesIO(data), MAX_SIGNATURE_PIXELS)
+    try:
+        image.load()
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGBA", rgba.size, "white")
+        flat.alpha_composite(rgba)
+        grey = flat.convert("L")
+    except (OSError, SyntaxError, ValueError) as error:
+        raise _not_an_image() from error
+    finally:
+        image.close()
+    ink = sum(grey.histogram()[:INK_LEVEL])
+    if ink < MIN_SIGNATURE_INK_PIXELS:
+        raise ValidationError(_("The signature is empty: let the customer sign in the box."),
+                              code="empty_signature")
+    grey.thumbnail((MAX_SIGNATURE_WIDTH, MAX_SIGNATURE_HEIGHT))
+    output = io.BytesIO()
+    grey.save(output, format="PNG", optimize=True)
+    return output.getvalue(), grey.width, grey.height
 
 
 def detect_format(handle: IO[bytes]) -> str | None:

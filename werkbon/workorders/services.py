@@ -30,6 +30,7 @@ from werkbon.workorders.models import (
     InstalledObject,
     Item,
     MaterialLine,
+    Signature,
     TimeEntry,
     TimeKind,
     WorkAddress,
@@ -233,7 +234,10 @@ def checked_customer_email(value: str | None) -> str:
 def complete(
     work_order: WorkOrder, *, user: User, signed_by_name: str = "", customer_email: str | None = None
 ) -> WorkOrder:
-    """Report a work order completed ("gereed melden").
+    """Report a work order completed ("gereed melden"). ``signed_by_name`` defaults to the
+    signer of the customer's signature (``attachments.capture_signature``), else the user.
+    When the tenant requires a signature (``Tenant.signature_required``) an order without
+    one is refused with the action.
 
     ``customer_email``: where the signed work order is e-mailed when the company has that on
     (issue 11; the customer's own address when empty). Listeners of ``work_order_completed``
@@ -243,6 +247,11 @@ def complete(
     ensure_editable(work_order)
     if work_order.status == WorkOrderStatus.COMPLETED:
         raise LifecycleError(_("This work order is already completed."))
+    signature = Signature.objects.filter(work_order=work_order).first()
+    if signature is None and work_order.tenant.signature_required:
+        raise LifecycleError(
+            _("Work order %(number)s cannot be reported completed without the customer's "
+              "signature: let the customer sign first.") % {"number": work_order.number})
     # open → planned → completed: who did the work, and when, comes from the planning.
     if work_order.status != WorkOrderStatus.PLANNED:
         raise LifecycleError(
@@ -252,7 +261,8 @@ def complete(
     work_order.status = WorkOrderStatus.COMPLETED
     work_order.completed_at = timezone.now()
     work_order.completed_by = user
-    work_order.signed_by_name = signed_by_name or user.display_name
+    work_order.signed_by_name = (signed_by_name or (signature.signer_name if signature else "")
+                                 or user.display_name)
     work_order.save(
         update_fields=["status", "completed_at", "completed_by", "signed_by_name", "updated_at"]
     )

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from werkbon.workorders.views import (
+    attachments,
     customers,
     forms,
     history,
@@ -42,6 +43,11 @@ urlpatterns = [
     path("<int:pk>/gereed/", technician.complete, name="complete"),
     path("<int:pk>/formulier/<int:template_pk>/", forms.fill_form, name="fill_form"),
     path("<int:pk>/foto/<int:answer_pk>/", forms.answer_photo, name="answer_photo"),
+    path("<int:pk>/handtekening/", attachments.capture_signature, name="capture_signature"),
+    path("<int:pk>/handtekening.png", attachments.signature_image, name="signature_image"),
+    path("<int:pk>/fotos/", attachments.add_photos, name="add_photos"),
+    path("<int:pk>/fotos/<int:photo_pk>/", attachments.photo, name="photo"),
+    path("<int:pk>/fotos/<int:photo_pk>/verwijderen/", attachments.delete_photo, name="delete_photo"),
     # technician
     path("mijn/", technician.my_work, name="my_work"),
     path("mijn/<int:pk>/", technician.my_work_order, name="my_work_order"),

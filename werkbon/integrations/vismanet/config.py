@@ -40,6 +40,15 @@ class PdfOption(StrEnum):
     NOTHING = "nothing"
 
 
+class ImageOption(StrEnum):
+    """Which images of the work order are attached beside the PDFs (issue 11): the
+    customer's signature (``handtekening-12.png``) and/or the work-order photos."""
+
+    SIGNATURE = "signature"
+    SIGNATURE_AND_PHOTOS = "signature_and_photos"
+    NOTHING = "nothing"
+
+
 class OrderImportOption(StrEnum):
     """Which Visma.net orders come in as work orders (manual 5.10)."""
 
@@ -68,6 +77,7 @@ class VismaNetSettings(BaseModel):
     notes: NotesOption = NotesOption.WORK_ADDRESS_AND_DESCRIPTION
     customer_reference: ReferenceOption = ReferenceOption.BOTH
     pdfs: PdfOption = PdfOption.WORK_ORDER
+    images: ImageOption = ImageOption.SIGNATURE
     order_import: OrderImportOption = OrderImportOption.NOTHING
     order_import_filter_word: str = Field(default="", max_length=100)
     order_import_lines: bool = True

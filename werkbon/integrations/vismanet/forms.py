@@ -15,6 +15,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from werkbon.integrations.vismanet.config import (
+    ImageOption,
     NotesOption,
     OrderImportOption,
     PdfOption,
@@ -113,6 +114,14 @@ class SettingsForm(forms.Form):
                  (PdfOption.WORK_ORDER_AND_FORMS.value, _("Work order PDF and custom forms (PDF)")),
                  (PdfOption.FORMS.value, _("Only the custom forms (PDF)")),
                  (PdfOption.NOTHING.value, _("Nothing"))])
+    images = forms.ChoiceField(
+        label=_("Which images of the work order do you want in your accounting software?"),
+        help_text=_("Attached beside the PDFs as PNG or JPEG files: the customer's signature "
+                    "(handtekening-12.png) and the photos taken on the work order (foto-12-1.jpg)."),
+        widget=forms.RadioSelect, initial=ImageOption.SIGNATURE.value, required=False,  # absent: default
+        choices=[(ImageOption.SIGNATURE.value, _("Only the customer's signature")),
+                 (ImageOption.SIGNATURE_AND_PHOTOS.value, _("The customer's signature and the photos")),
+                 (ImageOption.NOTHING.value, _("Nothing"))])
     order_import = forms.ChoiceField(
         label=_("Do you want to fetch orders/quotes from your accounting software as work orders?"),
         help_text=_("Sales orders have order type SO in Visma.net, quotes QT."),
@@ -194,6 +203,8 @@ class SettingsForm(forms.Form):
                 self.add_error(name, _("Remove the spaces before or after the filter word."))
             elif len(value) > 100:
                 self.add_error(name, _("At most 100 characters."))
+        if "images" in cleaned and not cleaned["images"]:  # a client from before issue 11
+            cleaned["images"] = ImageOption.SIGNATURE.value
         if cleaned.get("default_item_enabled") and not cleaned.get("default_item"):
             self.add_error("default_item", _("Choose the default item, or switch the default item off."))
         target = cleaned.get("target")

@@ -36,6 +36,7 @@ from vismanet import (
     NewSalesOrderLine,
 )
 from werkbon.integrations.vismanet.config import (
+    ImageOption,
     NotesOption,
     PdfOption,
     ReferenceOption,
@@ -382,3 +383,32 @@ def pdf_files(option: PdfOption, work_order_number: int) -> list[tuple[str, str]
     names = {WORK_ORDER_PDF: f"werkbon-{work_order_number}.pdf",
              FORMS_PDF: f"formulieren-{work_order_number}.pdf"}
     return [(kind, names[kind]) for kind in kinds]
+
+
+# The images that go along (issue 11): the customer's signature and the work-order photos.
+SIGNATURE = "signature"
+PHOTO = "photo"
+# Content type per file extension of what is attached (Visma.net takes these, manual 5.9).
+CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "gif": "image/gif"}
+
+
+def image_files(option: ImageOption, work_order_number: int, *, has_signature: bool,
+                photos: Sequence[tuple[int, str]]) -> list[tuple[str, str]]:
+    """``[(key, file name)]`` of the images to attach: ``("signature", "handtekening-12.png")``
+    when the work order has a signature, then per photo ``("photo:<id>", "foto-12-<n>.<ext>")``
+    (``n`` = 1, 2, … in the order they were added) when ``option`` includes the photos.
+    ``photos``: ``(photo id, file extension)`` in order. An archived work order's signature
+    and photos never change, so the names are the same on every attempt."""
+    if option == ImageOption.NOTHING:
+        return []
+    files = [(SIGNATURE, f"handtekening-{work_order_number}.png")] if has_signature else []
+    if option == ImageOption.SIGNATURE_AND_PHOTOS:
+        files += [(f"{PHOTO}:{photo_id}", f"foto-{work_order_number}-{position}.{extension}")
+                  for position, (photo_id, extension) in enumerate(photos, start=1)]
+    return files
+
+
+def content_type(filename: str) -> str:
+    """The content type of an attachment by its extension (``application/octet-stream``
+    for another)."""
+    return CONTENT_TYPES.get(filename.rsplit(".", 1)[-1].lower(), "application/octet-stream")

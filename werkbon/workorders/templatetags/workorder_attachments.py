@@ -1,0 +1,38 @@
+"""``{% attachment_state order as state %}``: what ``_signature.html`` and ``_photos.html``
+show and allow for the current user (issue 11), so the pages that include them need no
+extra context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from werkbon.workorders.limits import (
+    MAX_CAPTION_LENGTH,
+    MAX_PHOTOS_PER_UPLOAD,
+    MAX_SIGNER_NAME_LENGTH,
+)
+from werkbon.workorders.models import Signature, WorkOrder, WorkOrderPhoto, WorkOrderStatus
+
+register = template.Library()
+OPEN_STATUSES = (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED)
+
+
+@register.simple_tag(takes_context=True)
+def attachment_state(context: template.Context, order: WorkOrder) -> dict[str, Any]:
+    """``signature`` (or None), ``photos``, ``can_sign`` (before completion), ``can_change_photos``
+    (the office until archived, a technician until completed) and the input bounds."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    is_office = bool(getattr(user, "is_office", False))
+    is_open = order.status in OPEN_STATUSES
+    return {
+        "signature": Signature.objects.filter(work_order=order).first(),
+        "photos": list(WorkOrderPhoto.objects.filter(work_order=order).order_by("id")),
+        "can_sign": is_open,
+        "can_change_photos": is_open or (is_office and not order.is_archived),
+        "max_name": MAX_SIGNER_NAME_LENGTH,
+        "max_caption": MAX_CAPTION_LENGTH,
+        "max_upload": MAX_PHOTOS_PER_UPLOAD,
+    }
