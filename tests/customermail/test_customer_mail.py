@@ -272,6 +272,7 @@ def test_one_mail_per_completion_and_reopening_cancels_a_waiting_one(mail_on, pl
 def test_no_header_can_be_injected_through_the_settings(mail_on, planned_order, tech_a, smtp):
     form = CompanySettingsForm(instance=mail_on, data={
         "name": mail_on.name, "customer_mail_enabled": "on",
+        "planning_day_start": 7, "planning_day_end": 17,
         "customer_mail_sender_name": "Alfa\r\nBcc: all@example.com",
         "customer_mail_text": "x" * 1001})
     assert not form.is_valid()
