@@ -9,6 +9,10 @@ Authentication, tried in this order:
 * the Django session of a logged-in user of a tenant, with Django's CSRF check on unsafe
   methods (``X-CSRFToken`` header), as the browser screens use it.
 
+Every action endpoint takes an optional ``Idempotency-Key`` header (a UUID): the action is
+applied once for it, and sent again it answers as the first time
+(:mod:`werkbon.workorders.actions`). ``POST /api/v1/actions`` applies a batch of actions.
+
 Error bodies (all JSON):
 
 * 400 ``{"detail": message}``: the body is not valid JSON;
@@ -16,6 +20,7 @@ Error bodies (all JSON):
 * 403 ``{"detail": message}``: a technician asked for an office action, or a failed CSRF check;
 * 404 ``{"detail": message}``: unknown, or another tenant's, or not planned to this technician;
 * 409 ``{"detail": message}``: a work-order rule refused the change (e.g. archived);
+* 412 ``{"detail": message}``: the work order changed since the version sent (``If-Match``);
 * 429 ``{"detail": message}``: too many wrong API tokens from this address (login
   throttling, :mod:`werkbon.accounts.throttling`): wait for the cool-off;
 * 422 ``{"detail": [{"loc", "msg", "type"}...], "errors": {field: [message, ...]}}``:
@@ -44,7 +49,7 @@ from ninja.utils import check_csrf
 from werkbon.accounts import throttling
 from werkbon.accounts.models import ApiToken, User
 from werkbon.accounts.tenancy import get_current_tenant, reset_current_tenant, set_current_tenant
-from werkbon.workorders.services import LifecycleError
+from werkbon.workorders.services import AnswersError, LifecycleError, StaleWorkOrderError
 
 # --- authentication ----------------------------------------------------------------------
 
@@ -194,9 +199,17 @@ def _message(error: dict[str, Any]) -> str:
         "list_type": lambda: _("Enter a list."),
         "model_attributes_type": lambda: _("Send a JSON object."),
         "dict_type": lambda: _("Send a JSON object."),
+        "uuid_parsing": lambda: _("Enter a UUID."),
+        "uuid_type": lambda: _("Enter a UUID."),
+        "union_tag_invalid": lambda: _("Invalid value."),
     }
     make = known.get(kind)
     return make() if make else str(error.get("msg", _("Invalid value.")))
+
+
+def error_message(error: dict[str, Any]) -> str:
+    """The user message for one pydantic error (also for payloads validated by hand)."""
+    return _message(error)
 
 
 def _validation_body(detail: list[dict[str, Any]], errors: dict[str, list[str]]) -> dict[str, Any]:
@@ -237,6 +250,24 @@ def _on_field_errors(request: HttpRequest, exc: FieldErrors) -> HttpResponse:
 @api.exception_handler(LifecycleError)
 def _on_lifecycle_error(request: HttpRequest, exc: LifecycleError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(StaleWorkOrderError)
+def _on_stale(request: HttpRequest, exc: StaleWorkOrderError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=412)
+
+
+@api.exception_handler(AnswersError)
+def _on_answers(request: HttpRequest, exc: AnswersError) -> HttpResponse:
+    return _on_field_errors(request, FieldErrors(exc.errors))
+
+
+def _on_action_refused(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # An action of werkbon/workorders/actions.py refused: its status, or a 422 naming the field.
+    field = getattr(exc, "field", None)
+    if field:
+        return _on_field_errors(request, FieldErrors({field: [str(exc)]}))
+    return api.create_response(request, {"detail": str(exc)}, status=getattr(exc, "status", 409))
 
 
 @api.exception_handler(HttpError)
@@ -304,8 +335,11 @@ def _mount_routers() -> None:
     # Mounted when the URLs are first asked for, not at import: the routers import this
     # module for its auth and error helpers.
     if not getattr(api, "_werkbon_mounted", False):
+        from werkbon.workorders.actions import ActionRefused
         from werkbon.workorders.api import router as work_order_router
         from werkbon.workorders.api_installations import router as installation_router
+
+        api.add_exception_handler(ActionRefused, _on_action_refused)
 
         api.add_router("/", work_order_router)
         api.add_router("/", installation_router)

@@ -30,6 +30,7 @@ EXPECTED_OPERATIONS = {
     ("patch", "/api/v1/installations/{installation_id}"),
     ("delete", "/api/v1/installations/{installation_id}"),
     ("put", "/api/v1/work-orders/{work_order_id}/installations"),
+    ("post", "/api/v1/on-site-work-orders"), ("post", "/api/v1/actions"),
 }
 
 

@@ -89,6 +89,8 @@ OFFICE_AREAS: dict[str, set[str]] = {
         "time_entry_edit", "time_entry_delete", "material_line_edit", "material_line_delete",
         # the customer's signature and the work order's photos (issue 11)
         "capture_signature", "signature_image", "add_photos", "photo", "delete_photo",
+        # a technician makes a work order on site (when the company allows it)
+        "create_on_site", "on_site_address_options",
     },
     # the export panel is read-only for technicians (the retry button is the office's)
     "integrations": {"vismanet_export_panel"},

@@ -23,6 +23,7 @@ COMPANY_SETTINGS_FIELDS = [
     "planning_day_start", "planning_day_end",
     "customer_mail_enabled", "customer_mail_sender_name", "customer_mail_text",
     "signature_required",
+    "technicians_create_work_orders",
 ]
 
 

@@ -78,6 +78,12 @@ class Tenant(models.Model):
         _("signature required to complete"), default=False,
         help_text=_("A work order can only be reported completed after the customer has signed "
                     "it on the technician's phone."))
+    # Technicians may make a work order on site for an imported customer (planned on
+    # themselves, today); the office sees who made it.
+    technicians_create_work_orders = models.BooleanField(
+        _("technicians make work orders on site"), default=True,
+        help_text=_("A technician may make a work order for a customer and work address on "
+                    "site, planned on themselves for today."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

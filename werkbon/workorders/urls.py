@@ -51,6 +51,8 @@ urlpatterns = [
     # technician
     path("mijn/", technician.my_work, name="my_work"),
     path("mijn/<int:pk>/", technician.my_work_order, name="my_work_order"),
+    path("mijn/nieuw/", technician.create_on_site, name="create_on_site"),
+    path("mijn/werkadressen/", technician.on_site_address_options, name="on_site_address_options"),
     # planning
     path("planning/", planning.planning, name="planning"),
     path("planning/<int:pk>/plannen/", planning.plan, name="plan"),
