@@ -354,3 +354,24 @@ def test_the_list_filters_invoiced_orders_and_the_status_page_shows_the_webhooks
     status = client.get("/integraties/vismanet/").content.decode()
     assert 'data-testid="webhooks" data-state="active"' in status
     assert "elke 900 s" in status
+
+
+@pytest.mark.django_db
+def test_the_slow_poll_reads_the_status_of_documents_without_a_notification(vismanet_integration, tenant_a,
+                                                                            office_a, tech_a, sandbox):
+    with tenant_context(tenant_a):
+        order = archived_work_order(office_a, tech_a)
+        record = ExportRecord.objects.get(work_order_number=order.number)
+    tasks.export_work_order(record.pk)
+    record.refresh_from_db()
+    order_type, order_id = record.document_number.split(" ")
+    sandbox.control._call("PATCH", f"/companies/{TENANT}/sales-orders/{order_type}/{order_id}",
+                          json={"status": "Invoiced"})  # no subscription: nobody is notified
+    Integration.all_tenants.filter(pk=vismanet_integration.pk).update(next_status_poll_at=None)
+    tasks.tick()  # the poll is due: enqueued (run here as the worker would)
+    tasks.poll_document_status(vismanet_integration.pk)
+    record.refresh_from_db()
+    assert record.remote_status == "Invoiced"
+    sandbox.control.clear_requests()
+    tasks.poll_document_status(vismanet_integration.pk)  # final now: never asked again
+    assert sandbox.control.request_count(path="^/api/v3/SalesOrders") == 0
