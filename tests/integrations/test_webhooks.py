@@ -290,6 +290,10 @@ def test_the_endpoint_refuses_a_get_and_an_oversized_body(hooks):
     assert httpx.get(hooks.url, timeout=10).status_code == 405
     big = httpx.post(hooks.url, content=b"x" * (webhooks.MAX_BODY + 1), timeout=10)
     assert big.status_code == 413
+    assert httpx.post(hooks.url, content=b"{}", timeout=10).status_code == 401  # unsigned
+    raw, signature = signed({"entity": "Customer"})  # signed, but no notification
+    answer = httpx.post(hooks.url, content=raw, headers={"x-vwd-signature-v1": signature}, timeout=10)
+    assert answer.status_code == 400
 
 
 # ---- the safety net --------------------------------------------------------------------------
