@@ -379,3 +379,20 @@ def test_the_slow_poll_reads_the_status_of_documents_without_a_notification(vism
     sandbox.control.clear_requests()
     tasks.poll_document_status(vismanet_integration.pk)  # final now: never asked again
     assert sandbox.control.request_count(path="^/api/v3/SalesOrders") == 0
+
+
+@pytest.mark.django_db
+def test_the_status_page_says_when_webhooks_stopped(tenant_a, office_a, client, settings):
+    from .conftest import make_integration
+
+    settings.VISMANET_WEBHOOK_QUIET_SECONDS = 600
+    integration = make_integration(tenant_a)
+    now = timezone.now()
+    Integration.all_tenants.filter(pk=integration.pk).update(last_notification_at=now - dt.timedelta(hours=3))
+    with tenant_context(tenant_a):
+        SyncState.objects.create(integration=integration, table="items", last_change_at=now - dt.timedelta(hours=1))
+    client.force_login(office_a)
+    page = client.get("/integraties/vismanet/").content.decode()
+    assert 'data-testid="webhooks" data-state="stopped"' in page
+    assert "gestopt" in page
+    assert f"elke {integration.sync_interval_seconds} s" in page
