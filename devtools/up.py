@@ -160,6 +160,27 @@ def wait_for_port(port: int, services: list[Service], timeout: float = 60) -> No
             time.sleep(0.3)
 
 
+def subscribe_webhooks() -> None:
+    """Subscribe the web server's webhook endpoint at the sandbox's dispatcher (as the Visma
+    Developer Portal would), with the development signing key (werkbon/settings.py)."""
+    import json
+    import urllib.request
+
+    body = json.dumps({"url": f"http://127.0.0.1:{PORT}/integraties/vismanet/webhook",
+                       "secret": "werkbon-demo-webhook-secret"}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{SANDBOX_PORT}/_sandbox/webhooks/subscriptions", data=body,
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    for attempt in range(20):  # the sandbox may still be starting
+        try:
+            with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - our own local sandbox
+                return
+        except OSError as error:
+            if attempt == 19:
+                print(f"warning: the sandbox's webhooks are not subscribed ({error}); Werkbon polls.",
+                      file=sys.stderr)
+            time.sleep(0.5)
+
+
 def worker_env(env: dict[str, str]) -> dict[str, str]:
     warnings = ",".join(filter(None, [env.get("PYTHONWARNINGS"), ROOT_WARNING_FILTER]))
     return {**env, "PYTHONWARNINGS": warnings}
@@ -200,6 +221,8 @@ def main(argv: list[str]) -> None:
     for service in services:
         service.start(env, time.monotonic())
     wait_for_port(int(PORT), services)
+    if sandbox_started:
+        subscribe_webhooks()
     logins = (
         "Demo logins (password 'werkbon-demo' for all):\n"
         "  office:      kantoor\n"

@@ -290,6 +290,10 @@ def test_the_endpoint_refuses_a_get_and_an_oversized_body(hooks):
     assert httpx.get(hooks.url, timeout=10).status_code == 405
     big = httpx.post(hooks.url, content=b"x" * (webhooks.MAX_BODY + 1), timeout=10)
     assert big.status_code == 413
+    assert httpx.post(hooks.url, content=b"{}", timeout=10).status_code == 401  # unsigned
+    raw, signature = signed({"entity": "Customer"})  # signed, but no notification
+    answer = httpx.post(hooks.url, content=raw, headers={"x-vwd-signature-v1": signature}, timeout=10)
+    assert answer.status_code == 400
 
 
 # ---- the safety net --------------------------------------------------------------------------
@@ -354,3 +358,41 @@ def test_the_list_filters_invoiced_orders_and_the_status_page_shows_the_webhooks
     status = client.get("/integraties/vismanet/").content.decode()
     assert 'data-testid="webhooks" data-state="active"' in status
     assert "elke 900 s" in status
+
+
+@pytest.mark.django_db
+def test_the_slow_poll_reads_the_status_of_documents_without_a_notification(vismanet_integration, tenant_a,
+                                                                            office_a, tech_a, sandbox):
+    with tenant_context(tenant_a):
+        order = archived_work_order(office_a, tech_a)
+        record = ExportRecord.objects.get(work_order_number=order.number)
+    tasks.export_work_order(record.pk)
+    record.refresh_from_db()
+    order_type, order_id = record.document_number.split(" ")
+    sandbox.control._call("PATCH", f"/companies/{TENANT}/sales-orders/{order_type}/{order_id}",
+                          json={"status": "Invoiced"})  # no subscription: nobody is notified
+    Integration.all_tenants.filter(pk=vismanet_integration.pk).update(next_status_poll_at=None)
+    tasks.tick()  # the poll is due: enqueued (run here as the worker would)
+    tasks.poll_document_status(vismanet_integration.pk)
+    record.refresh_from_db()
+    assert record.remote_status == "Invoiced"
+    sandbox.control.clear_requests()
+    tasks.poll_document_status(vismanet_integration.pk)  # final now: never asked again
+    assert sandbox.control.request_count(path="^/api/v3/SalesOrders") == 0
+
+
+@pytest.mark.django_db
+def test_the_status_page_says_when_webhooks_stopped(tenant_a, office_a, client, settings):
+    from .conftest import make_integration
+
+    settings.VISMANET_WEBHOOK_QUIET_SECONDS = 600
+    integration = make_integration(tenant_a)
+    now = timezone.now()
+    Integration.all_tenants.filter(pk=integration.pk).update(last_notification_at=now - dt.timedelta(hours=3))
+    with tenant_context(tenant_a):
+        SyncState.objects.create(integration=integration, table="items", last_change_at=now - dt.timedelta(hours=1))
+    client.force_login(office_a)
+    page = client.get("/integraties/vismanet/").content.decode()
+    assert 'data-testid="webhooks" data-state="stopped"' in page
+    assert "gestopt" in page
+    assert f"elke {integration.sync_interval_seconds} s" in page

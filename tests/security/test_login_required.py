@@ -30,6 +30,9 @@ PUBLIC: dict[str, str] = {
     "i18n/": "sets the language cookie (set_language); reads no records",
     "api/v1/openapi.json": "the API's description, public on purpose; contains no records",
     "api/v1/docs": "the API's interactive documentation page; contains no records",
+    "integraties/vismanet/webhook": "Visma.net's webhook notifications (issue 13): POST only, refused with 401 "
+                                    "unless signed with the subscription's key; stores a hint, shows no records "
+                                    "(tests/integrations/test_webhooks.py)",
 }
 
 # Routes skipped only when they match exactly.

@@ -75,6 +75,7 @@ MAX_BODY = 16 * 1024
 FUTURE_SKEW = dt.timedelta(seconds=60)
 MAX_KEY = 60
 MAX_PER_RUN = 200  # notifications handled per job run; the rest by the next run
+KEEP_NOTIFICATIONS = dt.timedelta(days=2)  # handled ones, for the freshness figures; far past the replay window
 MAX_ATTEMPTS = 5  # a record that cannot be read after this many runs: failed (the poll still brings it)
 HEADER_SIGNATURE = "x-vwd-signature-v1"
 HEADER_NOTIFICATION = "x-vwd-notification-id"
@@ -224,10 +225,13 @@ def receive(request: HttpRequest) -> JsonResponse:
     200 ``{"accepted": n, "duplicates": m}`` (also for an unknown company: ``accepted`` 0);
     401 unsigned / wrong signature / too old; 400 not understood; 413 body too large.
     """
-    if int(request.headers.get("Content-Length") or 0) > MAX_BODY:
-        logger.warning("webhook refused: body too large")
+    length = request.headers.get("Content-Length") or "0"
+    if not length.isdigit() or int(length) > MAX_BODY:
+        logger.warning("webhook refused: body too large or its length unreadable")
         return JsonResponse({"error": "too large"}, status=413)
     body = request.body
+    if len(body) > MAX_BODY:
+        return JsonResponse({"error": "too large"}, status=413)
     try:
         hint = parse(body, request.headers, timezone.now())
     except Refused as refused:
@@ -413,7 +417,11 @@ def process_notifications(integration: Integration) -> int:
 
 def poll_document_status(integration: Integration, *, limit: int = 50) -> int:
     """Read back the status of exported documents not final yet and not read within the poll
-    interval (those a notification covered were read then); returns how many were read."""
+    interval (those a notification covered were read then); returns how many were read. Also
+    deletes handled notifications older than :data:`KEEP_NOTIFICATIONS`."""
+    # Housekeeping at the same pace: handled notifications older than KEEP_NOTIFICATIONS go.
+    WebhookNotification.objects.filter(integration=integration, received_at__lt=timezone.now() - KEEP_NOTIFICATIONS
+                                       ).exclude(outcome=WebhookOutcome.PENDING).delete()
     since = timezone.now() - dt.timedelta(seconds=settings.VISMANET_STATUS_POLL_SECONDS)
     records = [r for r in ExportRecord.objects.filter(kind=integration.kind, status=ExportStatus.SENT)
                .exclude(document_number="").order_by("remote_status_at", "id")[: limit * 4]
