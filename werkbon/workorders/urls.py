@@ -7,6 +7,7 @@ from werkbon.workorders.views import (
     forms,
     history,
     items,
+    offline,
     planning,
     technician,
     workorders,
@@ -44,6 +45,10 @@ urlpatterns = [
     # technician
     path("mijn/", technician.my_work, name="my_work"),
     path("mijn/<int:pk>/", technician.my_work_order, name="my_work_order"),
+    # the technician's offline app (issue 12; the service worker is /sw.js, werkbon/urls.py)
+    path("app/", offline.app_shell, name="app"),
+    path("app/gegevens/", offline.offline_data_view, name="offline_data"),
+    path("app/manifest.webmanifest", offline.manifest, name="manifest"),
     # planning
     path("planning/", planning.planning, name="planning"),
     path("planning/<int:pk>/plannen/", planning.plan, name="plan"),
