@@ -10,6 +10,17 @@ const APP_PREFIX = {{ app_prefix|safe }};
 const MY_WORK_PREFIX = {{ my_work_prefix|safe }};
 
 workbox.core.setCacheNameDetails({prefix: "werkbon", suffix: VERSION});
+// The app page's answer varies on the cookie (Django's session and CSRF middleware); the
+// copy in the cache must serve any visit, so it is stored without Vary. Only good answers.
+workbox.precaching.addPlugins([{
+  cacheWillUpdate: async ({response}) => {
+    if (!response || response.status !== 200) return null;
+    if (!response.headers.has("Vary")) return response;
+    const headers = new Headers(response.headers);
+    headers.delete("Vary");
+    return new Response(await response.blob(), {status: response.status, statusText: response.statusText, headers: headers});
+  },
+}]);
 workbox.precaching.precacheAndRoute({{ precache|safe }});
 // Caches of earlier versions are removed once this version is active.
 workbox.precaching.cleanupOutdatedCaches();
