@@ -44,7 +44,7 @@ from ninja.utils import check_csrf
 from werkbon.accounts import throttling
 from werkbon.accounts.models import ApiToken, User
 from werkbon.accounts.tenancy import get_current_tenant, reset_current_tenant, set_current_tenant
-from werkbon.workorders.services import LifecycleError
+from werkbon.workorders.services import AnswersError, LifecycleError, StaleWorkOrderError
 
 # --- authentication ----------------------------------------------------------------------
 
@@ -194,9 +194,17 @@ def _message(error: dict[str, Any]) -> str:
         "list_type": lambda: _("Enter a list."),
         "model_attributes_type": lambda: _("Send a JSON object."),
         "dict_type": lambda: _("Send a JSON object."),
+        "uuid_parsing": lambda: _("Enter a UUID."),
+        "uuid_type": lambda: _("Enter a UUID."),
+        "union_tag_invalid": lambda: _("Invalid value."),
     }
     make = known.get(kind)
     return make() if make else str(error.get("msg", _("Invalid value.")))
+
+
+def error_message(error: dict[str, Any]) -> str:
+    """The user message for one pydantic error (also for payloads validated by hand)."""
+    return _message(error)
 
 
 def _validation_body(detail: list[dict[str, Any]], errors: dict[str, list[str]]) -> dict[str, Any]:
@@ -237,6 +245,24 @@ def _on_field_errors(request: HttpRequest, exc: FieldErrors) -> HttpResponse:
 @api.exception_handler(LifecycleError)
 def _on_lifecycle_error(request: HttpRequest, exc: LifecycleError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(StaleWorkOrderError)
+def _on_stale(request: HttpRequest, exc: StaleWorkOrderError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=412)
+
+
+@api.exception_handler(AnswersError)
+def _on_answers(request: HttpRequest, exc: AnswersError) -> HttpResponse:
+    return _on_field_errors(request, FieldErrors(exc.errors))
+
+
+def _on_action_refused(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # An action of werkbon/workorders/actions.py refused: its status, or a 422 naming the field.
+    field = getattr(exc, "field", None)
+    if field:
+        return _on_field_errors(request, FieldErrors({field: [str(exc)]}))
+    return api.create_response(request, {"detail": str(exc)}, status=getattr(exc, "status", 409))
 
 
 @api.exception_handler(HttpError)
@@ -304,7 +330,10 @@ def _mount_routers() -> None:
     # Mounted when the URLs are first asked for, not at import: the routers import this
     # module for its auth and error helpers.
     if not getattr(api, "_werkbon_mounted", False):
+        from werkbon.workorders.actions import ActionRefused
         from werkbon.workorders.api import router as work_order_router
+
+        api.add_exception_handler(ActionRefused, _on_action_refused)
 
         api.add_router("/", work_order_router)
         api._werkbon_mounted = True  # type: ignore[attr-defined]

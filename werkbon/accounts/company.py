@@ -20,6 +20,7 @@ from werkbon.accounts.permissions import office_required
 COMPANY_SETTINGS_FIELDS = [
     "name", "address", "postal_code", "city", "email", "phone",
     "technicians_see_prices",
+    "technicians_create_work_orders",
 ]
 
 

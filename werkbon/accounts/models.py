@@ -29,6 +29,12 @@ class Tenant(models.Model):
     # only when the company says so.
     technicians_see_prices = models.BooleanField(_("technicians see sales prices"),
                                                  default=False)
+    # Technicians may make a work order on site for an imported customer (planned on
+    # themselves, today); the office sees who made it.
+    technicians_create_work_orders = models.BooleanField(
+        _("technicians make work orders on site"), default=True,
+        help_text=_("A technician may make a work order for a customer and work address on "
+                    "site, planned on themselves for today."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

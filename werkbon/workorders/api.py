@@ -16,8 +16,9 @@ quantities and prices are decimals as strings; prices in EUR; times ISO 8601 wit
 
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -25,35 +26,35 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, Header, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import AfterValidator, AwareDatetime, StringConstraints
+from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
 from werkbon import api as werkbon_api
 from werkbon.accounts.models import Role, User
 from werkbon.accounts.tenancy import require_current_tenant
-from werkbon.workorders import limits, services
+from werkbon.workorders import actions, limits, services
 from werkbon.workorders.limits import (
     MAX_PLANNED_MINUTES,
     MAX_TIME_ENTRY_MINUTES,
-    entry_date_error,
 )
 from werkbon.workorders.models import (
     ADDRESS_FIELDS,
+    AppliedAction,
     Customer,
     FilledForm,
-    FormAnswer,
     FormTemplate,
     Item,
-    QuestionKind,
+    MaterialLine,
+    TimeEntry,
     TimeKind,
     WorkAddress,
     WorkOrder,
-    WorkOrderStatus,
 )
-from werkbon.workorders.units import counted_quantity_problem, minutes_to_hours
+from werkbon.workorders.units import minutes_to_hours
 
 router = Router(tags=["work orders"])
 
@@ -384,50 +385,6 @@ def _order(request: HttpRequest, work_order_id: WorkOrderId) -> WorkOrder:
     return get_object_or_404(_visible_orders(_user(request)), pk=work_order_id)
 
 
-def _refuse_technician_on_closed(user: User, order: WorkOrder) -> None:
-    # Same rule as the technician screens: once completed, the office reviews the order.
-    if user.is_technician and order.status == WorkOrderStatus.COMPLETED:
-        raise services.LifecycleError(_("This work order is completed; the office reviews it now."))
-
-
-def _technicians(field: str, usernames: list[str]) -> list[User]:
-    """Technicians of the current tenant by username; 422 naming the unknown ones."""
-    tenant = require_current_tenant()
-    wanted = list(dict.fromkeys(u.strip() for u in usernames if u.strip()))
-    found = {
-        u.username: u
-        for u in User.objects.filter(tenant=tenant, role=Role.TECHNICIAN, is_active=True,
-                                     username__in=wanted)
-    }
-    missing = [u for u in wanted if u not in found]
-    if missing:
-        raise _field_error(field, _("Unknown technician: %(names)s") % {"names": ", ".join(missing)})
-    return [found[u] for u in wanted]
-
-
-def _planned_technician(order: WorkOrder, username: str | None) -> User:
-    """The technician the office books time for: one planned on the order (the time is
-    theirs, not the office user's); without a name, the only planned one."""
-    planned = list(order.technicians.filter(is_active=True).order_by("username"))
-    if username:
-        match = [t for t in planned if t.username == username.strip()]
-        if not match:
-            raise _field_error("technician", _(
-                "%(name)s is not planned on work order %(number)s; choose one of: %(planned)s."
-            ) % {"name": username, "number": order.number,
-                 "planned": ", ".join(t.username for t in planned) or "—"})
-        return match[0]
-    if len(planned) == 1:
-        return planned[0]
-    if not planned:
-        raise _field_error("technician", _(
-            "Work order %(number)s has no planned technician: plan it first.")
-            % {"number": order.number})
-    raise _field_error("technician", _(
-        "Work order %(number)s has several technicians; say whose time it is: %(planned)s.")
-        % {"number": order.number, "planned": ", ".join(t.username for t in planned)})
-
-
 def _address_out(address: WorkAddress | None) -> dict[str, Any] | None:
     if address is None:
         return None
@@ -578,6 +535,50 @@ def _locked_current(request: HttpRequest, order: WorkOrder,
     return locked
 
 
+# --- actions (werkbon/workorders/actions.py) --------------------------------------------------
+
+ClientId = Annotated[UUID, Field(description="a UUID the client made for this one action; "
+                                 "sent again, the action is applied once")]
+IdempotencyKey = Annotated[UUID | None, Header(
+    alias="Idempotency-Key", description="optional client id (a UUID) of this action: sent "
+    "again (a retry, a double tap), the action is applied once and the first result returned")]
+
+
+def _apply(request: HttpRequest, name: str, order: WorkOrder | None, client_id: UUID | None,
+           **payload: Any) -> actions.Outcome:
+    """Apply action ``name`` for the caller, with the If-Match version when sent."""
+    return actions.apply(name, user=_user(request), work_order=order, client_id=client_id,
+                         version=_expected_version(request), **payload)
+
+
+def _replayed(model: type, outcome: actions.Outcome) -> Any:
+    """The row an earlier apply of the same client id made (already applied)."""
+    row = model.objects.filter(pk=outcome.result.get("id")).first()
+    if row is None:
+        raise actions.ActionRefused(_("This action was applied before; what it made was "
+                                      "deleted since."))
+    return row
+
+
+def _time_kwargs(payload: "TimeEntryIn") -> dict[str, Any]:
+    return {"kind": payload.kind, "minutes": payload.minutes, "date": payload.date,
+            "technician": payload.technician}
+
+
+def _material_kwargs(payload: "MaterialLineIn") -> dict[str, Any]:
+    return {"item": payload.item_number, "quantity": payload.quantity, "note": payload.note}
+
+
+def _form_kwargs(payload: "FilledFormIn") -> dict[str, Any]:
+    return {"template": payload.template_id,
+            "answers": [(a.question_id, a.value) for a in payload.answers]}
+
+
+def _plan_kwargs(payload: "PlanIn") -> dict[str, Any]:
+    return {"technicians": payload.technicians, "planned_start": payload.planned_start,
+            "planned_minutes": payload.planned_minutes}
+
+
 # --- work orders -------------------------------------------------------------------------
 
 
@@ -624,11 +625,12 @@ def create_work_order(request: HttpRequest, payload: WorkOrderIn) -> Any:
         if address is None:
             raise _field_error("work_address_id",
                                _("This customer has no work address with this id."))
-    technicians = _technicians("technicians", payload.technicians)
+    technicians = actions.technicians_by_username(payload.technicians)
     order = services.create_work_order(
         customer=customer, work_address=address, description=payload.description,
         customer_reference=payload.customer_reference, technicians=technicians,
         planned_start=payload.planned_start, planned_minutes=payload.planned_minutes,
+        created_by=_user(request),
     )
     return Status(201, _detail(order))
 
@@ -641,15 +643,13 @@ def get_work_order(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
 
 @router.post("/work-orders/{work_order_id}/plan", response=_responses(WorkOrderOut, changes=True),
              summary="Plan or move a work order", openapi_extra=OFFICE_ONLY)
-def plan_work_order(request: HttpRequest, work_order_id: WorkOrderId, payload: PlanIn) -> Any:
-    """Office. Sets the technicians and start; an open order becomes planned."""
+def plan_work_order(request: HttpRequest, work_order_id: WorkOrderId, payload: PlanIn,
+                    idempotency_key: IdempotencyKey = None) -> Any:
+    """Office (action ``workorder.plan``). Sets the technicians and start; an open order
+    becomes planned."""
     _office(request)
     order = _order(request, work_order_id)
-    technicians = _technicians("technicians", payload.technicians)
-    with transaction.atomic():
-        order = _locked_current(request, order)
-        services.plan(order, technicians=technicians, planned_start=payload.planned_start,
-                      planned_minutes=payload.planned_minutes)
+    _apply(request, "workorder.plan", order, idempotency_key, **_plan_kwargs(payload))
     return _detail(order)
 
 
@@ -698,12 +698,12 @@ def change_work_order(request: HttpRequest, work_order_id: int, payload: WorkOrd
 @router.post("/work-orders/{work_order_id}/complete",
              response=_responses(WorkOrderOut, changes=True),
              summary="Report a work order completed (gereed melden)")
-def complete_work_order(request: HttpRequest, work_order_id: WorkOrderId, payload: CompleteIn) -> Any:
-    user = _user(request)
+def complete_work_order(request: HttpRequest, work_order_id: WorkOrderId, payload: CompleteIn,
+                        idempotency_key: IdempotencyKey = None) -> Any:
+    """Action ``workorder.complete``."""
     order = _order(request, work_order_id)
-    with transaction.atomic():
-        order = _locked_current(request, order)
-        services.complete(order, user=user, signed_by_name=payload.signed_by_name)
+    _apply(request, "workorder.complete", order, idempotency_key,
+           signed_by_name=payload.signed_by_name)
     return _detail(order)
 
 
@@ -711,26 +711,25 @@ def complete_work_order(request: HttpRequest, work_order_id: WorkOrderId, payloa
              response=_responses(WorkOrderOut, changes=True),
              summary="Send a completed work order back to the technicians",
              openapi_extra=OFFICE_ONLY)
-def reopen_work_order(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
+def reopen_work_order(request: HttpRequest, work_order_id: WorkOrderId,
+                      idempotency_key: IdempotencyKey = None) -> Any:
+    """Office (action ``workorder.reopen``)."""
     _office(request)
     order = _order(request, work_order_id)
-    with transaction.atomic():
-        order = _locked_current(request, order)
-        services.reopen(order)
+    _apply(request, "workorder.reopen", order, idempotency_key)
     return _detail(order)
 
 
 @router.post("/work-orders/{work_order_id}/archive",
              response=_responses(WorkOrderOut, changes=True),
              summary="Archive a completed work order", openapi_extra=OFFICE_ONLY)
-def archive_work_order(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
-    """Office. Only a completed work order can be archived (409 otherwise); an archived
-    order refuses every change with a 409."""
-    user = _office(request)
+def archive_work_order(request: HttpRequest, work_order_id: WorkOrderId,
+                       idempotency_key: IdempotencyKey = None) -> Any:
+    """Office (action ``workorder.archive``). Only a completed work order can be archived
+    (409 otherwise); an archived order refuses every change with a 409."""
+    _office(request)
     order = _order(request, work_order_id)
-    with transaction.atomic():
-        order = _locked_current(request, order)
-        services.archive(order, user=user)
+    _apply(request, "workorder.archive", order, idempotency_key)
     return _detail(order)
 
 
@@ -746,20 +745,12 @@ def list_time_entries(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
 @router.post("/work-orders/{work_order_id}/time-entries",
              response=_responses(TimeEntryOut, changes=True, created=True),
              summary="Register work or travel time")
-def add_time_entry(request: HttpRequest, work_order_id: WorkOrderId, payload: TimeEntryIn) -> Any:
-    user = _user(request)
+def add_time_entry(request: HttpRequest, work_order_id: WorkOrderId, payload: TimeEntryIn,
+                   idempotency_key: IdempotencyKey = None) -> Any:
+    """Action ``time.add``."""
     order = _order(request, work_order_id)
-    if user.is_office:
-        technician = _planned_technician(order, payload.technician)
-    else:
-        if payload.technician and payload.technician != user.username:
-            raise HttpError(403, _("A technician registers only their own time."))
-        technician = user
-    if error := entry_date_error(payload.date):
-        raise _field_error("date", error)
-    _refuse_technician_on_closed(user, order)
-    entry = services.add_time_entry(order, technician=technician, kind=payload.kind,
-                                    minutes=payload.minutes, date=payload.date)
+    outcome = _apply(request, "time.add", order, idempotency_key, **_time_kwargs(payload))
+    entry = outcome.value or _replayed(TimeEntry, outcome)
     return Status(201, _time_entry_out(entry))
 
 
@@ -772,21 +763,13 @@ def list_material_lines(request: HttpRequest, work_order_id: WorkOrderId) -> Any
 @router.post("/work-orders/{work_order_id}/material-lines",
              response=_responses(MaterialLineOut, changes=True, created=True),
              summary="Register an item used")
-def add_material_line(request: HttpRequest, work_order_id: WorkOrderId, payload: MaterialLineIn) -> Any:
-    user = _user(request)
+def add_material_line(request: HttpRequest, work_order_id: WorkOrderId, payload: MaterialLineIn,
+                      idempotency_key: IdempotencyKey = None) -> Any:
+    """Action ``material.add``."""
     order = _order(request, work_order_id)
-    item = Item.objects.filter(number=payload.item_number).first()
-    if item is None:
-        raise _field_error("item_number", _("Unknown item number: %(number)s")
-                           % {"number": payload.item_number})
-    if not item.is_active:
-        raise _field_error("item_number", _("Item %(number)s is inactive.")
-                           % {"number": item.number})
-    if problem := counted_quantity_problem(item.number, item.unit, payload.quantity):
-        raise _field_error("quantity", problem)
-    _refuse_technician_on_closed(user, order)
-    line = services.add_material_line(order, item=item, quantity=payload.quantity,
-                                      note=payload.note, technician=user)
+    outcome = _apply(request, "material.add", order, idempotency_key,
+                     **_material_kwargs(payload))
+    line = outcome.value or _replayed(MaterialLine, outcome)
     return Status(201, _material_line_out(line))
 
 
@@ -813,102 +796,19 @@ def list_forms(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
     return [_filled_form_out(f) for f in _forms(_order(request, work_order_id))]
 
 
-def _answer_value(question: Any, raw: Any) -> tuple[str | None, str | None]:
-    """``(stored value, error)`` for one answer, stored as the screens store it."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return "", (_("This question must be answered.") if question.required else None)
-    if question.kind == QuestionKind.NUMBER:
-        if isinstance(raw, bool):
-            return None, _("Enter a number.")
-        text = str(raw).strip().replace(",", ".")
-        if len(text) > 2 * limits.MAX_ANSWER_DIGITS:
-            return None, _("Enter at most %(max)s digits in total.") % {
-                "max": limits.MAX_ANSWER_DIGITS}
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return None, _("Enter a number.")
-        return _bounded_number(number)
-    if question.kind == QuestionKind.YES_NO:
-        text = str(raw).strip().lower() if not isinstance(raw, bool) else ("yes" if raw else "no")
-        mapping = {"yes": "yes", "no": "no", "ja": "yes", "nee": "no", "true": "yes", "false": "no"}
-        if text not in mapping:
-            return None, _("Answer yes or no.")
-        return mapping[text], None
-    if question.kind == QuestionKind.CHOICE:
-        text = str(raw).strip()
-        if text not in question.choice_list:
-            return None, _("Choose one of: %(choices)s.") % {"choices": ", ".join(question.choice_list)}
-        return text, None
-    if question.kind == QuestionKind.PHOTO:
-        return None, _("Photos are added in the app, not through the API.")
-    text = str(raw)
-    if len(text) > limits.MAX_ANSWER_LENGTH:
-        return None, _("Enter at most %(max)s characters.") % {"max": limits.MAX_ANSWER_LENGTH}
-    if "\x00" in text:
-        return None, _("NUL characters are not allowed.")
-    return text, None
-
-
-def _bounded_number(number: Decimal) -> tuple[str | None, str | None]:
-    """A number answer within the shared limits, normalised as the screens store it."""
-    if not number.is_finite():
-        return None, _("Enter a number.")
-    error = limits.answer_number_error(number)
-    if error:
-        return None, error
-    return format(number.normalize(), "f"), None
-
-
 @router.post("/work-orders/{work_order_id}/forms",
              response=_responses(FilledFormOut, changes=True),
              summary="Fill in (or change) a form on a work order")
-def submit_form(request: HttpRequest, work_order_id: WorkOrderId, payload: FilledFormIn) -> Any:
-    """One filled form per template per work order: submitting again changes its answers.
-    Questions left out keep their answer (required ones must have one)."""
-    user = _user(request)
+def submit_form(request: HttpRequest, work_order_id: WorkOrderId, payload: FilledFormIn,
+                idempotency_key: IdempotencyKey = None) -> Any:
+    """Action ``form.save``. One filled form per template per work order: submitting again
+    changes its answers. Questions left out keep their answer (required ones must have one).
+    The same rules and limits as the screen (:func:`werkbon.workorders.services.save_form`)."""
     order = _order(request, work_order_id)
-    template = FormTemplate.objects.filter(pk=payload.template_id, is_active=True).first()
-    if template is None:
-        raise _field_error("template_id", _("Unknown form template."))
-    questions = {q.pk: q for q in template.questions.all()}
-    errors: dict[str, list[str]] = {}
-    values: dict[int, str] = {}
-    for index, answer in enumerate(payload.answers):
-        question = questions.get(answer.question_id)
-        field = f"answers.{index}.value"
-        if question is None:
-            errors.setdefault(f"answers.{index}.question_id", []).append(
-                _("This question is not part of the form."))
-            continue
-        value, error = _answer_value(question, answer.value)
-        if error:
-            errors.setdefault(field, []).append(error)
-        elif value is not None:
-            values[question.pk] = value
-    existing = FilledForm.objects.filter(work_order=order, template=template).first()
-    answered = {
-        a.question_id for a in (existing.answers.all() if existing else []) if a.value or a.photo
-    } | {pk for pk, v in values.items() if v}
-    for question in questions.values():
-        if question.required and question.pk not in answered and not errors:
-            errors.setdefault("answers", []).append(
-                _("Question %(label)s must be answered.") % {"label": question.label})
-    if errors:
-        raise werkbon_api.FieldErrors(errors)
-    _refuse_technician_on_closed(user, order)
-    with transaction.atomic():
-        services.ensure_editable(services.lock(order))
-        filled, _created = FilledForm.objects.get_or_create(
-            work_order=order, template=template, defaults={"filled_by": user})
-        filled.filled_by = user
-        filled.save()
-        for question_id, value in values.items():
-            FormAnswer.objects.update_or_create(
-                form=filled, question=questions[question_id], defaults={"value": value})
+    outcome = _apply(request, "form.save", order, idempotency_key, **_form_kwargs(payload))
     return _filled_form_out(
         FilledForm.objects.select_related("template", "filled_by")
-        .prefetch_related("answers__question").get(pk=filled.pk)
+        .prefetch_related("answers__question").get(pk=outcome.result["id"])
     )
 
 
@@ -973,3 +873,179 @@ def list_technicians(request: HttpRequest) -> Any:
     users = User.objects.filter(tenant=require_current_tenant(), role=Role.TECHNICIAN, is_active=True)
     return [{"username": u.username, "name": u.display_name,
              "default_warehouse": u.default_warehouse} for u in users]
+
+
+# --- work orders made on site, and the batch of actions (the offline queue) ----------------
+
+
+class NewWorkAddressIn(Schema):
+    name: BoundedText(255) = ""
+    street: BoundedText(255, min_length=1)
+    house_number: BoundedText(20) = ""
+    postal_code: BoundedText(20) = ""
+    city: BoundedText(100) = ""
+
+
+class OnSiteWorkOrderIn(Schema):
+    customer_number: BoundedText(limits.MAX_NUMBER_LENGTH, min_length=1) = Field(
+        description="an active customer of the company")
+    work_address_id: Id | None = Field(None, description="an active work address of the customer")
+    new_address: NewWorkAddressIn | None = Field(
+        None, description="or a new work address for the customer")
+    description: BoundedText(limits.MAX_DESCRIPTION_LENGTH, strip=False) = ""
+    customer_reference: BoundedText(limits.MAX_REFERENCE_LENGTH) = ""
+    planned_minutes: int = Field(60, ge=1, le=MAX_PLANNED_MINUTES)
+
+
+def _on_site_kwargs(payload: OnSiteWorkOrderIn) -> dict[str, Any]:
+    return {"customer": payload.customer_number, "work_address": payload.work_address_id,
+            "new_address": payload.new_address.model_dump() if payload.new_address else None,
+            "description": payload.description, "customer_reference": payload.customer_reference,
+            "planned_minutes": payload.planned_minutes}
+
+
+@router.post("/on-site-work-orders", response=_responses(WorkOrderOut, changes=True, created=True),
+             summary="Make a work order on site (technician)")
+def create_on_site(request: HttpRequest, payload: OnSiteWorkOrderIn,
+                   idempotency_key: IdempotencyKey = None) -> Any:
+    """Technician (action ``workorder.create_on_site``), when the company allows it: a work
+    order for an active customer and one of its work addresses (or a new one), planned on the
+    caller for today. 403 for the office or when the company does not allow it."""
+    outcome = _apply(request, "workorder.create_on_site", None, idempotency_key,
+                     **_on_site_kwargs(payload))
+    return Status(201, _detail(WorkOrder.objects.get(pk=outcome.result["id"])))
+
+
+class TimeEntryChangeIn(TimeEntryIn):
+    time_entry_id: Id
+
+
+class TimeEntryRefIn(Schema):
+    time_entry_id: Id
+
+
+class MaterialLineChangeIn(MaterialLineIn):
+    material_line_id: Id
+
+
+class MaterialLineRefIn(Schema):
+    material_line_id: Id
+
+
+class NoPayloadIn(Schema):
+    pass
+
+
+# Action name → (payload schema, the action's keyword arguments from it), for the batch.
+BATCH_PAYLOADS: dict[str, tuple[type[Schema], Any]] = {
+    "time.add": (TimeEntryIn, _time_kwargs),
+    "time.correct": (TimeEntryChangeIn, lambda p: {**_time_kwargs(p), "entry": p.time_entry_id}),
+    "time.delete": (TimeEntryRefIn, lambda p: {"entry": p.time_entry_id}),
+    "material.add": (MaterialLineIn, _material_kwargs),
+    "material.correct": (MaterialLineChangeIn,
+                         lambda p: {**_material_kwargs(p), "line": p.material_line_id}),
+    "material.delete": (MaterialLineRefIn, lambda p: {"line": p.material_line_id}),
+    "form.save": (FilledFormIn, _form_kwargs),
+    "workorder.complete": (CompleteIn, lambda p: {"signed_by_name": p.signed_by_name}),
+    "workorder.create_on_site": (OnSiteWorkOrderIn, _on_site_kwargs),
+    "workorder.plan": (PlanIn, _plan_kwargs),
+    "workorder.archive": (NoPayloadIn, lambda p: {}),
+    "workorder.reopen": (NoPayloadIn, lambda p: {}),
+}
+
+
+class ActionIn(Schema):
+    client_id: ClientId
+    action: BoundedText(actions.MAX_ACTION_NAME_LENGTH, min_length=1) = Field(
+        description="time.add | time.correct | time.delete | material.add | material.correct | "
+        "material.delete | form.save | workorder.complete | workorder.create_on_site | "
+        "workorder.plan | workorder.archive | workorder.reopen")
+    work_order: Id | UUID | None = Field(
+        None, description="the work order's id, or the client_id of the "
+        "workorder.create_on_site action that made it (earlier in this batch or before); "
+        "none for workorder.create_on_site")
+    version: int | None = Field(None, ge=1, description="optional: the work order's version "
+                                "read; a change made on an older read is refused")
+    payload: dict[str, Any] = Field(default_factory=dict, description="the action's input, as "
+                                    "the single endpoint's body (plus time_entry_id or "
+                                    "material_line_id for a correction or deletion)")
+
+
+class ActionResultOut(Schema):
+    client_id: UUID
+    action: str
+    status: Literal["applied", "already_applied", "refused"]
+    result: dict[str, Any] | None = Field(description="e.g. {\"id\": 12}; the first result "
+                                          "when already applied")
+    code: int = Field(description="as the single endpoint would answer: 200, 201, or the "
+                      "refusal's 403/404/409/412/422")
+    detail: str | None = Field(description="why it was refused, for the user")
+    errors: dict[str, list[str]] | None = Field(description="per input field, when invalid")
+
+
+def _batch_order(user: User, work_order: int | UUID | None) -> int | None:
+    """A work order id, or the one an earlier workorder.create_on_site of ``user`` made."""
+    if not isinstance(work_order, UUID):
+        return work_order
+    record = AppliedAction.objects.filter(client_id=work_order, user=user,
+                                          action="workorder.create_on_site").first()
+    if record is None or record.work_order_id is None:
+        raise actions.ActionRefused(_("The work order made on site with this client id is not "
+                                      "known (yet)."), field="work_order")
+    return record.work_order_id
+
+
+def _refused(item: ActionIn, code: int, detail: str,
+             errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    return {"client_id": item.client_id, "action": item.action, "status": "refused",
+            "result": None, "code": code, "detail": detail, "errors": errors}
+
+
+def _apply_one(request: HttpRequest, item: ActionIn) -> dict[str, Any]:
+    user = _user(request)
+    entry = BATCH_PAYLOADS.get(item.action)
+    if entry is None:
+        return _refused(item, 422, _("Unknown action: %(name)s") % {"name": item.action},
+                        {"action": [_("Unknown action: %(name)s") % {"name": item.action}]})
+    schema, to_kwargs = entry
+    try:
+        payload = schema.model_validate(item.payload)
+    except PydanticValidationError as error:
+        errors: dict[str, list[str]] = {}
+        for problem in error.errors():
+            field = ".".join(str(p) for p in problem.get("loc", ())) or "__all__"
+            errors.setdefault(f"payload.{field}", []).append(werkbon_api.error_message(problem))
+        return _refused(item, 422, "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
+                        errors)
+    try:
+        outcome = actions.apply(item.action, user=user,
+                                work_order=_batch_order(user, item.work_order),
+                                client_id=item.client_id, version=item.version,
+                                **to_kwargs(payload))
+    except services.StaleWorkOrderError as error:
+        return _refused(item, 412, str(error))
+    except services.AnswersError as error:
+        return _refused(item, 422, str(error), error.errors)
+    except actions.ActionRefused as error:
+        return _refused(item, error.status, str(error),
+                        {error.field: [str(error)]} if error.field else None)
+    except services.LifecycleError as error:
+        return _refused(item, 409, str(error))
+    created = item.action in {"time.add", "material.add", "workorder.create_on_site"}
+    return {"client_id": item.client_id, "action": item.action,
+            "status": "already_applied" if outcome.already_applied else "applied",
+            "result": outcome.result, "code": 201 if created else 200, "detail": None,
+            "errors": None}
+
+
+@router.post("/actions", response=_responses(list[ActionResultOut]), tags=["actions"],
+             summary="Apply a batch of actions in order (the offline queue)")
+def apply_actions(request: HttpRequest,
+                  payload: Annotated[list[ActionIn], Field(max_length=limits.MAX_ACTIONS_PER_BATCH)]
+                  ) -> Any:
+    """Applies each action in the order sent, each in its own transaction, and answers one
+    result per action in the same order: ``applied``, ``already_applied`` (its client id was
+    applied before: nothing changed, the first result is returned) or ``refused`` (with the
+    reason for the user in ``detail``; nothing changed). A refused action does not stop the
+    ones after it. The same rules as the single endpoints (werkbon/workorders/actions.py)."""
+    return [_apply_one(request, item) for item in payload]

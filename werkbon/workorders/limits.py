@@ -47,6 +47,7 @@ MAX_PAGE_SIZE = 100  # the API's ``limit``
 MAX_OFFSET = 10_000_000  # the API's ``offset``; far beyond any real list
 MAX_TECHNICIANS_PER_ORDER = 50
 MAX_ANSWERS_PER_FORM = 500
+MAX_ACTIONS_PER_BATCH = 100  # actions in one POST /api/v1/actions (the offline queue sends more in turns)
 
 # --- dates -------------------------------------------------------------------------------
 # Planned dates, filters and the planning week must lie in this window: outside it a date

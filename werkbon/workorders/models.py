@@ -303,6 +303,12 @@ class WorkOrder(TenantScopedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", editable=False,
     )
+    # Who made the work order: an office user, or a technician on site (workorder.create_on_site);
+    # empty for orders made before this was kept and for imported ones.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", editable=False, verbose_name=_("created by"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Moves on by one with every save: a form or API client that read an older version is
@@ -381,6 +387,11 @@ class WorkOrder(TenantScopedModel):
     @property
     def can_archive(self) -> bool:
         return self.status == WorkOrderStatus.COMPLETED
+
+    @property
+    def made_on_site(self) -> bool:
+        """Made by a technician on site (``workorder.create_on_site``), not by the office."""
+        return self.created_by is not None and self.created_by.is_technician
 
 
 class TimeKind(models.TextChoices):
@@ -565,3 +576,30 @@ class FormAnswer(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.value
+
+
+class AppliedAction(TenantScopedModel):
+    """An action applied once for a client-supplied id (:mod:`werkbon.workorders.actions`).
+
+    ``client_id`` is the UUID the screen's form or the API client (the offline queue) made for
+    one intended action; a second apply with it returns ``result`` (a small JSON object, such
+    as ``{"id": 12}`` of the created row) without doing anything. Unique per tenant, so two
+    concurrent applies of one id cannot both insert."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    client_id = models.UUIDField()
+    action = models.CharField(max_length=50)
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("applied action")
+        verbose_name_plural = _("applied actions")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "client_id"], name="one_applied_action_per_client_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.client_id}"

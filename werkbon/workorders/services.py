@@ -16,12 +16,16 @@ from django.utils.translation import gettext as _
 
 from werkbon.accounts.models import Tenant, User
 from werkbon.accounts.tenancy import require_current_tenant
-from werkbon.workorders import history
+from werkbon.workorders import answers, history
 from werkbon.workorders.limits import MAX_PLANNED_MINUTES, MAX_TIME_ENTRY_MINUTES
 from werkbon.workorders.models import (
     Customer,
+    FilledForm,
+    FormAnswer,
+    FormTemplate,
     Item,
     MaterialLine,
+    QuestionKind,
     TimeEntry,
     TimeKind,
     WorkAddress,
@@ -35,6 +39,16 @@ from werkbon.workorders.units import counted_quantity_problem
 
 class LifecycleError(Exception):
     """A work-order rule was broken; ``str(error)`` is a message for the user."""
+
+
+class AnswersError(LifecycleError):
+    """Answers of a custom form that break its rules: ``errors`` maps ``answers.<index>.value``
+    (or ``answers.<index>.question_id``, or ``answers`` for a required question left empty) to
+    messages for the user."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(m for messages in errors.values() for m in messages))
+        self.errors = errors
 
 
 class StaleWorkOrderError(LifecycleError):
@@ -83,9 +97,10 @@ def create_work_order(
     technicians: list[User] | None = None,
     planned_start: dt.datetime | None = None,
     planned_minutes: int = 60,
+    created_by: User | None = None,
 ) -> WorkOrder:
     """Create a work order with the tenant's next number; planned when it has a date and a
-    technician."""
+    technician. ``created_by``: who made it (an office user, or a technician on site)."""
     tenant = require_current_tenant()
     if work_address is not None and customer is not None and work_address.customer_id != customer.pk:
         raise LifecycleError(_("The work address does not belong to this customer."))
@@ -98,6 +113,7 @@ def create_work_order(
         customer_reference=customer_reference,
         planned_start=planned_start,
         planned_minutes=planned_minutes,
+        created_by=created_by,
     )
     if technicians:
         work_order.technicians.set(technicians)
@@ -161,13 +177,7 @@ def add_time_entry(
     """Register ``minutes`` (whole minutes, at least 1) of work or travel time."""
     work_order = lock(work_order)
     ensure_editable(work_order)
-    if kind not in TimeKind.values:
-        raise LifecycleError(_("Unknown kind of time: %(kind)s") % {"kind": kind})
-    if minutes < 1:
-        raise LifecycleError(_("Minutes must be at least 1."))
-    if minutes > MAX_TIME_ENTRY_MINUTES:
-        raise LifecycleError(_("One time entry can be at most %(max)s minutes (a day).")
-                             % {"max": MAX_TIME_ENTRY_MINUTES})
+    _check_time(kind, minutes)
     return TimeEntry.objects.create(
         work_order=work_order, technician=technician, kind=kind, minutes=minutes, date=date
     )
@@ -253,6 +263,128 @@ def archive(work_order: WorkOrder, *, user: User) -> WorkOrder:
     history.store_at_archive(work_order)
     work_order_archived.send(sender=WorkOrder, work_order=work_order, user=user)
     return work_order
+
+
+def _check_time(kind: str, minutes: int) -> None:
+    if kind not in TimeKind.values:
+        raise LifecycleError(_("Unknown kind of time: %(kind)s") % {"kind": kind})
+    if minutes < 1:
+        raise LifecycleError(_("Minutes must be at least 1."))
+    if minutes > MAX_TIME_ENTRY_MINUTES:
+        raise LifecycleError(_("One time entry can be at most %(max)s minutes (a day).")
+                             % {"max": MAX_TIME_ENTRY_MINUTES})
+
+
+@transaction.atomic
+def correct_time_entry(entry: TimeEntry, *, kind: str, minutes: int, date: dt.date,
+                       technician: User | None = None) -> TimeEntry:
+    """Change a time entry (kind, whole minutes, date; the technician when given) of an order
+    that is not archived."""
+    ensure_editable(lock(entry.work_order))
+    _check_time(kind, minutes)
+    entry.kind, entry.minutes, entry.date = kind, minutes, date
+    if technician is not None:
+        entry.technician = technician
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def delete_time_entry(entry: TimeEntry) -> None:
+    """Delete a time entry of an order that is not archived."""
+    ensure_editable(lock(entry.work_order))
+    entry.delete()
+
+
+@transaction.atomic
+def correct_material_line(line: MaterialLine, *, item: Item, quantity: Decimal,
+                          note: str = "") -> MaterialLine:
+    """Change a material line (item, quantity in the item's unit, note) of an order that is
+    not archived; the same rules as :func:`add_material_line`."""
+    ensure_editable(lock(line.work_order))
+    if quantity <= 0:
+        raise LifecycleError(_("Quantity must be more than 0."))
+    if item.pk != line.item_id and not item.is_active:
+        raise LifecycleError(_("Item %(number)s is inactive.") % {"number": item.number})
+    if problem := counted_quantity_problem(item.number, item.unit, quantity):
+        raise LifecycleError(problem)
+    line.item, line.quantity, line.note = item, quantity, note
+    line.save()
+    return line
+
+
+@transaction.atomic
+def delete_material_line(line: MaterialLine) -> None:
+    """Delete a material line of an order that is not archived."""
+    ensure_editable(lock(line.work_order))
+    line.delete()
+
+
+@transaction.atomic
+def save_form(
+    work_order: WorkOrder, *, user: User, template: FormTemplate,
+    answers_given: list[tuple[int, object]] | None = None,
+    photos: dict[int, object] | None = None,
+) -> FilledForm:
+    """Fill in (or change) ``template`` on ``work_order``: one filled form per template.
+
+    ``answers_given``: ``(question id, raw value)`` pairs, checked and stored by
+    :func:`werkbon.workorders.answers.answer_value` (the one set of limits of screens and
+    API); ``photos``: question id → an uploaded photo already checked and re-encoded
+    (:func:`werkbon.workorders.photos.prepare_photo`), or ``False`` to remove the photo.
+    Questions left out keep their answer; every required question must have one afterwards.
+    Raises :class:`AnswersError` (per answer) or LifecycleError (archived)."""
+    work_order = lock(work_order)
+    ensure_editable(work_order)
+    if not template.is_active:
+        raise LifecycleError(_("Unknown form template."))
+    questions = {q.pk: q for q in template.questions.all()}
+    errors: dict[str, list[str]] = {}
+    values: dict[int, str] = {}
+    for index, (question_id, raw) in enumerate(answers_given or []):
+        question = questions.get(question_id)
+        if question is None:
+            errors.setdefault(f"answers.{index}.question_id", []).append(
+                _("This question is not part of the form."))
+            continue
+        value, error = answers.answer_value(question, raw)
+        if error:
+            errors.setdefault(f"answers.{index}.value", []).append(error)
+        elif value is not None:
+            values[question.pk] = value
+    photos = {pk: p for pk, p in (photos or {}).items()
+              if pk in questions and questions[pk].kind == QuestionKind.PHOTO}
+    existing = FilledForm.objects.filter(work_order=work_order, template=template).first()
+    stored = {a.question_id: a for a in (existing.answers.all() if existing else [])}
+    answered = {pk for pk, a in stored.items() if a.value or a.photo}
+    answered |= {pk for pk, photo in photos.items() if photo}
+    answered -= {pk for pk, photo in photos.items() if photo is False}
+    answered -= {pk for pk, v in values.items() if not v}
+    answered |= {pk for pk, v in values.items() if v}
+    if not errors:
+        for question in questions.values():
+            if question.required and question.pk not in answered:
+                errors.setdefault("answers", []).append(
+                    _("Question %(label)s must be answered.") % {"label": question.label})
+    if errors:
+        raise AnswersError(errors)
+    filled, _created = FilledForm.objects.get_or_create(
+        work_order=work_order, template=template, defaults={"filled_by": user})
+    filled.filled_by = user
+    filled.save()
+    for question_id, value in values.items():
+        FormAnswer.objects.update_or_create(
+            form=filled, question=questions[question_id], defaults={"value": value})
+    for question_id, photo in photos.items():
+        answer, _new = FormAnswer.objects.get_or_create(form=filled, question=questions[question_id])
+        if photo is False:
+            answer.photo.delete(save=False)
+            answer.photo = ""
+        elif photo:
+            answer.photo = photo
+        answer.value = answer.photo.name.rsplit("/", 1)[-1] if answer.photo else ""
+        answer.save()
+    return filled
 
 
 def total_minutes(work_order: WorkOrder, kind: str) -> int:
