@@ -19,11 +19,18 @@ from tests.browser.test_workorder_flow import log_in
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.workorders import services
 from werkbon.workorders.models import (
+    AppliedAction,
     Customer,
+    FilledForm,
+    FormAnswer,
     FormQuestion,
     FormTemplate,
     Item,
+    MaterialLine,
+    TimeEntry,
     WorkAddress,
+    WorkOrder,
+    WorkOrderStatus,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,7 +80,75 @@ def queue_count(page) -> int:
     return int(page.locator('[data-testid="queue-count"]').inner_text())
 
 
-def test_the_app_opens_offline_and_queues(phone_page, live_server, tech_a, job):
+def go_offline_and_reload(page) -> None:
+    from playwright.sync_api import expect
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("body[data-ready]")).to_have_count(1)
+    expect(page.locator('[data-testid="net-state"]')).to_have_text("offline")
+
+
+def expect_queue(page, count: int) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-testid="queue-count"]')).to_have_text(str(count))
+    expect(page.locator('[data-testid="queued-action"]')).to_have_count(count)
+
+
+def do_the_job_offline(page, order, job) -> None:
+    """Time (work and travel), a material line, a form, completion: five queued actions."""
+    from playwright.sync_api import expect
+
+    page.locator(f'[data-testid="app-open-order-{order.number}"]').tap()
+    expect(page.locator('[data-testid="app-order-title"]')).to_have_text(f"Werkbon {order.number}")
+    expect(page.locator('[data-testid="app-description"]')).to_have_text("Lekkende kraan vervangen")
+    page.fill('[data-testid="app-time-minutes"]', "45")
+    page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 1)
+    page.select_option('[data-testid="app-time-kind"]', "travel")
+    page.fill('[data-testid="app-time-minutes"]', "20")
+    page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 2)
+    page.fill('[data-testid="app-item-search"]', "kogel 15")
+    expect(page.locator('[data-testid="app-item-option"]')).to_have_count(1)  # searched offline
+    page.click('[data-testid="app-item-option"]')
+    page.fill('[data-testid="app-mat-quantity"]', "2")
+    page.click('[data-testid="app-add-material"]')
+    expect_queue(page, 3)
+    page.select_option('[data-testid="app-form-template"]', str(job["template"].pk))
+    page.fill(f'[data-testid="app-question-{job["pressure"].pk}"]', "1,5 bar")
+    page.click('[data-testid="app-save-form"]')
+    expect_queue(page, 4)
+    expect(page.locator('[data-testid="time-row"]')).to_have_count(2)
+    expect(page.locator('[data-testid="material-row"]')).to_have_count(1)
+    page.fill('[data-testid="app-signed-by"]', "J. de Korrel")
+    page.click('[data-testid="app-complete"]')
+    expect_queue(page, 5)
+    expect(page.locator('[data-testid="app-completed"]')).to_be_visible()
+
+
+def assert_the_server_holds_the_job_once(tenant, tech, order, job) -> None:
+    with tenant_context(tenant):
+        assert sorted(TimeEntry.objects.filter(work_order=order).values_list("kind", "minutes")) \
+            == [("travel", 20), ("work", 45)]
+        lines = list(MaterialLine.objects.filter(work_order=order))
+        assert [(line.item_id, line.quantity) for line in lines] == [(job["item"].pk, Decimal("2"))]
+        assert FilledForm.objects.filter(work_order=order).count() == 1
+        assert list(FormAnswer.objects.filter(form__work_order=order).values_list("value", flat=True)) \
+            == ["1,5 bar"]
+        order = WorkOrder.objects.get(pk=order.pk)
+        assert order.status == WorkOrderStatus.COMPLETED
+        assert order.signed_by_name == "J. de Korrel"
+        assert AppliedAction.objects.filter(user=tech).count() == 5
+
+
+def test_a_whole_job_offline_is_sent_once_despite_a_lost_answer_and_a_dropped_connection(
+        phone_page, live_server, tenant_a, tech_a, job):
+    """Offline after a reload: the whole job, the queue grows; online: replayed in turns of
+    two actions. The answer to the second turn is lost (the server applied it) and the
+    connection drops in the middle of the replay; back online, the rest and the unanswered
+    turn are sent again with the same client ids: the server holds everything exactly once."""
     from playwright.sync_api import expect
 
     page = phone_page
@@ -81,13 +156,65 @@ def test_the_app_opens_offline_and_queues(phone_page, live_server, tech_a, job):
     order = job["order"]
     log_in(page, base, tech_a.username)
     open_app(page, base)
-    page.context.set_offline(True)
-    page.reload()
-    expect(page.locator("body[data-ready]")).to_have_count(1)
-    expect(page.locator('[data-testid="net-state"]')).to_have_text("offline")
+    expect(page.locator('[data-testid="last-sync"]')).not_to_have_text("nog niet")
+    go_offline_and_reload(page)
+    do_the_job_offline(page, order, job)
+    with tenant_context(tenant_a):
+        assert not TimeEntry.objects.filter(work_order=order).exists()
+
+    calls: list[list[str]] = []
+
+    def lose_the_second_answer(route) -> None:
+        sent = route.request.post_data_json
+        calls.append([action["client_id"] for action in sent])
+        if len(calls) == 2:
+            route.fetch()  # the server applies the two actions; their answer never arrives
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/actions", lose_the_second_answer)
+    page.evaluate("document.body.dataset.batchSize = '2'")
+    page.context.set_offline(False)  # the online event starts the replay
+    expect(page.locator('[data-testid="sync-message"]')).to_contain_text("Geen verbinding")
+    page.context.set_offline(True)  # the connection drops in the middle of the replay
+    expect_queue(page, 3)  # the first turn was answered: gone from the queue
+    with tenant_context(tenant_a):
+        assert AppliedAction.objects.filter(user=tech_a).count() == 4  # applied, unanswered
+    page.context.set_offline(False)
+    expect_queue(page, 0)
+    expect(page.locator('[data-testid="refused-action"]')).to_have_count(0)
+    assert calls[2] == calls[1]  # the unanswered turn was sent again, with the same ids
+    assert_the_server_holds_the_job_once(tenant_a, tech_a, order, job)
+    # the phone shows the server's state again: the completed order left the list
+    expect(page.locator(f'[data-testid="app-open-order-{order.number}"]')).to_have_count(0)
+
+
+def test_an_order_archived_meanwhile_is_a_conflict_shown_until_dismissed(
+        phone_page, live_server, tenant_a, tech_a, office_a, job):
+    from playwright.sync_api import expect
+
+    page = phone_page
+    base = live_server.url
+    order = job["order"]
+    log_in(page, base, tech_a.username)
+    open_app(page, base)
+    go_offline_and_reload(page)
     page.locator(f'[data-testid="app-open-order-{order.number}"]').tap()
-    expect(page.locator('[data-testid="app-order-title"]')).to_have_text(f"Werkbon {order.number}")
-    expect(page.locator('[data-testid="app-description"]')).to_have_text("Lekkende kraan vervangen")
-    page.fill('[data-testid="app-time-minutes"]', "45")
+    page.fill('[data-testid="app-time-minutes"]', "30")
     page.click('[data-testid="app-add-time"]')
-    expect(page.locator('[data-testid="queue-count"]')).to_have_text("1")
+    expect_queue(page, 1)
+    with tenant_context(tenant_a):  # meanwhile the office completes and archives the order
+        services.complete(order, user=office_a)
+        services.archive(WorkOrder.objects.get(pk=order.pk), user=office_a)
+    page.context.set_offline(False)
+    expect_queue(page, 0)
+    refused = page.locator('[data-testid="refused-action"]')
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text(f"Werkbon {order.number} is gearchiveerd")
+    page.reload()  # kept in IndexedDB until dismissed
+    expect(page.locator('[data-testid="refused-action"]')).to_have_count(1)
+    page.click('[data-testid="dismiss-refused"]')
+    expect(page.locator('[data-testid="refused-action"]')).to_have_count(0)
+    with tenant_context(tenant_a):
+        assert not TimeEntry.objects.filter(work_order=order).exists()

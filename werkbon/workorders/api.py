@@ -26,7 +26,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Path, Query, Router, Schema, Status
+from ninja import Body, Field, Header, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import AfterValidator, AwareDatetime, StringConstraints
@@ -1041,7 +1041,8 @@ def _apply_one(request: HttpRequest, item: ActionIn) -> dict[str, Any]:
 @router.post("/actions", response=_responses(list[ActionResultOut]), tags=["actions"],
              summary="Apply a batch of actions in order (the offline queue)")
 def apply_actions(request: HttpRequest,
-                  payload: Annotated[list[ActionIn], Field(max_length=limits.MAX_ACTIONS_PER_BATCH)]
+                  payload: Body[Annotated[list[ActionIn],
+                                          Field(max_length=limits.MAX_ACTIONS_PER_BATCH)]]
                   ) -> Any:
     """Applies each action in the order sent, each in its own transaction, and answers one
     result per action in the same order: ``applied``, ``already_applied`` (its client id was

@@ -13,6 +13,8 @@
 * ``items``: the active items, at most ``limits.MAX_OFFLINE_ITEMS`` (number, description,
   unit; no prices: a technician's screens show none), searched on the phone;
 * ``templates``: the active form templates with their questions;
+* ``actions``: the action names the batch endpoint applies for a technician (the app
+  offers only those; ``form.photos`` when a queued ``form.save`` may carry photos);
 * ``limits``: the input limits the phone checks before queueing (the server checks again).
 
 The body is versioned by its SHA-256 (:func:`etag`): the view answers ``304 Not
@@ -133,6 +135,19 @@ def _order(order: WorkOrder, user: User, installations: dict[int, list[dict[str,
     }
 
 
+def queueable_actions() -> list[str]:
+    """The actions a technician's queue may hold: those the batch endpoint
+    (``POST /api/v1/actions``) applies and that are not office-only."""
+    from werkbon.workorders import actions
+    from werkbon.workorders.api import BATCH_PAYLOADS, FilledFormIn
+
+    names = sorted(name for name in BATCH_PAYLOADS
+                   if name in actions.REGISTRY and not actions.REGISTRY[name].office_only)
+    if "photos" in FilledFormIn.model_fields:
+        names.append("form.photos")
+    return names
+
+
 def offline_data(user: User) -> dict[str, Any]:
     """The technician's offline data (shape in the module text); call inside the tenant."""
     orders = _orders(user)
@@ -156,6 +171,7 @@ def offline_data(user: User) -> dict[str, Any]:
                 "required": question.required,
             } for question in template.questions.all()],
         } for template in templates],
+        "actions": queueable_actions(),
         "limits": {
             "max_minutes": limits.MAX_TIME_ENTRY_MINUTES,
             "max_note": limits.MAX_NOTE_LENGTH,

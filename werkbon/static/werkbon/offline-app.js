@@ -17,7 +17,8 @@
     login: body.dataset.loginUrl, logout: body.dataset.logoutUrl, app: body.dataset.appUrl,
     myWork: body.dataset.myWorkUrl,
   };
-  const BATCH = 10;  // actions per request (a photo goes alone)
+  // Actions per request (a photo goes alone); data-batch-size on <body> overrides (tests).
+  const batchSize = () => Number(body.dataset.batchSize) || 10;
   const RETRY_MIN_MS = 5000, RETRY_MAX_MS = 5 * 60 * 1000;
   const KINDS = {work: "Werktijd", travel: "Reistijd"};
   const NAMES = {
@@ -85,13 +86,13 @@
   function describe(e) {
     const p = e.payload || {};
     if (e.action.startsWith("time.")) return p.minutes ? p.minutes + " min " + (KINDS[p.kind] || "") : "";
-    if (e.action.startsWith("material.")) return p.quantity ? p.quantity + " × " + itemLabel(p.item) : "";
+    if (e.action.startsWith("material.")) return p.quantity ? p.quantity + " × " + itemLabel(p.item_number) : "";
     if (e.action === "workorder.complete") return p.signed_by_name || "";
     return "";
   }
-  function itemLabel(id) {
-    const row = data && data.items.find((r) => r[0] === id);
-    return row ? row[1] + " " + row[2] : String(id || "");
+  function itemLabel(number) {
+    const row = data && data.items.find((r) => r[1] === number);
+    return row ? row[1] + " " + row[2] : String(number || "");
   }
 
   // --- sending ------------------------------------------------------------------------------
@@ -136,7 +137,7 @@
         for (const e of pending) {
           if (hasBlob(e.payload)) { if (!batch.length) batch = [e]; break; }
           batch.push(e);
-          if (batch.length >= BATCH) break;
+          if (batch.length >= batchSize()) break;
         }
         let response;
         try {
@@ -146,7 +147,7 @@
           response = await fetch(URLS.actions, {
             method: "POST", credentials: "same-origin",
             headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken(), "Accept": "application/json"},
-            body: JSON.stringify({actions: actions}),
+            body: JSON.stringify(actions),
           });
         } catch (err) {
           message("Geen verbinding: de acties blijven bewaard en worden later verzonden.");
@@ -160,15 +161,15 @@
         }
         let answer = null;
         try { answer = response.ok ? await response.json() : null; } catch (err) { answer = null; }
-        if (!answer || !Array.isArray(answer.results)) {
+        if (!Array.isArray(answer)) {
           message("De server antwoordde niet goed (" + response.status + "); later opnieuw.");
           scheduleRetry();
           return;
         }
-        for (const result of answer.results) {
+        for (const result of answer) {
           const entry = batch.find((e) => e.client_id === result.client_id);
           if (!entry) continue;
-          if (result.status === "refused") await store.refuse(entry.seq, result.reason || result.detail || "");
+          if (result.status === "refused") await store.refuse(entry.seq, result.detail || "Geweigerd.");
           else await store.remove(entry.seq);  // applied, or already applied earlier
         }
         await store.setMeta("last_sync", new Date().toISOString());
@@ -263,29 +264,29 @@
 
     // time: the server's entries with queued corrections and deletions, then queued additions
     const timeRows = order.time_entries.map((t) => {
-      const del = queued.find((e) => e.action === "time.delete" && e.payload.time_entry === t.id);
-      const cor = queued.filter((e) => e.action === "time.correct" && e.payload.time_entry === t.id).pop();
-      const shown = cor ? Object.assign({}, t, cor.payload) : t;
+      const del = queued.find((e) => e.action === "time.delete" && e.payload.time_entry_id === t.id);
+      const cor = queued.filter((e) => e.action === "time.correct" && e.payload.time_entry_id === t.id).pop();
+      const shown = cor ? Object.assign({}, t, {kind: cor.payload.kind, minutes: cor.payload.minutes, date: cor.payload.date}) : t;
       return h("li", {testid: "time-row"}, shown.date + " · " + (KINDS[shown.kind] || shown.kind) + " · " + shown.minutes + " min · " + t.technician,
         del ? h("small", {class: "pending"}, " (verwijderen wacht op verzending)") : (cor ? wait.cloneNode(true) : null),
         canChange && t.own && !del ? [" ", h("button", {type: "button", class: "link", testid: "time-correct", on: {click: () => correctTime(order, t, shown)}}, "Corrigeren"),
-          " ", h("button", {type: "button", class: "link", testid: "time-delete", on: {click: () => queue("time.delete", order, {time_entry: t.id}, "Tijd verwijderen?")}}, "Verwijderen")] : null);
+          " ", h("button", {type: "button", class: "link", testid: "time-delete", on: {click: () => queue("time.delete", order, {time_entry_id: t.id}, "Tijd verwijderen?")}}, "Verwijderen")] : null);
     }).concat(queued.filter((e) => e.action === "time.add").map((e) => h("li", {testid: "time-row"},
       e.payload.date + " · " + (KINDS[e.payload.kind] || "") + " · " + e.payload.minutes + " min", wait.cloneNode(true))));
 
     const materialRows = order.material_lines.map((m) => {
-      const del = queued.find((e) => e.action === "material.delete" && e.payload.material_line === m.id);
+      const del = queued.find((e) => e.action === "material.delete" && e.payload.material_line_id === m.id);
       return h("li", {testid: "material-row"}, m.quantity + " " + m.unit + " · " + m.item_number + " " + m.description + (m.note ? " · " + m.note : ""),
         del ? h("small", {class: "pending"}, " (verwijderen wacht op verzending)") : null,
         canChange && m.own && !del ? [" ", h("button", {type: "button", class: "link", testid: "material-delete",
-          on: {click: () => queue("material.delete", order, {material_line: m.id}, "Materiaal verwijderen?")}}, "Verwijderen")] : null);
+          on: {click: () => queue("material.delete", order, {material_line_id: m.id}, "Materiaal verwijderen?")}}, "Verwijderen")] : null);
     }).concat(queued.filter((e) => e.action === "material.add").map((e) => h("li", {testid: "material-row"},
-      e.payload.quantity + " × " + itemLabel(e.payload.item), wait.cloneNode(true))));
+      e.payload.quantity + " × " + itemLabel(e.payload.item_number), wait.cloneNode(true))));
 
     const formsDone = order.forms.map((f) => h("li", {}, f.name))
       .concat(queued.filter((e) => e.action === "form.save").map((e) => h("li", {testid: "form-row"},
-        (data.templates.find((t) => t.id === e.payload.template) || {}).name || "", wait.cloneNode(true))));
-    const photos = queued.filter((e) => e.action === "photo.add").map((e) => h("li", {testid: "photo-row"}, (e.payload.photo && e.payload.photo.name) || "foto", wait.cloneNode(true)));
+        (data.templates.find((t) => t.id === e.payload.template_id) || {}).name || "", wait.cloneNode(true))));
+    const photos = queued.filter((e) => e.action === "photo.add").map((e) => h("li", {testid: "photo-row"}, (e.payload.image && e.payload.image.name) || "foto", wait.cloneNode(true)));
 
     return h("div", {},
       h("p", {}, h("a", {href: "#", testid: "app-back"}, "← Mijn werkbonnen")),
@@ -303,9 +304,12 @@
       section("Tijd", h("ul", {class: "rows", testid: "time-rows"}, timeRows), canChange ? timeForm(order) : null),
       section("Materiaal", h("ul", {class: "rows", testid: "material-rows"}, materialRows), canChange ? materialForm(order) : null),
       section("Formulieren", h("ul", {class: "rows"}, formsDone), canChange ? formChooser(order) : null),
-      section("Foto's", h("ul", {class: "rows"}, photos), canChange ? photoForm(order) : null),
+      can("photo.add") ? section("Foto's", h("ul", {class: "rows"}, photos), canChange ? photoForm(order) : null) : null,
       canChange ? section("Gereed melden", completeForm(order)) : null);
   }
+
+  // The actions the server applies from the queue (the offline data name them).
+  function can(name) { return !!(data && data.actions && data.actions.includes(name)); }
 
   async function queue(action, order, payload, confirmText) {
     if (confirmText && !window.confirm(confirmText)) return;
@@ -333,7 +337,7 @@
       window.alert("Vul een heel aantal minuten in, van 1 tot " + data.limits.max_minutes + ".");
       return;
     }
-    await queue("time.correct", order, {time_entry: entry.id, kind: shown.kind, minutes: minutes, date: shown.date});
+    await queue("time.correct", order, {time_entry_id: entry.id, kind: shown.kind, minutes: minutes, date: shown.date});
   }
 
   function materialForm(order) {
@@ -351,7 +355,7 @@
         if (words.every((w) => text.includes(w))) { hits.push(row); if (hits.length >= 20) break; }
       }
       results.replaceChildren(...hits.map((row) => h("li", {}, h("button", {type: "button", class: "link", testid: "app-item-option", on: {click: () => {
-        chosen.value = String(row[0]); label.textContent = row[1] + " " + row[2] + (row[3] ? " (" + row[3] + ")" : ""); results.replaceChildren();
+        chosen.value = row[1]; label.textContent = row[1] + " " + row[2] + (row[3] ? " (" + row[3] + ")" : ""); results.replaceChildren();
       }}}, row[1] + " " + row[2]))));
     });
     return h("form", {class: "stacked", testid: "app-material-form", on: {submit: async (ev) => {
@@ -359,7 +363,7 @@
       if (!chosen.value) { window.alert("Kies een artikel uit de lijst."); return; }
       const q = quantity.value.trim().replace(",", ".");
       if (!/^\d{1,9}(\.\d{1,3})?$/.test(q) || Number(q) <= 0) { window.alert("Vul een aantal in, zoals 1 of 2,5."); return; }
-      await queue("material.add", order, {item: Number(chosen.value), quantity: q, note: note.value});
+      await queue("material.add", order, {item_number: chosen.value, quantity: q, note: note.value});
     }}}, field("Artikel zoeken", search), results, label, chosen, field("Aantal", quantity), field("Opmerking", note),
     h("button", {type: "submit", class: "primary big", testid: "app-add-material"}, "Materiaal toevoegen"));
   }
@@ -378,9 +382,9 @@
   function formFill(order, template) {
     const inputs = template.questions.map((q) => {
       let input;
-      if (q.kind === "yes_no") input = h("select", {}, h("option", {value: ""}, "—"), h("option", {value: "ja"}, "ja"), h("option", {value: "nee"}, "nee"));
+      if (q.kind === "yes_no") input = h("select", {}, h("option", {value: ""}, "—"), h("option", {value: "yes"}, "ja"), h("option", {value: "no"}, "nee"));
       else if (q.kind === "choice") input = h("select", {}, h("option", {value: ""}, "—"), q.choices.map((c) => h("option", {value: c}, c)));
-      else if (q.kind === "photo") input = h("input", {type: "file", accept: "image/*", capture: "environment"});
+      else if (q.kind === "photo") input = can("form.photos") ? h("input", {type: "file", accept: "image/*", capture: "environment"}) : h("input", {type: "text", disabled: true, value: "foto: online toevoegen"});
       else if (q.kind === "number") input = h("input", {type: "text", inputmode: "decimal"});
       else input = h("textarea", {maxlength: data.limits.max_answer, rows: 3});
       input.dataset.testid = "app-question-" + q.id;
@@ -389,30 +393,33 @@
     });
     return h("form", {class: "stacked", testid: "app-form-fill", on: {submit: async (ev) => {
       ev.preventDefault();
-      const answers = {}, photos = {};
+      const answers = [], photos = [];
       for (const {q, input} of inputs) {
         if (q.kind === "photo") {
           const file = input.files && input.files[0];
           if (file) {
             if (file.size > data.limits.max_photo_bytes) { window.alert("De foto is te groot."); return; }
-            photos[q.id] = file;
+            photos.push({question_id: q.id, image: file});
           }
-        } else answers[q.id] = input.value;
+        } else answers.push({question_id: q.id, value: input.value});
       }
-      await queue("form.save", order, {template: template.id, answers: answers, photos: photos});
+      const payload = {template_id: template.id, answers: answers};
+      if (photos.length) payload.photos = photos;
+      await queue("form.save", order, payload);
     }}}, inputs.map(({q, input}) => field(q.label + (q.required ? " *" : ""), input)),
     h("button", {type: "submit", class: "primary big", testid: "app-save-form"}, "Formulier opslaan"));
   }
 
   function photoForm(order) {
     const input = h("input", {type: "file", accept: "image/*", capture: "environment", required: true, testid: "app-photo-file"});
+    const caption = h("input", {type: "text", maxlength: 200, testid: "app-photo-caption"});
     return h("form", {class: "stacked", testid: "app-photo-form", on: {submit: async (ev) => {
       ev.preventDefault();
       const file = input.files && input.files[0];
       if (!file) return;
       if (file.size > data.limits.max_photo_bytes) { window.alert("De foto is te groot."); return; }
-      await queue("photo.add", order, {photo: file});
-    }}}, field("Foto bij de werkbon", input), h("button", {type: "submit", class: "primary big", testid: "app-add-photo"}, "Foto toevoegen"));
+      await queue("photo.add", order, {image: file, caption: caption.value});
+    }}}, field("Foto bij de werkbon", input), field("Onderschrift", caption), h("button", {type: "submit", class: "primary big", testid: "app-add-photo"}, "Foto toevoegen"));
   }
 
   function completeForm(order) {
@@ -434,12 +441,12 @@
     return h("form", {class: "stacked", testid: "app-complete-form", on: {submit: async (ev) => {
       ev.preventDefault();
       if (!window.confirm("Deze werkbon gereed melden?")) return;
-      if (drawn) {
+      if (drawn && can("signature.capture")) {
         const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
-        await store.enqueue("signature.capture", order.id, {signed_by_name: name.value, image: new File([blob], "handtekening.png", {type: "image/png"})});
+        await store.enqueue("signature.capture", order.id, {signer_name: name.value, image: new File([blob], "handtekening.png", {type: "image/png"})});
       }
       await queue("workorder.complete", order, {signed_by_name: name.value});
-    }}}, field("Getekend door", name), h("p", {}, "Handtekening van de klant"), canvas, clear,
+    }}}, field("Getekend door", name), can("signature.capture") ? [h("p", {}, "Handtekening van de klant"), canvas, clear] : null,
     h("button", {type: "submit", class: "primary big", testid: "app-complete"}, "Gereed melden"));
   }
 
