@@ -25,7 +25,7 @@ EXPECTED_OPERATIONS = {
     ("get", "/api/v1/form-templates"),
     ("get", "/api/v1/customers"), ("get", "/api/v1/customers/{customer_id}"),
     ("get", "/api/v1/items"), ("get", "/api/v1/technicians"),
-    ("post", "/api/v1/work-orders/on-site"), ("post", "/api/v1/actions"),
+    ("post", "/api/v1/on-site-work-orders"), ("post", "/api/v1/actions"),
 }
 
 

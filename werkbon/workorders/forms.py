@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -502,3 +503,71 @@ class FilledFormForm(forms.Form):
             return format(value.normalize(), "f")
         return str(value)
 
+
+
+class WorkOrderSearchForm(forms.Form):
+    """A technician's search in their own work orders (werkbon/workorders/search.py)."""
+
+    q = forms.CharField(label=_("Search my work orders"), required=False,
+                        max_length=limits.MAX_SEARCH_LENGTH, widget=forms.TextInput(attrs={
+        "type": "search", "data-testid": "my-search",
+        "placeholder": _("number, customer, reference, address or material")}))
+
+
+class OnSiteWorkOrderForm(forms.Form):
+    """A work order a technician makes on site: an active customer of the company, one of its
+    active work addresses or a new one (street at least), what is to be done."""
+
+    customer = forms.ModelChoiceField(
+        label=_("Customer"), queryset=Customer.all_tenants.none(),
+        error_messages={"invalid_choice": _("Choose an active customer of your company.")})
+    work_address = forms.ModelChoiceField(
+        label=_("Work address"), queryset=WorkAddress.all_tenants.none(), required=False,
+        error_messages={"invalid_choice": _("This customer has no work address with this id.")})
+    street = forms.CharField(label=_("or a new work address: street"), required=False,
+                             max_length=255)
+    house_number = forms.CharField(label=_("House number"), required=False, max_length=20)
+    postal_code = forms.CharField(label=_("Postal code"), required=False, max_length=20)
+    city = forms.CharField(label=_("City"), required=False, max_length=100)
+    description = forms.CharField(
+        label=_("Work description"), required=False, max_length=limits.MAX_DESCRIPTION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}))
+    customer_reference = forms.CharField(label=_("Customer reference"), required=False,
+                                         max_length=limits.MAX_REFERENCE_LENGTH)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from werkbon.workorders.actions import on_site_customers
+
+        super().__init__(*args, **kwargs)
+        customers = on_site_customers()
+        self.fields["customer"].queryset = customers
+        self.fields["customer"].widget.attrs.update({
+            "data-testid": "on-site-customer", "hx-target": "#id_work_address",
+            "hx-get": reverse("workorders:on_site_address_options"),
+            "hx-trigger": "change", "hx-swap": "innerHTML"})
+        customer_id = self.data.get("customer") if self.is_bound else None
+        addresses = WorkAddress.objects.filter(is_active=True, customer__in=customers)
+        self.fields["work_address"].queryset = (
+            addresses.filter(customer_id=customer_id)
+            if customer_id and str(customer_id).isdigit() and len(str(customer_id)) < 19
+            else addresses.none())
+        self.fields["work_address"].widget.attrs["data-testid"] = "on-site-address"
+        self.fields["street"].widget.attrs["data-testid"] = "on-site-street"
+        self.fields["description"].widget.attrs["data-testid"] = "on-site-description"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("work_address") and (data.get("street") or "").strip():
+            self.add_error("street", _("Choose a work address or enter a new one, not both."))
+        new = any((data.get(n) or "").strip() for n in ("house_number", "postal_code", "city"))
+        if new and not (data.get("street") or "").strip():
+            self.add_error("street", _("Enter the street of the new work address."))
+        return data
+
+    def new_address(self) -> dict[str, str] | None:
+        """The new work address entered, or None."""
+        street = (self.cleaned_data.get("street") or "").strip()
+        if not street:
+            return None
+        return {name: (self.cleaned_data.get(name) or "").strip()
+                for name in ("street", "house_number", "postal_code", "city")}

@@ -45,6 +45,8 @@ urlpatterns = [
     # technician
     path("mijn/", technician.my_work, name="my_work"),
     path("mijn/<int:pk>/", technician.my_work_order, name="my_work_order"),
+    path("mijn/nieuw/", technician.create_on_site, name="create_on_site"),
+    path("mijn/werkadressen/", technician.on_site_address_options, name="on_site_address_options"),
     # the technician's offline app (issue 12; the service worker is /sw.js, werkbon/urls.py)
     path("app/", offline.app_shell, name="app"),
     path("app/gegevens/", offline.offline_data_view, name="offline_data"),

@@ -12,11 +12,34 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from werkbon.accounts.models import User
+from werkbon.workorders import actions, services
+from werkbon.workorders.actions import OPEN_STATUSES
 from werkbon.workorders.models import WorkOrder, WorkOrderStatus
 
 PAGE_SIZE = 25
-# Until completed, the order's technicians may still add and correct their registrations.
-OPEN_STATUSES = (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED)
+__all__ = ["OPEN_STATUSES", "apply_action"]
+
+
+def apply_action(request: HttpRequest, name: str, order: WorkOrder | None,
+                 **payload: object) -> actions.Outcome | None:
+    """Apply action ``name`` (werkbon/workorders/actions.py) for the request's user with the
+    form's hidden ``client_id``; a refusal becomes an error message (None returned), a form
+    sent twice a note that it was saved already (the outcome has ``already_applied``)."""
+    try:
+        outcome = actions.apply(name, user=request.user,  # type: ignore[arg-type]
+                                work_order=order, client_id=request.POST.get("client_id"),
+                                **payload)
+    except actions.ActionRefused as error:
+        if error.status == 404:
+            raise Http404(str(error)) from error
+        messages.error(request, str(error))
+        return None
+    except services.LifecycleError as error:
+        messages.error(request, str(error))
+        return None
+    if outcome.already_applied:
+        messages.info(request, _("This was already saved (the form was sent twice)."))
+    return outcome
 
 
 def form_errors(form) -> str:  # type: ignore[no-untyped-def]
@@ -30,13 +53,9 @@ def form_errors(form) -> str:  # type: ignore[no-untyped-def]
 def order_for_member(request: HttpRequest, pk: int) -> WorkOrder:
     """The work order ``pk`` of the user's tenant; a technician only gets orders planned to
     them (others are a 404, so their existence does not leak)."""
-    order = get_object_or_404(WorkOrder.objects.select_related("customer", "work_address"), pk=pk)
     user: User = request.user  # type: ignore[assignment]
-    if user.is_office:
-        return order
-    if not order.technicians.filter(pk=user.pk).exists():
-        raise Http404(_("This work order is not planned to you."))
-    return order
+    return get_object_or_404(
+        actions.visible_orders(user).select_related("customer", "work_address"), pk=pk)
 
 
 def order_page_url(user: User, order: WorkOrder) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from werkbon.accounts.models import User
 from werkbon.accounts.permissions import office_required, tenant_member_required
-from werkbon.workorders import services
+from werkbon.workorders import actions
 from werkbon.workorders.forms import FilledFormForm, FormQuestionForm, FormTemplateForm
 from werkbon.workorders.models import (
     FilledForm,
@@ -20,10 +19,9 @@ from werkbon.workorders.models import (
     FormQuestion,
     FormTemplate,
     QuestionKind,
-    WorkOrderStatus,
 )
 from werkbon.workorders.photos import photo_response
-from werkbon.workorders.views.common import order_for_member, order_page_url
+from werkbon.workorders.views.common import apply_action, order_for_member, order_page_url
 
 
 @office_required
@@ -89,41 +87,23 @@ def fill_form(request: HttpRequest, pk: int, template_pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     template = get_object_or_404(FormTemplate, pk=template_pk)
     back = order_page_url(user, order)
-    if order.is_archived:
-        messages.error(request, _("Work order %(number)s is archived and can no longer be "
-                                  "changed.") % {"number": order.number})
-        return redirect(back)
-    if user.is_technician and order.status == WorkOrderStatus.COMPLETED:
-        messages.error(request, _("This work order is completed; the office reviews it now."))
+    if refused := actions.refusal(user, order, "form.save"):
+        messages.error(request, str(refused))
         return redirect(back)
     filled = FilledForm.objects.filter(work_order=order, template=template).first()
     answers = {a.question_id: a for a in filled.answers.all()} if filled else {}
     form = FilledFormForm(request.POST or None, request.FILES or None, template=template,
                           answers=answers)
     if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                services.ensure_editable(services.lock(order))
-                filled, _created = FilledForm.objects.get_or_create(
-                    work_order=order, template=template, defaults={"filled_by": user})
-                filled.filled_by = user
-                filled.save()
-                for question in form.questions:
-                    answer, _new = FormAnswer.objects.get_or_create(form=filled, question=question)
-                    if question.kind == QuestionKind.PHOTO:
-                        upload = form.cleaned_data.get(form.field_name(question))
-                        if upload is False:  # "clear" ticked
-                            answer.photo.delete(save=False)
-                            answer.photo = ""
-                        elif upload:
-                            answer.photo = upload
-                        answer.value = answer.photo.name.rsplit("/", 1)[-1] if answer.photo else ""
-                    else:
-                        answer.value = form.answer_value(question)
-                    answer.save()
-        except services.LifecycleError as error:
-            messages.error(request, str(error))
-        else:
+        # The form's fields are for the page; the rules and limits are the service's
+        # (services.save_form, shared with the API).
+        given = [(q.pk, form.answer_value(q)) for q in form.questions
+                 if q.kind != QuestionKind.PHOTO]
+        photos = {q.pk: form.cleaned_data.get(form.field_name(q)) for q in form.questions
+                  if q.kind == QuestionKind.PHOTO}
+        outcome = apply_action(request, "form.save", order, template=template, answers=given,
+                               photos={pk: p for pk, p in photos.items() if p is not None})
+        if outcome and not outcome.already_applied:
             messages.success(request, _("Form %(name)s saved.") % {"name": template.name})
         return redirect(back)
     return render(request, "workorders/fill_form.html", {

@@ -1,80 +1,94 @@
-"""Technician screens (phone first): my work orders, register time and materials, complete.
+"""Technician screens (phone first): my work orders (today, upcoming, the last 30 days'
+completed ones, search), the work order, time and materials, complete, and work orders made on
+site.
 
-The "add" and "complete" actions are shared with the office detail page: the office may
-do them on any order of its tenant, a technician only on orders planned to them and only
-until the order is completed (after that the office reviews and corrects).
+The "add" and "complete" actions are shared with the office detail page. Who may do what is
+decided once, by the action layer (werkbon/workorders/actions.py): the office on any order of
+its tenant, a technician only on orders planned to them and only until the order is completed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from werkbon.accounts.models import User
 from werkbon.accounts.permissions import tenant_member_required
-from werkbon.workorders import services
+from werkbon.workorders import actions
 from werkbon.workorders.forms import (
     CompleteForm,
     MaterialLineForm,
     OfficeTimeEntryForm,
+    OnSiteWorkOrderForm,
     TimeEntryForm,
+    WorkOrderSearchForm,
 )
-from werkbon.workorders.models import FormTemplate, WorkOrder, WorkOrderStatus
+from werkbon.workorders.models import FormTemplate, WorkAddress, WorkOrder, WorkOrderStatus
+from werkbon.workorders.search import work_order_match
 from werkbon.workorders.views.common import (
     OPEN_STATUSES,
+    apply_action,
     form_errors,
     order_for_member,
     order_page_url,
-    refuse_if_archived,
 )
 from werkbon.workorders.views.workorders import time_totals
 
-
-def _technician_may_change(request: HttpRequest, order: WorkOrder) -> bool:
-    """False (with a message) when a technician tries to change a completed/archived order."""
-    user: User = request.user  # type: ignore[assignment]
-    if user.is_office or order.status in OPEN_STATUSES:
-        return True
-    if order.is_archived:
-        messages.error(
-            request,
-            _("Work order %(number)s is archived and can no longer be changed.")
-            % {"number": order.number},
-        )
-    else:
-        messages.error(request, _("This work order is completed; the office reviews it now."))
-    return False
+# How far back "my history" reaches: completed (and archived) work orders of the last 30 days.
+HISTORY_DAYS = 30
+SEARCH_RESULTS = 50
 
 
-def _refuse_change(request: HttpRequest, order: WorkOrder, target: str) -> HttpResponse | None:
-    """The redirect that refuses adding time or material to ``order`` (with a message), or None.
+def _refuse_change(request: HttpRequest, order: WorkOrder, name: str) -> HttpResponse | None:
+    """The redirect that refuses action ``name`` on ``order`` (with the reason), or None.
 
     Checked before the form: a closed or archived order is the reason, not the input."""
-    if not _technician_may_change(request, order):
-        return redirect(target)
-    return refuse_if_archived(request, order)
+    refused = actions.refusal(request.user, order, name)  # type: ignore[arg-type]
+    if refused is None:
+        return None
+    messages.error(request, str(refused))
+    return redirect(order_page_url(request.user, order))  # type: ignore[arg-type]
 
 
 @tenant_member_required
 @require_GET
 def my_work(request: HttpRequest) -> HttpResponse:
-    """The orders planned to the user that are not completed or archived, soonest first."""
-    orders = (
-        WorkOrder.objects.filter(technicians=request.user, status__in=OPEN_STATUSES)
-        .select_related("customer", "work_address")
-        .order_by("planned_start", "number")
-    )
-    return render(request, "workorders/my_work.html", {"orders": orders})
+    """The orders planned to the user that are not completed or archived (today's and
+    upcoming, soonest first), their completed orders of the last :data:`HISTORY_DAYS` days
+    (read-only), and a search in all their own work orders (``?q=``)."""
+    user: User = request.user  # type: ignore[assignment]
+    mine = WorkOrder.objects.filter(technicians=user).select_related("customer", "work_address")
+    orders = mine.filter(status__in=OPEN_STATUSES).order_by("planned_start", "number")
+    since = timezone.now() - dt.timedelta(days=HISTORY_DAYS)
+    history = mine.filter(status__in=[WorkOrderStatus.COMPLETED, WorkOrderStatus.ARCHIVED],
+                          completed_at__gte=since).order_by("-completed_at", "-number")
+    search = WorkOrderSearchForm(request.GET or None)
+    found = None
+    if search.is_valid() and search.cleaned_data["q"].strip():
+        found = mine.filter(work_order_match(search.cleaned_data["q"])).distinct() \
+            .order_by("-number")[:SEARCH_RESULTS]
+    elif search.is_bound and not search.is_valid():
+        messages.error(request, form_errors(search))
+    tenant = user.tenant
+    return render(request, "workorders/my_work.html", {
+        "orders": orders, "history": history, "history_days": HISTORY_DAYS,
+        "search": search, "found": found,
+        "may_create": user.is_technician and tenant is not None
+        and tenant.technicians_create_work_orders,
+    })
 
 
 @tenant_member_required
 @require_GET
 def my_work_order(request: HttpRequest, pk: int) -> HttpResponse:
     order = order_for_member(request, pk)
-    can_change = order.status in OPEN_STATUSES
+    can_change = actions.may(request.user, order, "time.add")  # type: ignore[arg-type]
     return render(request, "workorders/my_work_order.html", {
         "order": order,
         "can_change": can_change,
@@ -93,11 +107,12 @@ def my_work_order(request: HttpRequest, pk: int) -> HttpResponse:
 @tenant_member_required
 @require_POST
 def add_time_entry(request: HttpRequest, pk: int) -> HttpResponse:
-    """Register minutes of work or travel time (POST fields prefixed ``time-``)."""
+    """Register minutes of work or travel time (POST fields prefixed ``time-``; action
+    ``time.add``)."""
     order = order_for_member(request, pk)
     user: User = request.user  # type: ignore[assignment]
     target = order_page_url(user, order)
-    if refused := _refuse_change(request, order, target):
+    if refused := _refuse_change(request, order, "time.add"):
         return refused
     if user.is_office:
         form: TimeEntryForm = OfficeTimeEntryForm(request.POST, prefix="time", order=order)
@@ -107,15 +122,10 @@ def add_time_entry(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Time not registered: %(errors)s") % {"errors": form_errors(form)})
         return redirect(target)
     data = form.cleaned_data
-    technician = data.get("technician") or user
-    try:
-        entry = services.add_time_entry(
-            order, technician=technician, kind=data["kind"], minutes=data["minutes"],
-            date=data["date"],
-        )
-    except services.LifecycleError as error:
-        messages.error(request, str(error))
-    else:
+    outcome = apply_action(request, "time.add", order, technician=data.get("technician"),
+                           kind=data["kind"], minutes=data["minutes"], date=data["date"])
+    if outcome and not outcome.already_applied:
+        entry = outcome.value
         messages.success(request, _("%(minutes)s minutes of %(kind)s registered.") % {
             "minutes": entry.minutes, "kind": entry.get_kind_display().lower(),
         })
@@ -125,11 +135,12 @@ def add_time_entry(request: HttpRequest, pk: int) -> HttpResponse:
 @tenant_member_required
 @require_POST
 def add_material_line(request: HttpRequest, pk: int) -> HttpResponse:
-    """Register an item used (POST fields prefixed ``mat-``; quantity with comma or dot)."""
+    """Register an item used (POST fields prefixed ``mat-``; quantity with comma or dot;
+    action ``material.add``)."""
     order = order_for_member(request, pk)
     user: User = request.user  # type: ignore[assignment]
     target = order_page_url(user, order)
-    if refused := _refuse_change(request, order, target):
+    if refused := _refuse_change(request, order, "material.add"):
         return refused
     form = MaterialLineForm(request.POST, prefix="mat")
     if not form.is_valid():
@@ -137,35 +148,73 @@ def add_material_line(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": form_errors(form)})
         return redirect(target)
     data = form.cleaned_data
-    try:
-        line = services.add_material_line(
-            order, item=data["item"], quantity=data["quantity"], note=data["note"],
-            technician=user if user.is_technician else None,
-        )
-    except services.LifecycleError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("%(item)s registered.") % {"item": line.item.description})
+    outcome = apply_action(request, "material.add", order, item=data["item"],
+                           quantity=data["quantity"], note=data["note"])
+    if outcome and not outcome.already_applied:
+        messages.success(request, _("%(item)s registered.") % {"item": outcome.value.description})
     return redirect(target)
 
 
 @tenant_member_required
 @require_POST
 def complete(request: HttpRequest, pk: int) -> HttpResponse:
-    """Report the order completed ("gereed melden") with the name of who signed off."""
+    """Report the order completed ("gereed melden") with the name of who signed off
+    (action ``workorder.complete``)."""
     order = order_for_member(request, pk)
     user: User = request.user  # type: ignore[assignment]
     form = CompleteForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect(order_page_url(user, order))
-    try:
-        services.complete(order, user=user, signed_by_name=form.cleaned_data["signed_by_name"])
-    except services.LifecycleError as error:
-        messages.error(request, str(error))
+    outcome = apply_action(request, "workorder.complete", order,
+                           signed_by_name=form.cleaned_data["signed_by_name"])
+    if outcome is None:
         return redirect(order_page_url(user, order))
-    messages.success(request, _("Work order %(number)s is completed.") % {"number": order.number})
+    if not outcome.already_applied:
+        messages.success(request, _("Work order %(number)s is completed.") % {
+            "number": order.number})
     if user.is_office:
         return redirect("workorders:detail", pk=order.pk)
     return redirect("workorders:my_work")
 
+
+@tenant_member_required
+def create_on_site(request: HttpRequest) -> HttpResponse:
+    """A technician makes a work order on site (action ``workorder.create_on_site``): an
+    active customer of the company and one of its work addresses, or a new work address;
+    planned on themselves for today. Refused (403) when the company does not allow it."""
+    user: User = request.user  # type: ignore[assignment]
+    tenant = user.tenant
+    if not user.is_technician or tenant is None or not tenant.technicians_create_work_orders:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(_("Your company does not let technicians make work orders on "
+                                 "site. Ask the office."))
+    form = OnSiteWorkOrderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        outcome = apply_action(
+            request, "workorder.create_on_site", None, customer=data["customer"],
+            work_address=data["work_address"], new_address=form.new_address(),
+            description=data["description"], customer_reference=data["customer_reference"],
+        )
+        if outcome is not None:
+            if not outcome.already_applied:
+                messages.success(request, _("Work order %(number)s made and planned on you for "
+                                            "today.") % {"number": outcome.result["number"]})
+            return redirect("workorders:my_work_order", pk=outcome.result["id"])
+    return render(request, "workorders/on_site_form.html", {"form": form})
+
+
+@tenant_member_required
+@require_GET
+def on_site_address_options(request: HttpRequest) -> HttpResponse:
+    """The ``<option>``s of an active customer's active work addresses (htmx)."""
+    customer_id = request.GET.get("customer", "")
+    addresses = (
+        WorkAddress.objects.filter(customer__in=actions.on_site_customers(),
+                                   customer_id=int(customer_id), is_active=True)
+        if customer_id.isdigit() and len(customer_id) < 19
+        else WorkAddress.objects.none()
+    )
+    return render(request, "workorders/_address_options.html", {"addresses": addresses})

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from werkbon.accounts.models import User
 from werkbon.accounts.permissions import office_required, tenant_member_required
-from werkbon.workorders import history, services
+from werkbon.workorders import actions, history, services
 from werkbon.workorders.forms import (
     CompleteForm,
     MaterialLineForm,
@@ -37,7 +37,7 @@ from werkbon.workorders.pdf import render_work_order_pdf
 from werkbon.workorders.search import work_order_match
 from werkbon.workorders.units import minutes_to_hours
 from werkbon.workorders.views.common import (
-    OPEN_STATUSES,
+    apply_action,
     order_for_member,
     order_page_url,
     paginate,
@@ -67,7 +67,7 @@ def time_totals(order: WorkOrder) -> dict[str, object]:
 def work_order_list(request: HttpRequest) -> HttpResponse:
     form = WorkOrderFilterForm(request.GET or None)
     orders = (
-        WorkOrder.objects.select_related("customer", "work_address")
+        WorkOrder.objects.select_related("customer", "work_address", "created_by")
         .prefetch_related("technicians")
         .order_by("-number")
     )
@@ -108,6 +108,7 @@ def work_order_create(request: HttpRequest) -> HttpResponse:
                 technicians=list(data["technicians"]),
                 planned_start=form.planned_start,
                 planned_minutes=data["planned_minutes"],
+                created_by=request.user,  # type: ignore[arg-type]
             )
         except services.LifecycleError as error:
             messages.error(request, str(error))
@@ -136,7 +137,7 @@ def work_address_options(request: HttpRequest) -> HttpResponse:
 def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(
         WorkOrder.objects.select_related("customer", "work_address", "completed_by",
-                                         "archived_by"),
+                                         "archived_by", "created_by"),
         pk=pk,
     )
     editable = not order.is_archived
@@ -209,44 +210,28 @@ def work_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "workorders/form.html", {"form": form, "order": order})
 
 
-def _correct(request: HttpRequest, order: WorkOrder, change) -> HttpResponse:  # type: ignore[no-untyped-def]
-    """Run ``change`` on a locked, editable order; refuse with a message when archived (or,
-    for a technician, when the order was completed meanwhile)."""
-    user: User = request.user  # type: ignore[assignment]
-    try:
-        with transaction.atomic():
-            locked = services.lock(order)
-            services.ensure_editable(locked)
-            if not user.is_office and locked.status not in OPEN_STATUSES:
-                raise services.LifecycleError(
-                    _("This work order is completed; the office reviews it now."))
-            change()
-    except services.LifecycleError as error:
-        messages.error(request, str(error))
-    return redirect(order_page_url(user, order))
-
-
-def _correctable(request: HttpRequest, pk: int, model: type, record_pk: int):  # type: ignore[no-untyped-def]
-    """The order and its time entry or material line that the user may correct.
-
-    The office corrects any record until the order is archived. A technician corrects only
-    their own records on an order planned to them, until it is completed (then the office
-    reviews it); anything else is a 403 with the reason.
-    """
+def _correctable(request: HttpRequest, pk: int, model: type, record_pk: int, name: str):  # type: ignore[no-untyped-def]
+    """The order and its time entry or material line that the user may correct with action
+    ``name``; the rule is the action layer's (werkbon/workorders/actions.py): the office
+    corrects any record until the order is archived, a technician only their own records on
+    an order planned to them, until it is completed. A technician refused gets a 403 with the
+    reason."""
     order = order_for_member(request, pk)
     record = get_object_or_404(model, pk=record_pk, work_order=order)
     user: User = request.user  # type: ignore[assignment]
     if not user.is_office:
-        if order.status not in OPEN_STATUSES:
-            raise PermissionDenied(_("This work order is completed; the office reviews it now."))
-        if record.technician_id != user.pk:
-            raise PermissionDenied(_("You can only change what you registered yourself."))
+        refused = actions.refusal(user, order, name)
+        if refused is None and record.technician_id != user.pk:
+            refused = actions.ActionRefused(_("You can only change what you registered yourself."))
+        if refused is not None and not order.is_archived:
+            raise PermissionDenied(str(refused))
     return order, record
 
 
 @tenant_member_required
 def time_entry_edit(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
-    order, entry = _correctable(request, pk, TimeEntry, entry_pk)
+    """Correct a time entry (action ``time.correct``)."""
+    order, entry = _correctable(request, pk, TimeEntry, entry_pk, "time.correct")
     if refused := refuse_if_archived(request, order):
         return refused
     user: User = request.user  # type: ignore[assignment]
@@ -259,15 +244,13 @@ def time_entry_edit(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespons
     else:
         form = TimeEntryForm(request.POST or None, initial=initial, unchanged_date=entry.date)
     if request.method == "POST" and form.is_valid():
-        def change() -> None:
-            entry.kind = form.cleaned_data["kind"]
-            entry.minutes = form.cleaned_data["minutes"]
-            entry.date = form.cleaned_data["date"]
-            entry.technician = form.cleaned_data.get("technician") or entry.technician
-            entry.save()
+        data = form.cleaned_data
+        outcome = apply_action(request, "time.correct", order, entry=entry.pk, kind=data["kind"],
+                               minutes=data["minutes"], date=data["date"],
+                               technician=data.get("technician"))
+        if outcome and not outcome.already_applied:
             messages.success(request, _("Time entry saved."))
-
-        return _correct(request, order, change)
+        return redirect(order_page_url(user, order))
     return render(request, "workorders/correct.html", {
         "order": order, "form": form, "title": _("Correct time entry"),
         "back": order_page_url(user, order),
@@ -277,18 +260,18 @@ def time_entry_edit(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespons
 @tenant_member_required
 @require_POST
 def time_entry_delete(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
-    order, entry = _correctable(request, pk, TimeEntry, entry_pk)
-
-    def change() -> None:
-        entry.delete()
+    """Delete a time entry (action ``time.delete``)."""
+    order, entry = _correctable(request, pk, TimeEntry, entry_pk, "time.delete")
+    outcome = apply_action(request, "time.delete", order, entry=entry.pk)
+    if outcome and not outcome.already_applied:
         messages.success(request, _("Time entry deleted."))
-
-    return _correct(request, order, change)
+    return redirect(order_page_url(request.user, order))  # type: ignore[arg-type]
 
 
 @tenant_member_required
 def material_line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
-    order, line = _correctable(request, pk, MaterialLine, line_pk)
+    """Correct a material line (action ``material.correct``)."""
+    order, line = _correctable(request, pk, MaterialLine, line_pk, "material.correct")
     if refused := refuse_if_archived(request, order):
         return refused
     form = MaterialLineForm(
@@ -296,14 +279,12 @@ def material_line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpRespo
         initial={"item": line.item_id, "quantity": line.quantity, "note": line.note},
     )
     if request.method == "POST" and form.is_valid():
-        def change() -> None:
-            line.item = form.cleaned_data["item"]
-            line.quantity = form.cleaned_data["quantity"]
-            line.note = form.cleaned_data["note"]
-            line.save()
+        data = form.cleaned_data
+        outcome = apply_action(request, "material.correct", order, line=line.pk,
+                               item=data["item"], quantity=data["quantity"], note=data["note"])
+        if outcome and not outcome.already_applied:
             messages.success(request, _("Material line saved."))
-
-        return _correct(request, order, change)
+        return redirect(order_page_url(request.user, order))  # type: ignore[arg-type]
     # The select holds only the chosen item; the search fills it (no list of every item).
     chosen = form.cleaned_data.get("item") if form.is_bound and hasattr(form, "cleaned_data") else None
     return render(request, "workorders/correct_material.html", {
@@ -316,24 +297,21 @@ def material_line_edit(request: HttpRequest, pk: int, line_pk: int) -> HttpRespo
 @tenant_member_required
 @require_POST
 def material_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
-    order, line = _correctable(request, pk, MaterialLine, line_pk)
-
-    def change() -> None:
-        line.delete()
+    """Delete a material line (action ``material.delete``)."""
+    order, line = _correctable(request, pk, MaterialLine, line_pk, "material.delete")
+    outcome = apply_action(request, "material.delete", order, line=line.pk)
+    if outcome and not outcome.already_applied:
         messages.success(request, _("Material line deleted."))
-
-    return _correct(request, order, change)
+    return redirect(order_page_url(request.user, order))  # type: ignore[arg-type]
 
 
 @office_required
 @require_POST
 def work_order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Action ``workorder.reopen``."""
     order = get_object_or_404(WorkOrder, pk=pk)
-    try:
-        services.reopen(order)
-    except services.LifecycleError as error:
-        messages.error(request, str(error))
-    else:
+    outcome = apply_action(request, "workorder.reopen", order)
+    if outcome and not outcome.already_applied:
         messages.success(request, _("Work order %(number)s reopened.") % {"number": order.number})
     return redirect("workorders:detail", pk=order.pk)
 
@@ -341,12 +319,10 @@ def work_order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @office_required
 @require_POST
 def work_order_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Action ``workorder.archive``."""
     order = get_object_or_404(WorkOrder, pk=pk)
-    try:
-        services.archive(order, user=request.user)  # type: ignore[arg-type]
-    except services.LifecycleError as error:
-        messages.error(request, str(error))
-    else:
+    outcome = apply_action(request, "workorder.archive", order)
+    if outcome and not outcome.already_applied:
         messages.success(request, _("Work order %(number)s archived.") % {"number": order.number})
     return redirect("workorders:detail", pk=order.pk)
 
