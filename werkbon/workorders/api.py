@@ -207,6 +207,9 @@ class TotalsOut(Schema):
 
 
 class WorkOrderOut(WorkOrderSummaryOut):
+    created_by: str | None = Field(description="username of who made it (none: imported or "
+                                   "older)")
+    made_on_site: bool = Field(description="made by a technician on site")
     completed_at: dt.datetime | None
     completed_by: str | None
     signed_by_name: str
@@ -481,6 +484,8 @@ def _detail(order: WorkOrder) -> dict[str, Any]:
     travel = sum(e.minutes for e in entries if e.kind == TimeKind.TRAVEL)
     return {
         **_summary(order),
+        "created_by": order.created_by.username if order.created_by else None,
+        "made_on_site": order.made_on_site,
         "completed_at": _local(order.completed_at),
         "completed_by": order.completed_by.username if order.completed_by else None,
         "signed_by_name": order.signed_by_name,
@@ -497,7 +502,8 @@ def _detail(order: WorkOrder) -> dict[str, Any]:
 
 
 def _visible_orders_for_detail() -> QuerySet[WorkOrder]:
-    return WorkOrder.objects.select_related("customer", "work_address", "completed_by") \
+    return WorkOrder.objects.select_related("customer", "work_address", "completed_by",
+                                            "created_by") \
         .prefetch_related("technicians")
 
 
@@ -551,8 +557,9 @@ def _apply(request: HttpRequest, name: str, order: WorkOrder | None, client_id: 
                          version=_expected_version(request), **payload)
 
 
-def _replayed(model: type, outcome: actions.Outcome) -> Any:
-    """The row an earlier apply of the same client id made (already applied)."""
+def _made(model: type, outcome: actions.Outcome) -> Any:
+    """The row the action made, read back (also when an earlier apply of the same client id
+    made it: the answer is the same)."""
     row = model.objects.filter(pk=outcome.result.get("id")).first()
     if row is None:
         raise actions.ActionRefused(_("This action was applied before; what it made was "
@@ -750,7 +757,7 @@ def add_time_entry(request: HttpRequest, work_order_id: WorkOrderId, payload: Ti
     """Action ``time.add``."""
     order = _order(request, work_order_id)
     outcome = _apply(request, "time.add", order, idempotency_key, **_time_kwargs(payload))
-    entry = outcome.value or _replayed(TimeEntry, outcome)
+    entry = _made(TimeEntry, outcome)
     return Status(201, _time_entry_out(entry))
 
 
@@ -769,7 +776,7 @@ def add_material_line(request: HttpRequest, work_order_id: WorkOrderId, payload:
     order = _order(request, work_order_id)
     outcome = _apply(request, "material.add", order, idempotency_key,
                      **_material_kwargs(payload))
-    line = outcome.value or _replayed(MaterialLine, outcome)
+    line = _made(MaterialLine, outcome)
     return Status(201, _material_line_out(line))
 
 
@@ -1040,13 +1047,13 @@ def _apply_one(request: HttpRequest, item: ActionIn) -> dict[str, Any]:
 
 @router.post("/actions", response=_responses(list[ActionResultOut]), tags=["actions"],
              summary="Apply a batch of actions in order (the offline queue)")
-def apply_actions(request: HttpRequest,
-                  payload: Body[Annotated[list[ActionIn],
-                                          Field(max_length=limits.MAX_ACTIONS_PER_BATCH)]]
-                  ) -> Any:
+def apply_actions(request: HttpRequest, payload: list[ActionIn] = Body(...)) -> Any:  # noqa: B008
     """Applies each action in the order sent, each in its own transaction, and answers one
     result per action in the same order: ``applied``, ``already_applied`` (its client id was
     applied before: nothing changed, the first result is returned) or ``refused`` (with the
     reason for the user in ``detail``; nothing changed). A refused action does not stop the
     ones after it. The same rules as the single endpoints (werkbon/workorders/actions.py)."""
+    if len(payload) > limits.MAX_ACTIONS_PER_BATCH:
+        raise _field_error("__all__", _("Enter at most %(max)s values.")
+                           % {"max": limits.MAX_ACTIONS_PER_BATCH})
     return [_apply_one(request, item) for item in payload]
