@@ -163,3 +163,43 @@ def test_the_batch_is_bounded_and_needs_the_session_and_csrf(tenant_a, tech_a, w
     assert Client().post("/api/v1/actions", "[]", content_type="application/json").status_code == 401
     with tenant_context(tenant_a):
         assert TimeEntry.objects.count() == 1
+
+
+def _png() -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "blue").save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_a_queued_form_with_a_photo_is_saved_once(phone, tenant_a, world):
+    order = world["order"]
+    with tenant_context(tenant_a):
+        photo_question = FormQuestion.objects.create(template=world["template"], label="Foto",
+                                                     kind="photo", position=5)
+    queued = action("form.save", order, template_id=world["template"].pk,
+                    answers=[{"question_id": world["question"].pk, "value": "2 bar"}],
+                    photos=[{"question_id": photo_question.pk,
+                             "image": {"name": "meter.png", "content_type": "image/png",
+                                       "data": _png()}}])
+    twice(phone, tenant_a, queued)
+    with tenant_context(tenant_a):
+        answer = FilledForm.objects.get().answers.get(question=photo_question)
+        assert answer.photo.name.endswith((".png", ".jpg", ".jpeg"))
+
+
+@pytest.mark.parametrize("data", ["not base64 at all!", "PGh0bWw+PC9odG1sPg=="])
+def test_a_queued_photo_that_is_no_image_is_refused_in_dutch(phone, tenant_a, world, data):
+    with tenant_context(tenant_a):
+        photo_question = FormQuestion.objects.create(template=world["template"], label="Foto",
+                                                     kind="photo", position=5)
+    answer = send(phone, [action("form.save", world["order"], template_id=world["template"].pk,
+                                 photos=[{"question_id": photo_question.pk,
+                                          "image": {"data": data}}])])[0]
+    assert answer["status"] == "refused"
+    assert answer["detail"] and "photo" not in answer["detail"].lower()  # Dutch: "foto"
+    assert counts(tenant_a)[2] == 0

@@ -139,11 +139,11 @@ def queueable_actions() -> list[str]:
     """The actions a technician's queue may hold: those the batch endpoint
     (``POST /api/v1/actions``) applies and that are not office-only."""
     from werkbon.workorders import actions
-    from werkbon.workorders.api import BATCH_PAYLOADS, FilledFormIn
+    from werkbon.workorders.api import BATCH_PAYLOADS
 
     names = sorted(name for name in BATCH_PAYLOADS
                    if name in actions.REGISTRY and not actions.REGISTRY[name].office_only)
-    if "photos" in FilledFormIn.model_fields:
+    if "photos" in BATCH_PAYLOADS["form.save"][0].model_fields:
         names.append("form.photos")
     return names
 

@@ -116,6 +116,23 @@
     }
     return value;
   }
+  // A photo is made smaller on the phone before it is queued: at most MAX_EDGE pixels on
+  // its longest side, JPEG (the server re-encodes it again); the request stays small.
+  const MAX_EDGE = 2000;
+  async function shrink(file) {
+    try {
+      const bitmap = await createImageBitmap(file);
+      const scale = Math.min(1, MAX_EDGE / Math.max(bitmap.width, bitmap.height));
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+      return blob ? new File([blob], (file.name || "foto").replace(/\.[^.]*$/, "") + ".jpg", {type: "image/jpeg"}) : file;
+    } catch (err) {
+      return file;  // not an image the browser can draw: the server decides
+    }
+  }
   const hasBlob = (v) => v instanceof Blob || (v && typeof v === "object" && Object.values(v).some(hasBlob));
 
   function scheduleRetry() {
@@ -158,6 +175,10 @@
           message("Log opnieuw in om te verzenden; de acties blijven bewaard.");
           showLogin();
           return;
+        }
+        if (response.status === 413 && batch.length === 1) {  // never accepted: say so, keep it
+          await store.refuse(batch[0].seq, "Te groot om te verzenden; maak de foto opnieuw, kleiner.");
+          continue;
         }
         let answer = null;
         try { answer = response.ok ? await response.json() : null; } catch (err) { answer = null; }
@@ -399,7 +420,7 @@
           const file = input.files && input.files[0];
           if (file) {
             if (file.size > data.limits.max_photo_bytes) { window.alert("De foto is te groot."); return; }
-            photos.push({question_id: q.id, image: file});
+            photos.push({question_id: q.id, image: await shrink(file)});
           }
         } else answers.push({question_id: q.id, value: input.value});
       }
@@ -418,7 +439,7 @@
       const file = input.files && input.files[0];
       if (!file) return;
       if (file.size > data.limits.max_photo_bytes) { window.alert("De foto is te groot."); return; }
-      await queue("photo.add", order, {image: file, caption: caption.value});
+      await queue("photo.add", order, {image: await shrink(file), caption: caption.value});
     }}}, field("Foto bij de werkbon", input), field("Onderschrift", caption), h("button", {type: "submit", class: "primary big", testid: "app-add-photo"}, "Foto toevoegen"));
   }
 
