@@ -226,3 +226,34 @@ def test_an_order_archived_meanwhile_is_a_conflict_shown_until_dismissed(
     expect(page.locator('[data-testid="refused-action"]')).to_have_count(0)
     with tenant_context(tenant_a):
         assert not TimeEntry.objects.filter(work_order=order).exists()
+
+
+def test_log_out_warns_with_a_queue_and_the_next_user_sees_nothing_of_it(
+        phone_page, live_server, tenant_a, tech_a, job):
+    from playwright.sync_api import expect
+
+    from tests.conftest import make_user
+
+    page = phone_page
+    base = live_server.url
+    other = make_user(tenant_a, "tech_two", "technician", first_name="Fatima")
+    log_in(page, base, tech_a.username)
+    open_app(page, base)
+    page.route("**/api/v1/actions", lambda route: route.abort("internetdisconnected"))
+    page.locator(f'[data-testid="app-open-order-{job["order"].number}"]').tap()
+    page.fill('[data-testid="app-time-minutes"]', "15")
+    page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 1)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    page.click('[data-testid="app-logout"]')  # the fixture accepts the confirm()
+    page.wait_for_url("**/accounts/login/**")
+    assert dialogs and "nog 1 actie op verzending" in dialogs[0]
+    page.unroute("**/api/v1/actions")
+    log_in(page, base, other.username)
+    page.goto(f"{base}/werkorders/app/")
+    expect(page.locator('[data-testid="app-user"]')).to_have_text("Fatima")
+    expect(page.locator('[data-testid="app-orders"]')).to_contain_text("Niets voor u gepland")
+    expect_queue(page, 0)
+    names = page.evaluate("indexedDB.databases().then(list => list.map(d => d.name))")
+    assert names == [f"werkbon-u{tenant_a.pk}-{other.pk}"]  # the previous user's data are gone

@@ -474,7 +474,8 @@
   // --- log out, service worker --------------------------------------------------------------
   async function logOut() {
     const waiting = store ? await store.count() : 0;
-    if (waiting && !window.confirm("Er wachten nog " + waiting + " acties op verzending. Ze worden pas verzonden als u weer inlogt op dit toestel; als iemand anders inlogt, gaan ze verloren. Toch uitloggen?")) return;
+    const what = waiting === 1 ? "Er wacht nog 1 actie" : "Er wachten nog " + waiting + " acties";
+    if (waiting && !window.confirm(what + " op verzending. Ze worden pas verzonden als u weer inlogt op dit toestel; als iemand anders inlogt, gaan ze verloren. Toch uitloggen?")) return;
     WerkbonStore.forget();
     const form = h("form", {method: "post", action: URLS.logout}, h("input", {type: "hidden", name: "csrfmiddlewaretoken", value: csrfToken()}));
     document.body.append(form);
