@@ -257,3 +257,40 @@ def test_log_out_warns_with_a_queue_and_the_next_user_sees_nothing_of_it(
     expect_queue(page, 0)
     names = page.evaluate("indexedDB.databases().then(list => list.map(d => d.name))")
     assert names == [f"werkbon-u{tenant_a.pk}-{other.pk}"]  # the previous user's data are gone
+
+
+def test_a_new_deployment_updates_the_app_without_losing_the_queue(
+        phone_page, live_server, tenant_a, tech_a, job, monkeypatch):
+    from playwright.sync_api import expect
+
+    from werkbon.workorders.views import offline as offline_views
+
+    page = phone_page
+    base = live_server.url
+    log_in(page, base, tech_a.username)
+    open_app(page, base)
+    old_caches = page.evaluate("caches.keys()")
+    go_offline_and_reload(page)
+    page.locator(f'[data-testid="app-open-order-{job["order"].number}"]').tap()
+    page.fill('[data-testid="app-time-minutes"]', "25")
+    page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 1)
+    # a deployment with new static files: the worker's precache list and version change
+    entries, version = offline_views._precache_entries()
+    changed = [dict(entry, revision=entry["revision"] + "-new") for entry in entries]
+    monkeypatch.setattr(offline_views, "_precache_entries_cached",
+                        lambda: (changed, version[:6] + "newnew"))
+    page.route("**/api/v1/actions", lambda route: route.abort("internetdisconnected"))
+    page.context.set_offline(False)
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    expect(page.locator("body[data-sw-version=new]")).to_have_count(1)  # the new one took over
+    page.reload()
+    expect(page.locator("body[data-ready]")).to_have_count(1)
+    expect_queue(page, 1)  # the queue survived the update
+    new_caches = page.evaluate("caches.keys()")
+    assert new_caches != old_caches and all(name.endswith("newnew") for name in new_caches)
+    page.unroute("**/api/v1/actions")
+    page.click('[data-testid="sync-now"]')
+    expect_queue(page, 0)
+    with tenant_context(tenant_a):
+        assert list(TimeEntry.objects.values_list("minutes", flat=True)) == [25]
