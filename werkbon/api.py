@@ -9,6 +9,10 @@ Authentication, tried in this order:
 * the Django session of a logged-in user of a tenant, with Django's CSRF check on unsafe
   methods (``X-CSRFToken`` header), as the browser screens use it.
 
+Every action endpoint takes an optional ``Idempotency-Key`` header (a UUID): the action is
+applied once for it, and sent again it answers as the first time
+(:mod:`werkbon.workorders.actions`). ``POST /api/v1/actions`` applies a batch of actions.
+
 Error bodies (all JSON):
 
 * 400 ``{"detail": message}``: the body is not valid JSON;
@@ -16,6 +20,7 @@ Error bodies (all JSON):
 * 403 ``{"detail": message}``: a technician asked for an office action, or a failed CSRF check;
 * 404 ``{"detail": message}``: unknown, or another tenant's, or not planned to this technician;
 * 409 ``{"detail": message}``: a work-order rule refused the change (e.g. archived);
+* 412 ``{"detail": message}``: the work order changed since the version sent (``If-Match``);
 * 429 ``{"detail": message}``: too many wrong API tokens from this address (login
   throttling, :mod:`werkbon.accounts.throttling`): wait for the cool-off;
 * 422 ``{"detail": [{"loc", "msg", "type"}...], "errors": {field: [message, ...]}}``:

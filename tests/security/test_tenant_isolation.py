@@ -85,6 +85,8 @@ OFFICE_AREAS: dict[str, set[str]] = {
         "fill_form", "answer_photo", "pdf", "forms_pdf", "item_options",
         # a technician corrects their own registrations until the order is completed
         "time_entry_edit", "time_entry_delete", "material_line_edit", "material_line_delete",
+        # a technician makes a work order on site (when the company allows it)
+        "create_on_site", "on_site_address_options",
     },
     # the export panel is read-only for technicians (the retry button is the office's)
     "integrations": {"vismanet_export_panel"},

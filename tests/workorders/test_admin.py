@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 MODELS = [models.Customer, models.ContactPerson, models.WorkAddress, models.InstalledObject,
           models.ItemGroup, models.Item, models.WorkOrder, models.TimeEntry, models.MaterialLine,
-          models.FormTemplate, models.FormQuestion, models.FilledForm, models.FormAnswer]
+          models.FormTemplate, models.FormQuestion, models.FilledForm, models.FormAnswer,
+          models.AppliedAction]
 
 
 @pytest.fixture
@@ -47,6 +48,9 @@ def test_it_shows_lists_and_change_pages_without_a_tenant(support_client, comple
     question = FormQuestion.objects.create(template=template, label="Ok?")
     form = FilledForm.objects.create(work_order=completed_order, template=template)
     FormAnswer.objects.create(form=form, question=question, value="ja")
+    models.AppliedAction.objects.create(user=completed_order.completed_by, action="time.add",
+                                        client_id="0b6f3c1e-8a4d-4c2e-9f1a-2d3b4c5d6e7f",
+                                        work_order=completed_order, result={"id": 1})
     for model in MODELS:
         meta = model._meta
         changelist = support_client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from werkbon.accounts.admin import TenantScopedAdmin
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.workorders.models import (
+    AppliedAction,
     ContactPerson,
     Customer,
     FilledForm,
@@ -222,3 +223,16 @@ class FilledFormAdmin(SupportAdmin):
 @admin.register(FormAnswer)
 class FormAnswerAdmin(SupportAdmin):
     list_display = ("question", "value", "form", "tenant")
+
+
+@admin.register(AppliedAction)
+class AppliedActionAdmin(SupportAdmin):
+    """Read-only: which actions were applied for which client id (support looks, never edits)."""
+
+    list_display = ("created_at", "action", "client_id", "user", "work_order", "tenant")
+    list_filter = ("tenant", "action")
+    search_fields = ("client_id",)
+    readonly_fields = ("client_id", "action", "result", "created_at")
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
