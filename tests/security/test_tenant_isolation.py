@@ -87,6 +87,8 @@ OFFICE_AREAS: dict[str, set[str]] = {
         "time_entry_edit", "time_entry_delete", "material_line_edit", "material_line_delete",
         # a technician makes a work order on site (when the company allows it)
         "create_on_site", "on_site_address_options",
+        # the technician's offline app: its shell, manifest and the user's own offline data
+        "app", "manifest", "offline_data",
     },
     # the export panel is read-only for technicians (the retry button is the office's)
     "integrations": {"vismanet_export_panel"},
