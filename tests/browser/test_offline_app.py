@@ -104,12 +104,20 @@ def do_the_job_offline(page, order, job) -> None:
     page.locator(f'[data-testid="app-open-order-{order.number}"]').tap()
     expect(page.locator('[data-testid="app-order-title"]')).to_have_text(f"Werkbon {order.number}")
     expect(page.locator('[data-testid="app-description"]')).to_have_text("Lekkende kraan vervangen")
-    page.fill('[data-testid="app-time-minutes"]', "45")
+    page.fill('[data-testid="app-time-minutes"]', "40")
     page.click('[data-testid="app-add-time"]')
     expect_queue(page, 1)
+    page.evaluate("window.prompt = () => '45'")  # corrected before it was sent
+    page.click('[data-testid="queued-time-correct"]')
+    expect(page.locator('[data-testid="time-row"]')).to_contain_text("45 min")
     page.select_option('[data-testid="app-time-kind"]', "travel")
     page.fill('[data-testid="app-time-minutes"]', "20")
     page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 2)
+    page.fill('[data-testid="app-time-minutes"]', "10")
+    page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 3)
+    page.locator('[data-testid="queued-withdraw"]').last.click()  # a mistake, withdrawn
     expect_queue(page, 2)
     page.fill('[data-testid="app-item-search"]', "kogel 15")
     expect(page.locator('[data-testid="app-item-option"]')).to_have_count(1)  # searched offline

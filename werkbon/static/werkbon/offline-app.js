@@ -293,16 +293,22 @@
         canChange && t.own && !del ? [" ", h("button", {type: "button", class: "link", testid: "time-correct", on: {click: () => correctTime(order, t, shown)}}, "Corrigeren"),
           " ", h("button", {type: "button", class: "link", testid: "time-delete", on: {click: () => queue("time.delete", order, {time_entry_id: t.id}, "Tijd verwijderen?")}}, "Verwijderen")] : null);
     }).concat(queued.filter((e) => e.action === "time.add").map((e) => h("li", {testid: "time-row"},
-      e.payload.date + " · " + (KINDS[e.payload.kind] || "") + " · " + e.payload.minutes + " min", wait.cloneNode(true))));
+      e.payload.date + " · " + (KINDS[e.payload.kind] || "") + " · " + e.payload.minutes + " min", wait.cloneNode(true),
+      canChange ? [" ", h("button", {type: "button", class: "link", testid: "queued-time-correct", on: {click: () => correctQueued(e, "minutes")}}, "Corrigeren"),
+        " ", h("button", {type: "button", class: "link", testid: "queued-withdraw", on: {click: () => withdraw(e)}}, "Verwijderen")] : null)));
 
     const materialRows = order.material_lines.map((m) => {
       const del = queued.find((e) => e.action === "material.delete" && e.payload.material_line_id === m.id);
-      return h("li", {testid: "material-row"}, m.quantity + " " + m.unit + " · " + m.item_number + " " + m.description + (m.note ? " · " + m.note : ""),
-        del ? h("small", {class: "pending"}, " (verwijderen wacht op verzending)") : null,
-        canChange && m.own && !del ? [" ", h("button", {type: "button", class: "link", testid: "material-delete",
+      const cor = queued.filter((e) => e.action === "material.correct" && e.payload.material_line_id === m.id).pop();
+      return h("li", {testid: "material-row"}, (cor ? cor.payload.quantity : m.quantity) + " " + m.unit + " · " + m.item_number + " " + m.description + (m.note ? " · " + m.note : ""),
+        del ? h("small", {class: "pending"}, " (verwijderen wacht op verzending)") : (cor ? wait.cloneNode(true) : null),
+        canChange && m.own && !del ? [" ", h("button", {type: "button", class: "link", testid: "material-correct", on: {click: () => correctMaterial(order, m)}}, "Corrigeren"),
+          " ", h("button", {type: "button", class: "link", testid: "material-delete",
           on: {click: () => queue("material.delete", order, {material_line_id: m.id}, "Materiaal verwijderen?")}}, "Verwijderen")] : null);
     }).concat(queued.filter((e) => e.action === "material.add").map((e) => h("li", {testid: "material-row"},
-      e.payload.quantity + " × " + itemLabel(e.payload.item_number), wait.cloneNode(true))));
+      e.payload.quantity + " × " + itemLabel(e.payload.item_number), wait.cloneNode(true),
+      canChange ? [" ", h("button", {type: "button", class: "link", testid: "queued-material-correct", on: {click: () => correctQueued(e, "quantity")}}, "Corrigeren"),
+        " ", h("button", {type: "button", class: "link", testid: "queued-withdraw", on: {click: () => withdraw(e)}}, "Verwijderen")] : null)));
 
     const formsDone = order.forms.map((f) => h("li", {}, f.name))
       .concat(queued.filter((e) => e.action === "form.save").map((e) => h("li", {testid: "form-row"},
@@ -359,6 +365,51 @@
       return;
     }
     await queue("time.correct", order, {time_entry_id: entry.id, kind: shown.kind, minutes: minutes, date: shown.date});
+  }
+
+  // What waits in the queue was never sent: correcting or withdrawing it changes the queue
+  // itself (not while a replay runs, which may be sending it right now).
+  function busy() {
+    if (!syncing) return false;
+    window.alert("Even wachten: de wachtrij wordt nu verzonden.");
+    return true;
+  }
+  async function withdraw(entry) {
+    if (busy() || !window.confirm("Deze actie niet verzenden?")) return;
+    await store.remove(entry.seq);
+    await draw();
+  }
+  async function correctQueued(entry, key) {
+    if (busy()) return;
+    const value = window.prompt(key === "minutes" ? "Minuten" : "Aantal", String(entry.payload[key]));
+    if (value === null) return;
+    const payload = Object.assign({}, entry.payload);
+    if (key === "minutes") {
+      const minutes = Number(value);
+      if (!Number.isInteger(minutes) || minutes < 1 || minutes > data.limits.max_minutes) {
+        window.alert("Vul een heel aantal minuten in, van 1 tot " + data.limits.max_minutes + ".");
+        return;
+      }
+      payload.minutes = minutes;
+    } else {
+      const q = quantityOf(value);
+      if (!q) return;
+      payload.quantity = q;
+    }
+    if (!(await store.update(entry.seq, payload))) window.alert("Deze actie is al verzonden.");
+    await draw();
+  }
+  function quantityOf(value) {
+    const q = String(value).trim().replace(",", ".");
+    if (!/^\d{1,9}(\.\d{1,3})?$/.test(q) || Number(q) <= 0) { window.alert("Vul een aantal in, zoals 1 of 2,5."); return null; }
+    return q;
+  }
+  async function correctMaterial(order, line) {
+    const value = window.prompt("Aantal (" + line.item_number + " " + line.description + ")", line.quantity.replace(/\.?0+$/, ""));
+    if (value === null) return;
+    const q = quantityOf(value);
+    if (!q) return;
+    await queue("material.correct", order, {material_line_id: line.id, item_number: line.item_number, quantity: q, note: line.note});
   }
 
   function materialForm(order) {

@@ -79,6 +79,14 @@
       if (entry) { entry.state = "refused"; entry.reason = reason; await tx.store.put(entry); }
       await tx.done;
     }
+    async update(seq, payload) {  // a waiting action corrected before it was sent
+      const tx = this.db.transaction("queue", "readwrite");
+      const entry = await tx.store.get(seq);
+      const ok = !!entry && entry.state === "pending";
+      if (ok) { entry.payload = payload; await tx.store.put(entry); }
+      await tx.done;
+      return ok;
+    }
     async count() { return (await this.pending()).length; }
   }
 
