@@ -203,3 +203,43 @@ def test_a_queued_photo_that_is_no_image_is_refused_in_dutch(phone, tenant_a, wo
     assert answer["status"] == "refused"
     assert answer["detail"] and "photo" not in answer["detail"].lower()  # Dutch: "foto"
     assert counts(tenant_a)[2] == 0
+
+
+@pytest.fixture
+def attachment_actions(monkeypatch):
+    """photo.add and signature.capture registered as the signature work's services take them
+    (``image_bytes`` etc.); stand-ins that record what they got, until that work lands."""
+    from werkbon.workorders import actions
+
+    received: list[tuple[str, bytes, str]] = []
+
+    def add_photo(order, *, user, image_bytes: bytes, caption: str = ""):
+        received.append(("photo", image_bytes, caption))
+        return order
+
+    def capture_signature(order, *, user, signer_name: str, image_bytes: bytes):
+        received.append(("signature", image_bytes, signer_name))
+        return order
+
+    monkeypatch.setitem(actions.REGISTRY, "photo.add", actions.Action("photo.add", add_photo))
+    monkeypatch.setitem(actions.REGISTRY, "signature.capture",
+                        actions.Action("signature.capture", capture_signature))
+    return received
+
+
+def test_queued_photos_and_signatures_reach_their_services_once(phone, tenant_a, world,
+                                                               attachment_actions):
+    import base64
+
+    from werkbon.workorders.offline import queueable_actions
+
+    assert {"photo.add", "signature.capture", "form.photos"} <= set(queueable_actions())
+    order = world["order"]
+    image = {"name": "foto.jpg", "content_type": "image/jpeg", "data": _png()}
+    twice(phone, tenant_a, action("photo.add", order, image=image, caption="meterkast"))
+    twice(phone, tenant_a, action("signature.capture", order, signer_name="J. Klant", image=image))
+    assert [(kind, text) for kind, _data, text in attachment_actions] == [
+        ("photo", "meterkast"), ("signature", "J. Klant")]
+    assert attachment_actions[0][1] == base64.b64decode(image["data"])
+    bad = send(phone, [action("photo.add", order, image={"data": "%%%"})])[0]
+    assert bad["status"] == "refused" and bad["detail"] == "De foto kon niet worden gelezen; maak hem opnieuw."

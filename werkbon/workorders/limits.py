@@ -110,3 +110,4 @@ OFFLINE_DAYS_AHEAD = 7  # today and the next seven days
 MAX_OFFLINE_ORDERS = 200  # work orders in one technician's offline data
 MAX_OFFLINE_ITEMS = 20_000  # active items a technician may book offline
 MAX_OFFLINE_LINES_PER_ORDER = 500  # time entries or material lines per order sent offline
+OFFLINE_HISTORY_PER_INSTALLATION = 5  # earlier work orders shown per installation offline
