@@ -207,6 +207,10 @@ def test_a_queued_photo_that_is_no_image_is_refused_in_dutch(phone, tenant_a, wo
 
 @pytest.fixture
 def attachment_actions(monkeypatch):
+    return register_attachment_stand_ins(monkeypatch)
+
+
+def register_attachment_stand_ins(monkeypatch) -> list[tuple[str, bytes, str]]:
     """photo.add and signature.capture registered as the signature work's services take them
     (``image_bytes`` etc.); stand-ins that record what they got, until that work lands."""
     from werkbon.workorders import actions

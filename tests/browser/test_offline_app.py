@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from tests.api.test_offline_batch import register_attachment_stand_ins
 from tests.browser.test_workorder_flow import log_in
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.workorders import services
@@ -97,8 +98,8 @@ def expect_queue(page, count: int) -> None:
 
 
 def do_the_job_offline(page, order, job) -> None:
-    """Time (work and travel), a material line, a form with a photo, completion: five queued
-    actions (photo.add and signature.capture join when the action layer registers them)."""
+    """Time (work and travel; one corrected and one withdrawn before sending), a material line,
+    a form with a photo, a work-order photo, the signature, completion: seven queued actions."""
     from playwright.sync_api import expect
 
     page.locator(f'[data-testid="app-open-order-{order.number}"]').tap()
@@ -134,13 +135,28 @@ def do_the_job_offline(page, order, job) -> None:
     expect_queue(page, 4)
     expect(page.locator('[data-testid="time-row"]')).to_have_count(2)
     expect(page.locator('[data-testid="material-row"]')).to_have_count(1)
-    page.fill('[data-testid="app-signed-by"]', "J. de Korrel")
-    page.click('[data-testid="app-complete"]')
+    page.set_input_files('[data-testid="app-photo-file"]',
+                         files=[{"name": "ketel.png", "mimeType": "image/png",
+                                 "buffer": png_bytes("green")}])
+    page.fill('[data-testid="app-photo-caption"]', "ketel na onderhoud")
+    page.click('[data-testid="app-add-photo"]')
     expect_queue(page, 5)
+    expect(page.locator('[data-testid="photo-row"]')).to_have_count(1)
+    page.fill('[data-testid="app-signed-by"]', "J. de Korrel")
+    canvas = page.locator('[data-testid="app-signature"]')
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 40)
+    page.mouse.down()
+    for step in range(1, 8):
+        page.mouse.move(box["x"] + 20 + step * 30, box["y"] + 40 + (step % 3) * 25)
+    page.mouse.up()
+    page.click('[data-testid="app-complete"]')
+    expect_queue(page, 7)  # the signature and the completion
     expect(page.locator('[data-testid="app-completed"]')).to_be_visible()
 
 
-def assert_the_server_holds_the_job_once(tenant, tech, order, job) -> None:
+def assert_the_server_holds_the_job_once(tenant, tech, order, job, attachments) -> None:
     with tenant_context(tenant):
         assert sorted(TimeEntry.objects.filter(work_order=order).values_list("kind", "minutes")) \
             == [("travel", 20), ("work", 45)]
@@ -154,11 +170,21 @@ def assert_the_server_holds_the_job_once(tenant, tech, order, job) -> None:
         order = WorkOrder.objects.get(pk=order.pk)
         assert order.status == WorkOrderStatus.COMPLETED
         assert order.signed_by_name == "J. de Korrel"
-        assert AppliedAction.objects.filter(user=tech).count() == 5
+        assert AppliedAction.objects.filter(user=tech).count() == 7
+    # photo.add and signature.capture (stand-ins for the signature work's services), once each
+    assert [(kind, text) for kind, _data, text in attachments] == [
+        ("photo", "ketel na onderhoud"), ("signature", "J. de Korrel")]
+    assert all(data[:3] == b"\xff\xd8\xff" for kind, data, _ in attachments if kind == "photo")
+    assert all(data[:4] == b"\x89PNG" for kind, data, _ in attachments if kind == "signature")
+
+
+@pytest.fixture
+def attachment_actions(monkeypatch):
+    return register_attachment_stand_ins(monkeypatch)
 
 
 def test_a_whole_job_offline_is_sent_once_despite_a_lost_answer_and_a_dropped_connection(
-        phone_page, live_server, tenant_a, tech_a, job):
+        phone_page, live_server, tenant_a, tech_a, job, attachment_actions):
     """Offline after a reload: the whole job, the queue grows; online: replayed in turns of
     at most two actions. The answer to the second turn is lost (the server applied it) and the
     connection drops in the middle of the replay; back online, the rest and the unanswered
@@ -192,7 +218,7 @@ def test_a_whole_job_offline_is_sent_once_despite_a_lost_answer_and_a_dropped_co
     page.context.set_offline(False)  # the online event starts the replay
     expect(page.locator('[data-testid="sync-message"]')).to_contain_text("Geen verbinding")
     page.context.set_offline(True)  # the connection drops in the middle of the replay
-    expect_queue(page, 3)  # the first turn was answered: gone from the queue
+    expect_queue(page, 5)  # the first turn was answered: gone from the queue
     with tenant_context(tenant_a):
         # turns: 2 time entries; the material line (a photo goes alone, so the turn ends
         # before the form); the second turn was applied but its answer lost
@@ -201,7 +227,7 @@ def test_a_whole_job_offline_is_sent_once_despite_a_lost_answer_and_a_dropped_co
     expect_queue(page, 0)
     expect(page.locator('[data-testid="refused-action"]')).to_have_count(0)
     assert calls[2] == calls[1]  # the unanswered turn was sent again, with the same ids
-    assert_the_server_holds_the_job_once(tenant_a, tech_a, order, job)
+    assert_the_server_holds_the_job_once(tenant_a, tech_a, order, job, attachment_actions)
     # the phone shows the server's state again: the completed order left the list
     expect(page.locator(f'[data-testid="app-open-order-{order.number}"]')).to_have_count(0)
 
