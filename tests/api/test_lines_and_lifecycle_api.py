@@ -87,7 +87,7 @@ def test_it_adds_and_lists_material_lines(tech_api, records_a):
     response = tech_api.post(f"/work-orders/{order.pk}/material-lines",
                              {"item_number": "KR-15", "quantity": 15})  # counted (st): whole
     assert response.status_code == 201, response.content
-    assert response.json()["quantity"] == "15"
+    assert response.json()["quantity"] == "15.000"  # as stored (and listed)
     listed = tech_api.get(f"/work-orders/{order.pk}/material-lines").json()
     assert [(m["item_number"], m["quantity"], m["technician"]) for m in listed] == [
         ("KR-15", "15.000", "tech_a")]

@@ -2,8 +2,12 @@
 
 Every query reads through the tenant-scoped managers, so another tenant's record is a 404
 like one that does not exist. A technician sees only the work orders planned to them (the
-rest are 404s) and gets a 403 for office actions. Lifecycle changes go through
-:mod:`werkbon.workorders.services`; their refusals are 409s with the service's message.
+rest are 404s) and gets a 403 for office actions. Every change is an action of
+:mod:`werkbon.workorders.actions` (the rules of who may do what live there, shared with the
+screens); refusals are 409s with the service's message (403/404/422 where the action says
+so). Every action endpoint takes an optional ``Idempotency-Key`` (a UUID): sent again, the
+action is applied once and answers as the first time. ``POST /actions`` applies a batch of
+actions in order (the offline queue), one answer per action.
 Every work order carries a ``version``: a change sent with an older one (``If-Match`` or the
 body's ``version``) is refused with 412, so nothing made meanwhile is overwritten; the
 correction (``PATCH``) needs it (428 without).

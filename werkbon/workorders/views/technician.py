@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -186,8 +187,6 @@ def create_on_site(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     tenant = user.tenant
     if not user.is_technician or tenant is None or not tenant.technicians_create_work_orders:
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied(_("Your company does not let technicians make work orders on "
                                  "site. Ask the office."))
     form = OnSiteWorkOrderForm(request.POST or None)
