@@ -190,7 +190,13 @@
         for (const result of answer) {
           const entry = batch.find((e) => e.client_id === result.client_id);
           if (!entry) continue;
-          if (result.status === "refused") await store.refuse(entry.seq, result.detail || "Geweigerd.");
+          if (result.status === "refused") {
+            // 404: the order is no longer planned to this technician (re-planned by the office)
+            const reason = result.code === 404 && entry.work_order
+              ? "Werkbon " + orderNumber(entry.work_order) + " is niet meer aan u toegewezen (het kantoor heeft hem opnieuw gepland)."
+              : (result.detail || "Geweigerd.");
+            await store.refuse(entry.seq, reason);
+          }
           else await store.remove(entry.seq);  // applied, or already applied earlier
         }
         await store.setMeta("last_sync", new Date().toISOString());
