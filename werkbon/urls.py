@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from werkbon import views
+from werkbon.workorders.views import offline as offline_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # At the root, so that its scope covers the technician's pages (issue 12).
+    path("sw.js", offline_views.service_worker, name="service_worker"),
     path("accounts/", include("werkbon.accounts.urls")),
     path("werkorders/", include("werkbon.workorders.urls")),
     path("integraties/", include("werkbon.integrations.urls")),

@@ -38,6 +38,13 @@ PUBLIC: dict[str, str] = {
 # Routes skipped only when they match exactly.
 PUBLIC_EXACT: dict[str, str] = {
     "api/v1/": "django-ninja's root view: answers 404 to everybody and has no content",
+    "sw.js": "the offline app's service worker (issue 12): static code, no records",
+    "werkorders/app/": "the offline app's shell: cached for whoever opens the app, holds no "
+                       "records (tests/workorders/test_offline_data.py)",
+    "werkorders/app/manifest.webmanifest": "the web app manifest: names and icons, no records",
+    "werkorders/app/gegevens/": "the offline data: 401 JSON without a session instead of a "
+                                "redirect, so the app can say 'log in' "
+                                "(tests/workorders/test_offline_data.py)",
 }
 
 # A value for each path converter; records need not exist: the login check comes first.

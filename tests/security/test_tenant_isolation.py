@@ -94,6 +94,8 @@ OFFICE_AREAS: dict[str, set[str]] = {
         "capture_signature", "signature_image", "add_photos", "photo", "delete_photo",
         # a technician makes a work order on site (when the company allows it)
         "create_on_site", "on_site_address_options",
+        # the technician's offline app: its shell, manifest and the user's own offline data
+        "app", "manifest", "offline_data",
     },
     # the export panel is read-only for technicians (the retry button is the office's)
     "integrations": {"vismanet_export_panel"},

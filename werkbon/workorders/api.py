@@ -1068,3 +1068,8 @@ def apply_actions(request: HttpRequest, payload: list[ActionIn] = Body(...)) -> 
         raise _field_error("__all__", _("Enter at most %(max)s values.")
                            % {"max": limits.MAX_ACTIONS_PER_BATCH})
     return [_apply_one(request, item) for item in payload]
+
+
+# The offline queue's payloads with images (issue 12): form photos, photo.add,
+# signature.capture; they extend BATCH_PAYLOADS above.
+from werkbon.workorders import offline_payloads  # noqa: E402, F401

@@ -132,3 +132,10 @@ def entry_date_error(date: dt.date, *, today: dt.date | None = None) -> str | No
         return _("The date %(date)s is more than a year ago; use a date from %(oldest)s.") % {
             "date": date_format(date, "d-m-Y"), "oldest": date_format(oldest, "d-m-Y")}
     return None
+
+# --- the technician's offline data (issue 12, werkbon/workorders/offline.py) ---
+OFFLINE_DAYS_AHEAD = 7  # today and the next seven days
+MAX_OFFLINE_ORDERS = 200  # work orders in one technician's offline data
+MAX_OFFLINE_ITEMS = 20_000  # active items a technician may book offline
+MAX_OFFLINE_LINES_PER_ORDER = 500  # time entries or material lines per order sent offline
+OFFLINE_HISTORY_PER_INSTALLATION = 5  # earlier work orders shown per installation offline

@@ -9,6 +9,7 @@ from werkbon.workorders.views import (
     history,
     installations,
     items,
+    offline,
     planning,
     technician,
     workorders,
@@ -53,6 +54,10 @@ urlpatterns = [
     path("mijn/<int:pk>/", technician.my_work_order, name="my_work_order"),
     path("mijn/nieuw/", technician.create_on_site, name="create_on_site"),
     path("mijn/werkadressen/", technician.on_site_address_options, name="on_site_address_options"),
+    # the technician's offline app (issue 12; the service worker is /sw.js, werkbon/urls.py)
+    path("app/", offline.app_shell, name="app"),
+    path("app/gegevens/", offline.offline_data_view, name="offline_data"),
+    path("app/manifest.webmanifest", offline.manifest, name="manifest"),
     # planning
     path("planning/", planning.planning, name="planning"),
     path("planning/<int:pk>/plannen/", planning.plan, name="plan"),

@@ -1,0 +1,330 @@
+"""The technician's app without signal (issue 12), in headless Chromium at phone size.
+
+Playwright's offline mode (``context.set_offline``) cuts the network; the service worker
+serves the app from its cache and the app draws from IndexedDB. See docs/architecture.md,
+"Offline app".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from tests.api.test_offline_batch import register_attachment_stand_ins
+from tests.browser.test_workorder_flow import log_in
+from werkbon.accounts.tenancy import tenant_context
+from werkbon.workorders import services
+from werkbon.workorders.models import (
+    AppliedAction,
+    Customer,
+    FilledForm,
+    FormAnswer,
+    FormQuestion,
+    FormTemplate,
+    Item,
+    MaterialLine,
+    TimeEntry,
+    WorkAddress,
+    WorkOrder,
+    WorkOrderStatus,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def png_bytes(colour: str = "red") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def job(tenant_a, tech_a):
+    with tenant_context(tenant_a):
+        customer = Customer.objects.create(number="10001", name="Bakkerij De Korrel")
+        address = WorkAddress.objects.create(customer=customer, street="Molenweg", house_number="3",
+                                             postal_code="7901 AB", city="Hoogeveen")
+        item = Item.objects.create(number="KR-15", description="Kogelkraan 15 mm", unit="st",
+                                   sales_price=Decimal("9.95"))
+        Item.objects.create(number="KR-22", description="Kogelkraan 22 mm", unit="st")
+        template = FormTemplate.objects.create(name="Keuring")
+        pressure = FormQuestion.objects.create(template=template, label="Druk (bar)", kind="text",
+                                               position=1)
+        photo = FormQuestion.objects.create(template=template, label="Foto meter", kind="photo",
+                                            position=2)
+        order = services.create_work_order(
+            customer=customer, work_address=address, description="Lekkende kraan vervangen",
+            technicians=[tech_a],
+            planned_start=timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(8))))
+    return {"order": order, "item": item, "template": template, "pressure": pressure,
+            "photo": photo}
+
+
+def open_app(page, base: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/werkorders/app/")
+    expect(page.locator("body[data-ready]")).to_have_count(1)
+    # the service worker controls the page once it is active (after the first load)
+    page.evaluate("navigator.serviceWorker.ready")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()
+        expect(page.locator("body[data-ready]")).to_have_count(1)
+
+
+def queue_count(page) -> int:
+    return int(page.locator('[data-testid="queue-count"]').inner_text())
+
+
+def go_offline_and_reload(page) -> None:
+    from playwright.sync_api import expect
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("body[data-ready]")).to_have_count(1)
+    expect(page.locator('[data-testid="net-state"]')).to_have_text("offline")
+
+
+def expect_queue(page, count: int) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-testid="queue-count"]')).to_have_text(str(count))
+    expect(page.locator('[data-testid="queued-action"]')).to_have_count(count)
+
+
+def do_the_job_offline(page, order, job) -> None:
+    """Time (work and travel; one corrected and one withdrawn before sending), a material line,
+    a form with a photo, a work-order photo, the signature, completion: seven queued actions."""
+    from playwright.sync_api import expect
+
+    page.locator(f'[data-testid="app-open-order-{order.number}"]').tap()
+    expect(page.locator('[data-testid="app-order-title"]')).to_have_text(f"Werkbon {order.number}")
+    expect(page.locator('[data-testid="app-description"]')).to_have_text("Lekkende kraan vervangen")
+    page.fill('[data-testid="app-time-minutes"]', "40")
+    page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 1)
+    page.evaluate("window.prompt = () => '45'")  # corrected before it was sent
+    page.click('[data-testid="queued-time-correct"]')
+    expect(page.locator('[data-testid="time-row"]')).to_contain_text("45 min")
+    page.select_option('[data-testid="app-time-kind"]', "travel")
+    page.fill('[data-testid="app-time-minutes"]', "20")
+    page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 2)
+    page.fill('[data-testid="app-time-minutes"]', "10")
+    page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 3)
+    page.locator('[data-testid="queued-withdraw"]').last.click()  # a mistake, withdrawn
+    expect_queue(page, 2)
+    page.fill('[data-testid="app-item-search"]', "kogel 15")
+    expect(page.locator('[data-testid="app-item-option"]')).to_have_count(1)  # searched offline
+    page.click('[data-testid="app-item-option"]')
+    page.fill('[data-testid="app-mat-quantity"]', "2")
+    page.click('[data-testid="app-add-material"]')
+    expect_queue(page, 3)
+    page.select_option('[data-testid="app-form-template"]', str(job["template"].pk))
+    page.fill(f'[data-testid="app-question-{job["pressure"].pk}"]', "1,5 bar")
+    page.set_input_files(f'[data-testid="app-question-{job["photo"].pk}"]',
+                         files=[{"name": "meter.png", "mimeType": "image/png",
+                                 "buffer": png_bytes()}])
+    page.click('[data-testid="app-save-form"]')
+    expect_queue(page, 4)
+    expect(page.locator('[data-testid="time-row"]')).to_have_count(2)
+    expect(page.locator('[data-testid="material-row"]')).to_have_count(1)
+    page.set_input_files('[data-testid="app-photo-file"]',
+                         files=[{"name": "ketel.png", "mimeType": "image/png",
+                                 "buffer": png_bytes("green")}])
+    page.fill('[data-testid="app-photo-caption"]', "ketel na onderhoud")
+    page.click('[data-testid="app-add-photo"]')
+    expect_queue(page, 5)
+    expect(page.locator('[data-testid="photo-row"]')).to_have_count(1)
+    page.fill('[data-testid="app-signed-by"]', "J. de Korrel")
+    canvas = page.locator('[data-testid="app-signature"]')
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 40)
+    page.mouse.down()
+    for step in range(1, 8):
+        page.mouse.move(box["x"] + 20 + step * 30, box["y"] + 40 + (step % 3) * 25)
+    page.mouse.up()
+    page.click('[data-testid="app-complete"]')
+    expect_queue(page, 7)  # the signature and the completion
+    expect(page.locator('[data-testid="app-completed"]')).to_be_visible()
+
+
+def assert_the_server_holds_the_job_once(tenant, tech, order, job, attachments) -> None:
+    with tenant_context(tenant):
+        assert sorted(TimeEntry.objects.filter(work_order=order).values_list("kind", "minutes")) \
+            == [("travel", 20), ("work", 45)]
+        lines = list(MaterialLine.objects.filter(work_order=order))
+        assert [(line.item_id, line.quantity) for line in lines] == [(job["item"].pk, Decimal("2"))]
+        assert FilledForm.objects.filter(work_order=order).count() == 1
+        answers = {answer.question_id: answer for answer in
+                   FormAnswer.objects.filter(form__work_order=order)}
+        assert answers[job["pressure"].pk].value == "1,5 bar"
+        assert answers[job["photo"].pk].photo.name  # the photo taken offline
+        order = WorkOrder.objects.get(pk=order.pk)
+        assert order.status == WorkOrderStatus.COMPLETED
+        assert order.signed_by_name == "J. de Korrel"
+        assert AppliedAction.objects.filter(user=tech).count() == 7
+    # photo.add and signature.capture (stand-ins for the signature work's services), once each
+    assert [(kind, text) for kind, _data, text in attachments] == [
+        ("photo", "ketel na onderhoud"), ("signature", "J. de Korrel")]
+    assert all(data[:3] == b"\xff\xd8\xff" for kind, data, _ in attachments if kind == "photo")
+    assert all(data[:4] == b"\x89PNG" for kind, data, _ in attachments if kind == "signature")
+
+
+@pytest.fixture
+def attachment_actions(monkeypatch):
+    return register_attachment_stand_ins(monkeypatch)
+
+
+def test_a_whole_job_offline_is_sent_once_despite_a_lost_answer_and_a_dropped_connection(
+        phone_page, live_server, tenant_a, tech_a, job, attachment_actions):
+    """Offline after a reload: the whole job, the queue grows; online: replayed in turns of
+    at most two actions. The answer to the second turn is lost (the server applied it) and the
+    connection drops in the middle of the replay; back online, the rest and the unanswered
+    turn are sent again with the same client ids: the server holds everything exactly once."""
+    from playwright.sync_api import expect
+
+    page = phone_page
+    base = live_server.url
+    order = job["order"]
+    log_in(page, base, tech_a.username)
+    open_app(page, base)
+    expect(page.locator('[data-testid="last-sync"]')).not_to_have_text("nog niet")
+    go_offline_and_reload(page)
+    do_the_job_offline(page, order, job)
+    with tenant_context(tenant_a):
+        assert not TimeEntry.objects.filter(work_order=order).exists()
+
+    calls: list[list[str]] = []
+
+    def lose_the_second_answer(route) -> None:
+        sent = route.request.post_data_json
+        calls.append([action["client_id"] for action in sent])
+        if len(calls) == 2:
+            route.fetch()  # the server applies the two actions; their answer never arrives
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/actions", lose_the_second_answer)
+    page.evaluate("document.body.dataset.batchSize = '2'")
+    page.context.set_offline(False)  # the online event starts the replay
+    expect(page.locator('[data-testid="sync-message"]')).to_contain_text("Geen verbinding")
+    page.context.set_offline(True)  # the connection drops in the middle of the replay
+    expect_queue(page, 5)  # the first turn was answered: gone from the queue
+    with tenant_context(tenant_a):
+        # turns: 2 time entries; the material line (a photo goes alone, so the turn ends
+        # before the form); the second turn was applied but its answer lost
+        assert AppliedAction.objects.filter(user=tech_a).count() == 3
+    page.context.set_offline(False)
+    expect_queue(page, 0)
+    expect(page.locator('[data-testid="refused-action"]')).to_have_count(0)
+    assert calls[2] == calls[1]  # the unanswered turn was sent again, with the same ids
+    assert_the_server_holds_the_job_once(tenant_a, tech_a, order, job, attachment_actions)
+    # the phone shows the server's state again: the completed order left the list
+    expect(page.locator(f'[data-testid="app-open-order-{order.number}"]')).to_have_count(0)
+
+
+def test_an_order_archived_meanwhile_is_a_conflict_shown_until_dismissed(
+        phone_page, live_server, tenant_a, tech_a, office_a, job):
+    from playwright.sync_api import expect
+
+    page = phone_page
+    base = live_server.url
+    order = job["order"]
+    log_in(page, base, tech_a.username)
+    open_app(page, base)
+    go_offline_and_reload(page)
+    page.locator(f'[data-testid="app-open-order-{order.number}"]').tap()
+    page.fill('[data-testid="app-time-minutes"]', "30")
+    page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 1)
+    with tenant_context(tenant_a):  # meanwhile the office completes and archives the order
+        services.complete(order, user=office_a)
+        services.archive(WorkOrder.objects.get(pk=order.pk), user=office_a)
+    page.context.set_offline(False)
+    expect_queue(page, 0)
+    refused = page.locator('[data-testid="refused-action"]')
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text(f"Werkbon {order.number} is gearchiveerd")
+    page.reload()  # kept in IndexedDB until dismissed
+    expect(page.locator('[data-testid="refused-action"]')).to_have_count(1)
+    page.click('[data-testid="dismiss-refused"]')
+    expect(page.locator('[data-testid="refused-action"]')).to_have_count(0)
+    with tenant_context(tenant_a):
+        assert not TimeEntry.objects.filter(work_order=order).exists()
+
+
+def test_log_out_warns_with_a_queue_and_the_next_user_sees_nothing_of_it(
+        phone_page, live_server, tenant_a, tech_a, job):
+    from playwright.sync_api import expect
+
+    from tests.conftest import make_user
+
+    page = phone_page
+    base = live_server.url
+    other = make_user(tenant_a, "tech_two", "technician", first_name="Fatima")
+    log_in(page, base, tech_a.username)
+    open_app(page, base)
+    page.route("**/api/v1/actions", lambda route: route.abort("internetdisconnected"))
+    page.locator(f'[data-testid="app-open-order-{job["order"].number}"]').tap()
+    page.fill('[data-testid="app-time-minutes"]', "15")
+    page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 1)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    page.click('[data-testid="app-logout"]')  # the fixture accepts the confirm()
+    page.wait_for_url("**/accounts/login/**")
+    assert dialogs and "nog 1 actie op verzending" in dialogs[0]
+    page.unroute("**/api/v1/actions")
+    log_in(page, base, other.username)
+    page.goto(f"{base}/werkorders/app/")
+    expect(page.locator('[data-testid="app-user"]')).to_have_text("Fatima")
+    expect(page.locator('[data-testid="app-orders"]')).to_contain_text("Niets voor u gepland")
+    expect_queue(page, 0)
+    names = page.evaluate("indexedDB.databases().then(list => list.map(d => d.name))")
+    assert names == [f"werkbon-u{tenant_a.pk}-{other.pk}"]  # the previous user's data are gone
+
+
+def test_a_new_deployment_updates_the_app_without_losing_the_queue(
+        phone_page, live_server, tenant_a, tech_a, job, monkeypatch):
+    from playwright.sync_api import expect
+
+    from werkbon.workorders.views import offline as offline_views
+
+    page = phone_page
+    base = live_server.url
+    log_in(page, base, tech_a.username)
+    open_app(page, base)
+    old_caches = page.evaluate("caches.keys()")
+    go_offline_and_reload(page)
+    page.locator(f'[data-testid="app-open-order-{job["order"].number}"]').tap()
+    page.fill('[data-testid="app-time-minutes"]', "25")
+    page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 1)
+    # a deployment with new static files: the worker's precache list and version change
+    entries, version = offline_views._precache_entries()
+    changed = [dict(entry, revision=entry["revision"] + "-new") for entry in entries]
+    monkeypatch.setattr(offline_views, "_precache_entries_cached",
+                        lambda: (changed, version[:6] + "newnew"))
+    page.route("**/api/v1/actions", lambda route: route.abort("internetdisconnected"))
+    page.context.set_offline(False)
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    expect(page.locator("body[data-sw-version=new]")).to_have_count(1)  # the new one took over
+    page.reload()
+    expect(page.locator("body[data-ready]")).to_have_count(1)
+    expect_queue(page, 1)  # the queue survived the update
+    new_caches = page.evaluate("caches.keys()")
+    assert new_caches != old_caches and all(name.endswith("newnew") for name in new_caches)
+    page.unroute("**/api/v1/actions")
+    page.click('[data-testid="sync-now"]')
+    expect_queue(page, 0)
+    with tenant_context(tenant_a):
+        assert list(TimeEntry.objects.values_list("minutes", flat=True)) == [25]
