@@ -33,6 +33,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from werkbon.accounts.models import User
+from werkbon.workorders import installations as installation_rules
 from werkbon.workorders import limits
 from werkbon.workorders.models import (
     FilledForm,
@@ -50,32 +51,26 @@ FORMAT_VERSION = 1  # bumped when the shape changes; the app refetches everythin
 def installations_for(address_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """The installations ("objecten") at the given work addresses, by work-address id.
 
-    Each: ``{"id", "name", "brand", "model", "serial_number", "installed_on", "history"}``.
-    ``history``: the installation's service history, the last ``limits.OFFLINE_HISTORY_PER_INSTALLATION``
-    work orders done on it (``{"date", "text"}``, last first), from
-    ``werkbon.workorders.installations.service_history`` when that module exists (the
-    installations work, issue 13); without it an empty list, and the app shows "geen historie".
+    Each: ``{"id", "name", "brand", "model", "serial_number", "year_installed", "is_active",
+    "history"}``. ``history``: the installation's service history, the last
+    ``limits.OFFLINE_HISTORY_PER_INSTALLATION`` work orders done on it (``{"date", "text"}``,
+    last first, :func:`werkbon.workorders.installations.service_history`).
     """
-    try:
-        from werkbon.workorders import installations as installation_rules  # type: ignore[attr-defined]
-    except ImportError:  # the installations work has not landed on this branch
-        installation_rules = None
     result: dict[int, list[dict[str, Any]]] = {}
     for obj in InstalledObject.objects.filter(work_address_id__in=address_ids).order_by("name", "id"):
-        history = []
-        if installation_rules is not None:
-            history = [{
-                "date": entry.date.isoformat() if entry.date else "",
-                "text": f"{entry.order.number}: {entry.description[:200]}",
-            } for entry in installation_rules.service_history(
-                obj, limit=limits.OFFLINE_HISTORY_PER_INSTALLATION)]
+        history = [{
+            "date": entry.date.isoformat() if entry.date else "",
+            "text": f"{entry.order.number}: {entry.description[:200]}",
+        } for entry in installation_rules.service_history(
+            obj, limit=limits.OFFLINE_HISTORY_PER_INSTALLATION)]
         result.setdefault(obj.work_address_id, []).append({
             "id": obj.pk,
             "name": obj.name,
             "brand": obj.brand,
             "model": obj.model,
             "serial_number": obj.serial_number,
-            "installed_on": obj.installed_on.isoformat() if obj.installed_on else None,
+            "year_installed": obj.year_installed,
+            "is_active": obj.is_active,
             "history": history,
         })
     return result
