@@ -11,7 +11,7 @@ from werkbon.accounts.tenancy import tenant_context
 
 # In CI a skipped scaleout test fails, and the service run must pass at least one.
 pytest_plugins = ("devtools.pytest_ci", "tests.fixtures.sandbox", "tests.fixtures.browser",
-                  "tests.fixtures.workers")
+                  "tests.fixtures.workers", "tests.fixtures.smtp")
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "test-pass-123"
