@@ -3,6 +3,8 @@
 The suite runs on SQLite. It runs a second time on PostgreSQL (with Redis as the Celery
 broker for the scale-out tests) when those services answer, and always when ``CI=true``,
 where a missing service is a failure, not a skip. Extra arguments go to both pytest runs.
+The two runs run at the same time, each with its own var folder, their output printed
+when both have ended (``WERKBON_TEST_SEQUENTIAL=1``: one after the other, output live).
 
 Each PostgreSQL run uses its own database (``test_werkbon_<pid>``, dropped at the end) and
 its own Redis key prefix, so concurrent runs and a developer's own database never meet.
@@ -100,33 +102,84 @@ def main(pytest_args: list[str]) -> None:
     run("deploy checks", [PY, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], production)
 
     pytest = [PY, "-m", "pytest", "--durations=10", *pytest_args]
-    run("tests on SQLite", [*pytest, "-m", "not scaleout"], {"CELERY_BROKER_URL": "memory://"})
+    sqlite_run = Suite("tests on SQLite", [*pytest, "-m", "not scaleout"],
+                       {"CELERY_BROKER_URL": "memory://"})
 
     services = answers(PG_SERVER, 5432) and answers(REDIS_URL, 6379)
     if not services and not IN_CI:
+        run(sqlite_run.title, sqlite_run.args, sqlite_run.env)
         print("\nPostgreSQL or Redis not reachable: the scale-out run is skipped here "
               "(CI=true makes this a failure).")
         return
     # pytest-django creates and drops test_<NAME>; NAME itself is never used.
     name = f"werkbon_{RUN_ID}".replace("-", "_")
     key_prefix = f"werkbon-test-{RUN_ID}:"
+    postgres_run = Suite(
+        "tests on PostgreSQL + Redis",
+        # The browser tests and the long stress runs (marked slow) prove behaviour that
+        # does not depend on the database engine; they run on SQLite.
+        [*pytest, "-m", "not browser and (scaleout or not slow)"],
+        {
+            "DATABASE_URL": with_database(PG_SERVER, name),
+            "CELERY_BROKER_URL": REDIS_URL,
+            "WERKBON_CELERY_KEY_PREFIX": key_prefix,
+            "WERKBON_SCALEOUT_TESTS": "1",
+        },
+    )
     try:
-        run(
-            "tests on PostgreSQL + Redis",
-            # The browser tests and the long stress runs (marked slow) prove behaviour that
-            # does not depend on the database engine; they ran on SQLite above.
-            [*pytest, "-m", "not browser and (scaleout or not slow)"],
-            {
-                "DATABASE_URL": with_database(PG_SERVER, name),
-                "CELERY_BROKER_URL": REDIS_URL,
-                "WERKBON_CELERY_KEY_PREFIX": key_prefix,
-                "WERKBON_SCALEOUT_TESTS": "1",
-            },
-        )
+        if os.environ.get("WERKBON_TEST_SEQUENTIAL", "") not in ("", "0"):
+            for suite in (sqlite_run, postgres_run):
+                run(suite.title, suite.args, suite.env)
+        else:
+            run_together([sqlite_run, postgres_run])
     finally:
         if services:
             drop_database(PG_SERVER, f"test_{name}")
             forget_redis_keys(REDIS_URL, key_prefix)
+
+
+class Suite:
+    """One pytest run: its title, command and extra environment."""
+
+    def __init__(self, title: str, args: list[str], env: dict[str, str]) -> None:
+        self.title, self.args, self.env = title, args, env
+
+
+def run_together(suites: list[Suite]) -> None:
+    """Run the suites at the same time (each waits on its own database, workers, sandbox and
+    browser much of the time, so two share the machine's two cores well), each with its own
+    var folder (media, queue folders) and log under test-artifacts/; print each log whole
+    when all have ended, then fail with the first failing suite's exit code.
+
+    ``WERKBON_TEST_SEQUENTIAL=1`` runs them one after the other instead, output live."""
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    running = []
+    for index, suite in enumerate(suites):
+        log_path = artifacts / f"suite-{index + 1}.log"
+        var_dir = ROOT / "var" / f"test-suite-{index + 1}"
+        var_dir.mkdir(parents=True, exist_ok=True)
+        print(f"\n==> {suite.title} (together with the others; log {log_path.relative_to(ROOT)}): "
+              f"{' '.join(suite.args)}", flush=True)
+        log = log_path.open("wb")
+        process = subprocess.Popen(
+            suite.args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, "WERKBON_VAR_DIR": str(var_dir), **suite.env})
+        running.append((suite, process, log, log_path, time.monotonic()))
+    failed = 0
+    for suite, process, log, log_path, started in running:
+        code = process.wait()
+        log.close()
+        print(f"\n---- output of {suite.title} ----", flush=True)
+        sys.stdout.buffer.write(log_path.read_bytes())
+        sys.stdout.flush()
+        print(f"<== {suite.title}: exit {code} in {time.monotonic() - started:.1f}s", flush=True)
+        if code == NO_TESTS_COLLECTED:
+            print(f"FAILED: {suite.title} ran no tests (pytest exit 5); a run that tests nothing fails.")
+        if code != 0 and not failed:
+            failed = code
+    if failed:
+        sys.exit(failed)
 
 
 if __name__ == "__main__":
