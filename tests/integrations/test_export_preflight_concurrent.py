@@ -11,7 +11,8 @@ import pytest
 
 from vismanet import RateLimitedError
 from vismanet_sandbox import demo
-from werkbon.integrations.models import ExportRecord, Integration
+from werkbon.accounts.tenancy import tenant_context
+from werkbon.integrations.models import ExportRecord, Integration, LogEntry
 from werkbon.integrations.vismanet.client import client_for
 from werkbon.integrations.vismanet.export import preflight
 from werkbon.integrations.vismanet.export.outcome import PermanentFailure
@@ -47,10 +48,12 @@ def test_the_first_problem_in_the_old_order_is_the_one_reported(vismanet_integra
 
 
 def test_a_rate_limit_seen_on_a_helper_thread_pauses_the_company(vismanet_integration, tenant_a, sandbox):
-    with client_for(vismanet_integration) as client:
+    with tenant_context(tenant_a), client_for(vismanet_integration) as client:  # as in the export job
         client.warehouses.get(demo.WAREHOUSES[0])
         sandbox.control.fault("status", status=429, retryAfter=3600, path="^/v1/inventory", count=1)
         with pytest.raises(RateLimitedError):
             preflight.check_master_data(client, record(tenant_a), demo.FIRST_CUSTOMER, ITEMS, None)
     integration = Integration.all_tenants.get(pk=vismanet_integration.pk)
     assert integration.paused_until is not None
+    with tenant_context(tenant_a):
+        assert LogEntry.objects.filter(message__startswith="Visma.net asked us to slow down").count() == 1
