@@ -102,3 +102,17 @@ def test_the_detail_page_repeats_no_query(client, office_a, tenant_a, technician
     sqls = [q["sql"] for q in captured]
     repeated = {sql: sqls.count(sql) for sql in sqls if sqls.count(sql) > 1}
     assert not repeated, repeated
+
+
+def test_the_planning_board_shows_at_most_50_unplanned_orders_and_counts_the_rest(client, office_a, tenant_a):
+    from werkbon.workorders.views.planning import UNPLANNED_SHOWN
+
+    with tenant_context(tenant_a):
+        customer = Customer.objects.create(number="K1", name="Klant")
+        for n in range(UNPLANNED_SHOWN + 7):
+            services.create_work_order(customer=customer, work_address=None, description=f"Open {n}")
+    client.force_login(office_a)
+    page = client.get("/werkorders/planning/", headers={"Accept-Language": "nl"}).content.decode()
+    assert page.count('data-testid="unplanned-') == UNPLANNED_SHOWN + 1  # the orders and the "more" line
+    assert "En nog 7 werkbonnen die niet gepland zijn:" in page
+    assert "/werkorders/?status=open" in page

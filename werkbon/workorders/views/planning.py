@@ -33,6 +33,9 @@ def warn_if_in_the_past(request: HttpRequest, start: dt.datetime | None) -> None
         ) % {"date": timezone.localtime(start).strftime("%d-%m-%Y")})
 
 
+UNPLANNED_SHOWN = 50  # work orders in the "Not planned" column of the planning board
+
+
 def week_start(day: dt.date) -> dt.date:
     """The Monday of ``day``'s week."""
     return day - dt.timedelta(days=day.weekday())
@@ -74,16 +77,17 @@ def planning(request: HttpRequest) -> HttpResponse:
                 cells[technician.pk][index].append(order)
     rows = [{"technician": t, "cells": list(zip(days, cells[t.pk], strict=True))}
             for t in technicians]
-    unplanned = (
-        WorkOrder.objects.filter(status=WorkOrderStatus.OPEN)
-        .select_related("customer", "work_address")
-        .order_by("number")
-    )
+    open_orders = WorkOrder.objects.filter(status=WorkOrderStatus.OPEN)
+    # At most UNPLANNED_SHOWN (the oldest), each with its plan form: the page stays as fast
+    # with 5,000 open orders as with 5; the rest are counted, with a link to the list.
+    unplanned = list(open_orders.select_related("customer", "work_address").order_by("number")[:UNPLANNED_SHOWN])
+    unplanned_more = open_orders.count() - len(unplanned) if len(unplanned) == UNPLANNED_SHOWN else 0
     return render(request, "workorders/planning.html", {
         "monday": monday,
         "days": days,
         "rows": rows,
         "unplanned": unplanned,
+        "unplanned_more": unplanned_more,
         "today": timezone.localdate(),
         "previous_week": monday - dt.timedelta(days=7),
         "next_week": monday + dt.timedelta(days=7),
