@@ -73,9 +73,7 @@ def tick() -> int:
     enqueued = 0
     due = list(
         Integration.all_tenants.filter(next_due_at__lte=now)
-        .order_by("next_due_at", "pk")
-        .only("pk", "tenant_id", "kind", "status", "first_import_finished_at", "sync_interval_seconds",
-              "next_sync_at", "next_cleanup_at", "paused_until")[:TICK_BATCH]
+        .order_by("next_due_at", "pk")[:TICK_BATCH]  # whole rows: schedule.next_sync_due may read any field
     )
     importing = [i for i in due if i.first_import_finished_at is None]
     leased = dict(JobLease.objects.filter(
