@@ -35,6 +35,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import load  # noqa: E402
 
 DEFAULT_INTERVAL_SECONDS = 60
 
@@ -104,10 +107,13 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=5_000)
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--idle-runs", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="2,000 customers and 1,000 items")
     parser.add_argument("--profile", action="store_true", help="print the 25 slowest functions (cProfile)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also trace Python allocations (exact peak, but it slows the import down)")
     args = parser.parse_args()
+    if args.quick:
+        args.customers, args.items = 2_000, 1_000
 
     from tests.fixtures.sandbox import SandboxControl, free_port, start_server, wait_until_up
     from vismanet_sandbox import demo
@@ -126,6 +132,7 @@ def main() -> None:
 
         os.environ.update(
             WERKBON_VAR_DIR=var_dir.name, DJANGO_SETTINGS_MODULE="werkbon.settings",
+            WERKBON_ENV="development", DJANGO_DEBUG=os.environ.get("DJANGO_DEBUG", "false"),
             VISMANET_ERP_BASE_URL=url, VISMANET_SALESORDER_BASE_URL=url, VISMANET_CONNECT_BASE_URL=url,
             VISMANET_CONTEXT_BASE_URL=f"{url}/API", VISMANET_CLIENT_ID=demo.CLIENT_ID,
             VISMANET_CLIENT_SECRET=demo.CLIENT_SECRET,
@@ -187,7 +194,9 @@ def main() -> None:
         print(f"First import of {args.customers:,} customers and {args.items:,} items "
               f"({args.latency_ms} ms latency per call, SQLite):")
         print(f"  time:        {seconds:.1f} s, {calls} API calls answered in {server_ms / 1000:.1f} s "
-              f"(latency included)")
+              f"(latency included); {load()}")
+        print(f"  Werkbon's own share: {seconds - server_ms / 1000:.1f} s (the time minus the sandbox's "
+              f"answers, which are sequential); network floor {calls * args.latency_ms / 1000:.1f} s")
         print(f"  records:     {records:,} read (customers + items + locations) -> {records / seconds:,.0f} records/s")
         print(f"  customers:   {args.customers / seconds:,.0f} customers/s")
         print("  stored:      " + ", ".join(f"{count:,} {name}" for name, count in rows.items()))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tracemalloc
@@ -108,7 +109,7 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=10)
 
-    print(f"Paging customers through vismanet, page size {args.page_size}")
+    print(f"Paging customers through vismanet, page size {args.page_size} ({os.getloadavg()[0]:.2f} load, 1 min)")
     print(f"{'customers':>10} {'pages':>6} {'tracemalloc peak':>17} {'RSS delta':>10}")
     for count, r in results.items():
         print(f"{count:>10} {r['pages']:>6.0f} {r['tracemalloc_peak_kib']:>13.0f} KiB"

@@ -76,6 +76,13 @@ def erp_page(request: Request, items: list[T], max_page_size: int) -> tuple[list
 
     A pageSize above maxPageSize is reduced silently, as the real API does.
     """
+    start, page_size = erp_window(request, max_page_size)
+    meta = {"totalCount": len(items), "maxPageSize": max_page_size}
+    return items[start:start + page_size], meta
+
+
+def erp_window(request: Request, max_page_size: int) -> tuple[int, int]:
+    """The requested ERP page as ``(offset, size)``: the size reduced to ``max_page_size``."""
     page_number = _int_param(request, "pageNumber", 1)
     page_size = _int_param(request, "pageSize", max_page_size)
     if page_number < 1:
@@ -83,9 +90,7 @@ def erp_page(request: Request, items: list[T], max_page_size: int) -> tuple[list
     if page_size < 1:
         raise erp_validation("pageSize must be 1 or greater.")
     page_size = min(page_size, max_page_size)
-    start = (page_number - 1) * page_size
-    meta = {"totalCount": len(items), "maxPageSize": max_page_size}
-    return items[start:start + page_size], meta
+    return (page_number - 1) * page_size, page_size
 
 
 def parse_v3_datetime(value: str, name: str, instance: str) -> str:

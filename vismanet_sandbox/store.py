@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 DEFAULT_SETTINGS: dict[str, Any] = {
     "maxPageSize": 1000,
     "maxPageSizeInventory": 5000,
@@ -204,7 +206,7 @@ class Store:
     # -- records ---------------------------------------------------------------------------
 
     def _row(self, r: tuple[Any, ...]) -> Record:
-        return Record(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]))
+        return Record(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]))
 
     def get(self, company: str, kind: str, key: str) -> Record | None:
         """The record of ``kind`` with this key in a company, or None."""
@@ -231,11 +233,13 @@ class Store:
         modified: tuple[str, str] | None = None,
         created: tuple[str, str] | None = None,
         key_prefix: str | None = None,
+        window: tuple[int, int] | None = None,
     ) -> list[Record]:
         """Records of one kind in internal-id order, optionally filtered on the timestamps.
 
         ``modified``/``created`` are ``(operator, timestamp)`` pairs; the operator is one of the
-        four the ERP accepts (already validated by the caller).
+        four the ERP accepts (already validated by the caller). ``window`` is ``(offset,
+        limit)``: only those rows are read (one page without loading the whole table).
         """
         sql = ("SELECT key, internal_id, created, modified, version, data FROM records "
                "WHERE company = ? AND kind = ?")
@@ -251,9 +255,26 @@ class Store:
             escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             args.append(escaped + "%")
         sql += " ORDER BY internal_id"
+        if window is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args.extend((window[1], window[0]))
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         return [self._row(r) for r in rows]
+
+    def count(self, company: str, kind: str, *, modified: tuple[str, str] | None = None,
+              created: tuple[str, str] | None = None) -> int:
+        """How many records :meth:`list` would return without a window."""
+        sql = "SELECT COUNT(*) FROM records WHERE company = ? AND kind = ?"
+        args: list[Any] = [company, kind]
+        for column, cond in (("modified", modified), ("created", created)):
+            if cond:
+                op, value = cond
+                assert op in (">", "<", ">=", "<=")
+                sql += f" AND {column} {op} ?"
+                args.append(value)
+        with self._lock:
+            return int(self._db.execute(sql, args).fetchone()[0])
 
     def _next_version(self, db: sqlite3.Connection) -> int:
         row = db.execute("SELECT value FROM meta WHERE key = 'rowversion'").fetchone()

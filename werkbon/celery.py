@@ -1,10 +1,18 @@
-"""The Celery application. Tasks are found in each app's ``tasks`` module."""
+"""The Celery application. Tasks are found in each app's ``tasks`` module.
+
+Workers never run with DEBUG: with it, Django keeps every SQL statement of a connection in
+memory (up to 9,000, each bulk INSERT of a first-import page a few hundred kilobytes), so a
+long import would grow by hundreds of megabytes. :func:`no_debug_in_workers` switches it off
+when a worker (or each of its pool processes) starts, also with ``DJANGO_DEBUG=true``.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 
 from celery import Celery
+from celery.signals import worker_init, worker_process_init
 
 from werkbon import celery_transport
 
@@ -16,3 +24,20 @@ celery_transport.register()
 app = Celery("werkbon")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+logger = logging.getLogger(__name__)
+
+
+@worker_init.connect
+@worker_process_init.connect
+def no_debug_in_workers(**_kwargs: object) -> None:
+    """Switch DEBUG (and with it Django's in-memory query log) off in a worker process."""
+    from django.conf import settings
+    from django.db import connections, reset_queries
+
+    if settings.DEBUG:
+        logger.info("DEBUG is switched off in the worker: it would keep every SQL statement in memory")
+        settings.DEBUG = False
+    for connection in connections.all(initialized_only=True):
+        connection.force_debug_cursor = False
+    reset_queries()

@@ -96,7 +96,9 @@ async def list_customers(call: Call) -> Response:
         have = {a.get("id"): a.get("value") for a in d.get("attributes", [])}
         return all(have.get(k) == v for k, v in attributes.items())
 
-    return erp_list(call, "customer", render, predicate=keep)
+    filtered = bool(status or attributes or any(
+        q.get(name) for name in ("name", "corporateId", "vatRegistrationId", "email", "phone")))
+    return erp_list(call, "customer", render, predicate=keep if filtered else None)
 
 
 def _found(call: Call, rec: Record | None, what: str) -> Response:

@@ -122,7 +122,10 @@ async def list_inventory(call: Call) -> Response:
         # No sales categories are seeded: a salesCategory filter matches nothing.
         return not q.get("salesCategory")
 
-    return erp_list(call, "inventory", lambda r: render(r, expand), predicate=keep, inventory=True)
+    filtered = bool(status or types or any(
+        q.get(name) for name in ("inventoryNumber", "description", "alternateID", "salesCategory")))
+    return erp_list(call, "inventory", lambda r: render(r, expand), predicate=keep if filtered else None,
+                    inventory=True)
 
 
 def _found(call: Call, rec: Record | None, what: str) -> Response:

@@ -18,9 +18,11 @@ import contextvars
 import datetime as dt
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -37,9 +39,10 @@ DEFAULT_LEASE_SECONDS = 300
 # and order too, but cleanup's listings and an export do not renew per request.
 JOB_LEASE_SECONDS = {"first_import": 60}
 
-# The leases this execution context holds (set by :func:`lease`): (tenant id, job) → holder.
-_held: contextvars.ContextVar[dict[tuple[int, str], tuple[str, int]] | None] = contextvars.ContextVar(
-    "werkbon_leases_held", default=None)
+# The leases this execution context holds (set by :func:`lease`): (tenant id, job) →
+# (holder, seconds, deadline: time.monotonic() value or None).
+_held: contextvars.ContextVar[dict[tuple[int, str], tuple[str, int, float | None]] | None] = \
+    contextvars.ContextVar("werkbon_leases_held", default=None)
 
 
 class LeaseLost(Exception):
@@ -80,12 +83,17 @@ def renew(tenant_id: int, job: str) -> None:
     its length. Without one (a job called directly, e.g. from a test or the shell) there is
     nothing to renew.
 
-    Raises: LeaseLost when another worker holds the lease now.
+    Raises: LeaseLost when another worker holds the lease now; SoftTimeLimitExceeded when
+    the job ran past the ``deadline`` given to :func:`lease` (the job's soft time limit,
+    enforced here at every renewal for worker pools that cannot interrupt a task, such as
+    Celery's threads pool).
     """
     held = (_held.get() or {}).get((tenant_id, job))
     if held is None:
         return
-    holder, seconds = held
+    holder, seconds, deadline = held
+    if deadline is not None and time.monotonic() > deadline:
+        raise SoftTimeLimitExceeded(f"{job} of tenant {tenant_id} ran past its time limit")
     if not extend(tenant_id, job, holder, seconds):
         raise LeaseLost(f"lease {job} of tenant {tenant_id} was taken over")
 
@@ -96,13 +104,16 @@ def release(tenant: Tenant, job: str, holder: str) -> None:
 
 
 @contextlib.contextmanager
-def lease(tenant: Tenant, job: str, seconds: int = 300) -> Iterator[str | None]:
+def lease(tenant: Tenant, job: str, seconds: int = 300,
+          time_limit: float | None = None) -> Iterator[str | None]:
     """``with lease(t, "import") as holder:`` — holder is None when another worker has it.
-    Inside the block :func:`renew` renews it."""
+    Inside the block :func:`renew` renews it, and once ``time_limit`` seconds have passed it
+    raises SoftTimeLimitExceeded instead."""
     holder = claim(tenant, job, seconds)
     token = None
     if holder:
-        token = _held.set({**(_held.get() or {}), (tenant.pk, job): (holder, seconds)})
+        deadline = time.monotonic() + time_limit if time_limit else None
+        token = _held.set({**(_held.get() or {}), (tenant.pk, job): (holder, seconds, deadline)})
     try:
         yield holder
     finally:

@@ -21,7 +21,8 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +52,14 @@ class IntegrationStatus(models.TextChoices):
 
     ACTIVE = "active", _("ACTIVE")
     INACTIVE = "inactive", _("INACTIVE")
+
+
+# Stands for "due since ever" in Integration.next_due_at (a NULL schedule field means due now).
+SCHEDULE_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def _due(field: str) -> Coalesce:
+    return Coalesce(field, Value(SCHEDULE_EPOCH, output_field=models.DateTimeField()))
 
 
 class Integration(TenantScopedModel):
@@ -100,11 +109,32 @@ class Integration(TenantScopedModel):
     last_notification_at = models.DateTimeField(null=True, blank=True)
     next_status_poll_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The earliest moment the scheduler tick has work for this integration, kept by the
+    # database itself (a stored generated column, so also every UPDATE of the fields it reads
+    # moves it): NULL while not ACTIVE; else the earliest of next_sync_at (during the first
+    # import: when the tick looks at it again) and, after the first import, next_cleanup_at,
+    # but not before paused_until. A NULL schedule field counts as due (SCHEDULE_EPOCH). The
+    # tick finds the due integrations with one range scan of its index (tasks.tick).
+    next_due_at = models.GeneratedField(
+        expression=Case(
+            When(status=IntegrationStatus.ACTIVE, then=Greatest(
+                Case(
+                    When(first_import_finished_at__isnull=True, then=_due("next_sync_at")),
+                    default=Least(_due("next_sync_at"), _due("next_cleanup_at")),
+                ),
+                _due("paused_until"),
+            )),
+            default=None,
+        ),
+        output_field=models.DateTimeField(null=True),
+        db_persist=True,
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "kind"], name="one_integration_per_kind")
         ]
+        indexes = [models.Index(fields=["next_due_at"], name="integration_next_due")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()})"

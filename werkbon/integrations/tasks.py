@@ -20,8 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from werkbon.accounts.tenancy import tenant_context
-from werkbon.integrations import registry
-from werkbon.integrations.freshness import polling_interval
+from werkbon.integrations import registry, schedule
 from werkbon.integrations.leases import DEFAULT_LEASE_SECONDS, lease, lease_seconds
 from werkbon.integrations.models import (
     EXPORT_WORKABLE_STATES,
@@ -49,80 +48,125 @@ SYNC_LIMITS = {"soft_time_limit": 900, "time_limit": 960}
 FIRST_IMPORT_LIMITS = {"soft_time_limit": 3600, "time_limit": 3660}
 
 
+# At most this many integrations per tick, the longest overdue first: with more due at once
+# the next tick goes on where this one stopped, so a burst never makes one tick run long and
+# no tenant is starved (whoever waits longest comes first).
+TICK_BATCH = 2000
+
+
 def _is_paused(integration: Integration) -> bool:
     return bool(integration.paused_until and integration.paused_until > timezone.now())
 
 
-def _lease_is_live(integration: Integration, job: str) -> bool:
-    return JobLease.objects.filter(
-        tenant_id=integration.tenant_id, job=job, leased_until__gt=timezone.now()
-    ).exists()
+def _due(field: str, now: dt.datetime) -> Q:
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lte": now})
 
 
 @shared_task(name="werkbon.integrations.tasks.tick", ignore_result=True, **TICK_LIMITS)
 def tick() -> int:
-    """Enqueue every job that is due; returns how many were enqueued."""
+    """Enqueue every job that is due; returns how many were enqueued.
+
+    One indexed range query finds the integrations with due work
+    (``Integration.next_due_at <= now``, a column the database keeps); an integration with
+    nothing due costs nothing, so the tick's work grows with the due jobs, not with the
+    tenants. Each due job is claimed with a conditional UPDATE (still due → next time), so
+    two ticks at once never enqueue it twice.
+    """
     now = timezone.now()
     enqueued = 0
-    active = Integration.all_tenants.filter(status=IntegrationStatus.ACTIVE).filter(
-        Q(paused_until__isnull=True) | Q(paused_until__lte=now)
+    due = list(
+        Integration.all_tenants.filter(next_due_at__lte=now)
+        .order_by("next_due_at", "pk")[:TICK_BATCH]  # whole rows: schedule.next_sync_due may read any field
     )
-    for integration in active:
+    importing = [i for i in due if i.first_import_finished_at is None]
+    leased = dict(JobLease.objects.filter(
+        job="first_import", leased_until__gt=now, tenant_id__in=[i.tenant_id for i in importing]
+    ).values_list("tenant_id", "leased_until")) if importing else {}
+    for integration in due:
+        pk = integration.pk
         if integration.first_import_finished_at is None:
-            if not _lease_is_live(integration, "first_import"):
-                sync_first_import.delay(integration.pk)
+            # next_sync_at is when to look again: the end of the running import's lease, or
+            # a short while after enqueuing it (schedule.FIRST_IMPORT_RECHECK).
+            running_until = leased.get(integration.tenant_id)
+            look_again = running_until or now + schedule.FIRST_IMPORT_RECHECK
+            claimed = Integration.all_tenants.filter(
+                _due("next_sync_at", now), pk=pk, first_import_finished_at__isnull=True
+            ).update(next_sync_at=look_again)
+            if claimed and running_until is None:
+                sync_first_import.delay(pk)
                 enqueued += 1
             continue
-        # Claim the slot with a conditional update so two beats never enqueue it twice.
-        due = Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now)
-        next_at = now + dt.timedelta(seconds=polling_interval(integration, now))
-        if Integration.all_tenants.filter(due, pk=integration.pk).update(next_sync_at=next_at):
-            sync_incremental.delay(integration.pk)
+        if integration.next_sync_at is None or integration.next_sync_at <= now:
+            next_at = schedule.next_sync_due(integration, now)
+            if Integration.all_tenants.filter(_due("next_sync_at", now), pk=pk).update(next_sync_at=next_at):
+                sync_incremental.delay(pk)
+                enqueued += 1
+        cleanup_due = integration.next_cleanup_at is None or integration.next_cleanup_at <= now
+        if cleanup_due and Integration.all_tenants.filter(_due("next_cleanup_at", now), pk=pk).update(
+                next_cleanup_at=now + CLEANUP_INTERVAL):
+            sync_cleanup.delay(pk)
             enqueued += 1
-        cleanup_due = Q(next_cleanup_at__isnull=True) | Q(next_cleanup_at__lte=now)
-        if Integration.all_tenants.filter(cleanup_due, pk=integration.pk).update(
-            next_cleanup_at=now + CLEANUP_INTERVAL
-        ):
-            sync_cleanup.delay(integration.pk)
-            enqueued += 1
-        enqueued += _webhook_jobs(integration, now)
-    due_exports = ExportRecord.all_tenants.filter(
+        enqueued += _status_poll(integration, now)
+    enqueued += _waiting_notifications(now)
+    due_exports = list(ExportRecord.all_tenants.filter(
         status__in=RETRYABLE_EXPORT_STATES, next_attempt_at__lte=now
-    ).values_list("pk", "tenant_id", "kind")
-    for record_id, tenant_id, kind in due_exports:
-        integration = Integration.all_tenants.filter(tenant_id=tenant_id, kind=kind).first()
-        if integration and integration.is_active and not _is_paused(integration):
-            export_work_order.delay(record_id)
-            enqueued += 1
+    ).values_list("pk", "tenant_id", "kind")[:TICK_BATCH])
+    if due_exports:
+        runnable = set(Integration.all_tenants.filter(
+            tenant_id__in={tenant_id for _, tenant_id, _ in due_exports}, status=IntegrationStatus.ACTIVE,
+        ).filter(Q(paused_until__isnull=True) | Q(paused_until__lte=now)).values_list("tenant_id", "kind"))
+        for record_id, tenant_id, kind in due_exports:
+            if (tenant_id, kind) in runnable:
+                export_work_order.delay(record_id)
+                enqueued += 1
     return enqueued
 
 
 NOTIFICATION_GRACE = dt.timedelta(seconds=2)  # the receiver enqueues at once; the tick catches what is left
 
 
-def _webhook_jobs(integration: Integration, now: dt.datetime) -> int:
-    """Webhook notifications left waiting (their job lost, or the poll held the lease), and the
-    slow poll of exported documents' status when it is due; returns how many were enqueued."""
-    enqueued = 0
-    waiting = WebhookNotification.all_tenants.filter(
-        integration_id=integration.pk, outcome=WebhookOutcome.PENDING, received_at__lte=now - NOTIFICATION_GRACE)
-    if waiting.exists() and not _lease_is_live(integration, "sync"):
-        process_notifications.delay(integration.pk)
-        enqueued += 1
-    due = Q(next_status_poll_at__isnull=True) | Q(next_status_poll_at__lte=now)
-    if Integration.all_tenants.filter(due, pk=integration.pk).update(
+def _lease_is_live(tenant_id: int, job: str, now: dt.datetime) -> bool:
+    return JobLease.objects.filter(tenant_id=tenant_id, job=job, leased_until__gt=now).exists()
+
+
+def _status_poll(integration: Integration, now: dt.datetime) -> int:
+    """The slow poll of exported documents' status, when due (checked whenever the tick visits
+    the integration for its sync, so at most one sync interval late); returns 0 or 1."""
+    if integration.next_status_poll_at is not None and integration.next_status_poll_at > now:
+        return 0
+    if Integration.all_tenants.filter(_due("next_status_poll_at", now), pk=integration.pk).update(
         next_status_poll_at=now + dt.timedelta(seconds=django_settings.VISMANET_STATUS_POLL_SECONDS)
     ):
         poll_document_status.delay(integration.pk)
-        enqueued += 1
+        return 1
+    return 0
+
+
+def _waiting_notifications(now: dt.datetime) -> int:
+    """Webhook notifications left waiting (their job lost, or the poll held the lease): one
+    indexed query (outcome, received_at) whose work grows with the waiting notifications only;
+    returns how many jobs were enqueued."""
+    waiting = set(WebhookNotification.all_tenants.filter(
+        outcome=WebhookOutcome.PENDING, received_at__lte=now - NOTIFICATION_GRACE,
+    ).values_list("integration_id", flat=True).distinct()[:TICK_BATCH])
+    if not waiting:
+        return 0
+    enqueued = 0
+    runnable = Integration.all_tenants.filter(pk__in=waiting, status=IntegrationStatus.ACTIVE).filter(
+        Q(paused_until__isnull=True) | Q(paused_until__lte=now))
+    for integration in runnable:
+        if not _lease_is_live(integration.tenant_id, "sync", now):
+            process_notifications.delay(integration.pk)
+            enqueued += 1
     return enqueued
 
 
-def _run(integration_id: int, job: str, method: str) -> None:
+def _run(integration_id: int, job: str, method: str, limits: dict[str, int]) -> None:
     integration = Integration.all_tenants.select_related("tenant").filter(pk=integration_id).first()
     if integration is None or not integration.is_active:
         return  # deactivated since it was enqueued: stop at once
-    with tenant_context(integration.tenant), lease(integration.tenant, job, lease_seconds(job)) as holder:
+    with tenant_context(integration.tenant), lease(
+            integration.tenant, job, lease_seconds(job), time_limit=limits["soft_time_limit"]) as holder:
         if holder is None:
             logger.info("%s for tenant %s already running", job, integration.tenant_id)
             return
@@ -135,31 +179,31 @@ def _run(integration_id: int, job: str, method: str) -> None:
 @shared_task(name="werkbon.integrations.tasks.sync_first_import", ignore_result=True, **FIRST_IMPORT_LIMITS)
 def sync_first_import(integration_id: int) -> None:
     """The first import (resumable: it continues where a killed worker stopped)."""
-    _run(integration_id, "first_import", "first_import")
+    _run(integration_id, "first_import", "first_import", FIRST_IMPORT_LIMITS)
 
 
 @shared_task(name="werkbon.integrations.tasks.sync_incremental", ignore_result=True, **SYNC_LIMITS)
 def sync_incremental(integration_id: int) -> None:
     """One incremental import of every table (and orders, when set)."""
-    _run(integration_id, "sync", "incremental_sync")
+    _run(integration_id, "sync", "incremental_sync", SYNC_LIMITS)
 
 
 @shared_task(name="werkbon.integrations.tasks.sync_cleanup", ignore_result=True, **SYNC_LIMITS)
 def sync_cleanup(integration_id: int) -> None:
     """Remove what is gone or inactive in the accounting system (a few times a week)."""
-    _run(integration_id, "cleanup", "cleanup")
+    _run(integration_id, "cleanup", "cleanup", SYNC_LIMITS)
 
 
 @shared_task(name="werkbon.integrations.tasks.process_notifications", ignore_result=True, **SYNC_LIMITS)
 def process_notifications(integration_id: int) -> None:
     """Read again the records the waiting webhook notifications name (under the sync lease)."""
-    _run(integration_id, "sync", "process_notifications")
+    _run(integration_id, "sync", "process_notifications", SYNC_LIMITS)
 
 
 @shared_task(name="werkbon.integrations.tasks.poll_document_status", ignore_result=True, **SYNC_LIMITS)
 def poll_document_status(integration_id: int) -> None:
     """The slow poll of exported documents' status."""
-    _run(integration_id, "document_status", "poll_document_status")
+    _run(integration_id, "document_status", "poll_document_status", SYNC_LIMITS)
 
 
 @shared_task(name="werkbon.integrations.tasks.export_work_order", ignore_result=True, **EXPORT_LIMITS)

@@ -314,9 +314,13 @@ class OfficeTimeEntryForm(TimeEntryForm):
         if current is not None:  # a correction keeps its technician available
             planned |= Q(pk=current.pk)
         technicians = technicians_of_current_tenant().filter(planned).distinct()
-        self.fields["technician"].queryset = technicians
-        if current is None and len(technicians) == 1:
-            self.fields["technician"].initial = technicians[0].pk
+        field = self.fields["technician"]
+        field.queryset = technicians  # validation
+        found = list(technicians)  # one query: the options are these rows (not asked again)
+        empty = [("", field.empty_label)] if field.empty_label is not None else []
+        field.choices = [*empty, *((user.pk, field.label_from_instance(user)) for user in found)]
+        if current is None and len(found) == 1:
+            field.initial = found[0].pk
 
 
 class MaterialLineForm(forms.Form):

@@ -210,13 +210,15 @@ def item_changes(line: MaterialLine) -> dict[str, tuple[str, str]]:
             if getattr(line, name) != getattr(line.item, name)}
 
 
-def pending_changes(work_order: WorkOrder) -> PendingChanges:
-    """What the office may take over on ``work_order`` (nothing when it is archived)."""
+def pending_changes(work_order: WorkOrder, lines: list[MaterialLine] | None = None) -> PendingChanges:
+    """What the office may take over on ``work_order`` (nothing when it is archived).
+    ``lines``: its material lines with their items, when the caller has read them already."""
     if work_order.is_archived:
         return PendingChanges()
-    lines = [(line, changes) for line in work_order.material_lines.select_related("item").order_by("id")
-             if (changes := item_changes(line))]
-    return PendingChanges(new_address(work_order), lines)
+    if lines is None:
+        lines = list(work_order.material_lines.select_related("item").order_by("id"))
+    changed = [(line, changes) for line in lines if (changes := item_changes(line))]
+    return PendingChanges(new_address(work_order), changed)
 
 
 def orders_with_changed_address(address: WorkAddress, fields: dict[str, str]) -> list[WorkOrder]:

@@ -153,6 +153,7 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if order.planned_start:
         local = timezone.localtime(order.planned_start)
         plan_initial.update(date=local.date(), time=local.time().replace(second=0, microsecond=0))
+    lines = list(order.material_lines.select_related("item").order_by("id"))  # read once
     first_tech = order.technicians.first()
     if first_tech:
         plan_initial["technician"] = first_tech.pk
@@ -160,7 +161,7 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "order": order,
         "editable": editable,
         "entries": order.time_entries.select_related("technician"),
-        "lines": order.material_lines.select_related("item"),
+        "lines": lines,
         "filled_forms": order.forms.select_related("template", "filled_by").prefetch_related(
             "answers__question"),
         "templates": FormTemplate.objects.filter(is_active=True),
@@ -174,7 +175,7 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "customer_email": order.customer.email if order.customer else ""})
         if order.status == WorkOrderStatus.PLANNED else None,
         # What changed in the master data since it was agreed (taken with one click).
-        "master_changes": history.pending_changes(order),
+        "master_changes": history.pending_changes(order, lines),
     })
 
 

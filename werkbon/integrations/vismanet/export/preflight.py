@@ -1,17 +1,22 @@
 """Step 2, the pre-flight: before the first write, the settings are valid and the master data
 the document uses is usable in Visma.net *now* (fresh GETs, not the last import): the
 customer exists and is not inactive or on hold, every item exists, is active and non-stock,
-the warehouse exists. Anything else stops the export with the action to take, so nothing is
-ever sent half (manual 2.3, 5.3–5.5; ``docs/sync-rules.md`` "The job, step by step").
+the warehouse exists, all fetched at once (the GETs are independent). Anything else stops
+the export with the action to take, so nothing is ever sent half (manual 2.3, 5.3–5.5; ``docs/sync-rules.md`` "The job, step by step").
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from django.utils.translation import gettext_noop
 from pydantic import ValidationError as PydanticValidationError
 
 from vismanet import NotFoundError, VismaNetClient
 from werkbon.integrations.models import ExportRecord, Integration, LogTable
+from werkbon.integrations.vismanet.client import OffThreadDatabaseAccess, flush_deferred
 from werkbon.integrations.vismanet.config import VismaNetSettings
 from werkbon.integrations.vismanet.export.outcome import PermanentFailure
 from werkbon.workorders.models import WorkOrder
@@ -105,6 +110,43 @@ def choose_warehouse(work_order: WorkOrder, settings: VismaNetSettings) -> str:
                            {"number": work_order.number, "user": user.display_name if user else "—"})
 
 
+# The pre-flight's GETs run at once on this many threads at most (one export has a customer,
+# a few items and a warehouse; more items wait for a free thread).
+PREFLIGHT_THREADS = 8
+
+
+def _fetch_all(client: VismaNetClient, calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the independent GETs in ``calls`` at once on helper threads and return each result
+    or the exception it raised, in the order of ``calls``.
+
+    Helper threads only send HTTP requests: a call that would need the database (a token
+    that is not in the store's memory or must be renewed) raises OffThreadDatabaseAccess
+    there and is repeated on this thread, and a 429's pause is applied here afterwards
+    (``client.flush_deferred``). With one call there is nothing to overlap.
+    """
+    if len(calls) <= 1:
+        return [_capture(call) for call in calls]
+    with ThreadPoolExecutor(max_workers=min(PREFLIGHT_THREADS, len(calls)),
+                            thread_name_prefix="werkbon-preflight") as pool:
+        results = list(pool.map(_capture, calls))
+    flush_deferred(client)
+    return [_capture(call) if isinstance(result, OffThreadDatabaseAccess) else result
+            for call, result in zip(calls, results, strict=True)]
+
+
+def _capture(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except Exception as error:  # handed back to the job's thread, raised there in order
+        return error
+
+
+def _result(value: Any) -> Any:
+    if isinstance(value, BaseException):
+        raise value
+    return value
+
+
 def check_master_data(client: VismaNetClient, record: ExportRecord, customer_number: str | None,
                       item_numbers: list[str], warehouse: str | None,
                       units: dict[str, list[str]] | None = None) -> None:
@@ -113,12 +155,25 @@ def check_master_data(client: VismaNetClient, record: ExportRecord, customer_num
     Inactive/OnHold, every item exists, is Active and non-stock, Visma.net knows each unit in
     ``units`` (item number → the lines' registered units) as the item's base, sales or
     purchase unit (never a quantity sent in another unit), the warehouse exists.
-    Raises PermanentFailure naming the first problem and the work order."""
+
+    The GETs are independent reads, so they are sent at once (:func:`_fetch_all`): one
+    round trip instead of one per record. The answers are judged in the order they were
+    always judged, so the problem reported is the same as when they were fetched one by one.
+    Raises PermanentFailure naming the first problem and the work order, or the first
+    ``vismanet`` error a fetch raised.
+    """
     number = record.work_order_number
+    calls: list[Callable[[], Any]] = []
+    if customer_number:
+        calls.append(lambda: client.customers.get(customer_number))
+    calls.extend((lambda n=item_number: client.inventory.get(n)) for item_number in item_numbers)
+    if warehouse:
+        calls.append(lambda: client.warehouses.get(warehouse))
+    answers = iter(_fetch_all(client, calls))
     if customer_number:
         params = {"customer": customer_number, "number": number}
         try:
-            customer = client.customers.get(customer_number)
+            customer = _result(next(answers))
         except NotFoundError as error:
             raise PermanentFailure(MSG_CUSTOMER_UNKNOWN, ACT_CUSTOMER_UNKNOWN, params, table=LogTable.CUSTOMER,
                                    object_ref=customer_number, detail=str(error)) from error
@@ -130,7 +185,7 @@ def check_master_data(client: VismaNetClient, record: ExportRecord, customer_num
     for item_number in item_numbers:
         params = {"item": item_number, "number": number}
         try:
-            item = client.inventory.get(item_number)
+            item = _result(next(answers))
         except NotFoundError as error:
             raise PermanentFailure(MSG_ITEM_UNKNOWN, ACT_ITEM_UNKNOWN, params, table=LogTable.ITEM,
                                    object_ref=item_number, detail=str(error)) from error
@@ -150,7 +205,7 @@ def check_master_data(client: VismaNetClient, record: ExportRecord, customer_num
                                        table=LogTable.ITEM, object_ref=item_number)
     if warehouse:
         try:
-            client.warehouses.get(warehouse)
+            _result(next(answers))
         except NotFoundError as error:
             raise PermanentFailure(MSG_WAREHOUSE_UNKNOWN, ACT_WAREHOUSE_UNKNOWN,
                                    {"warehouse": warehouse, "number": number},

@@ -21,7 +21,12 @@ from werkbon.integrations.vismanet.mapping.inbound import (
     item_group_code,
 )
 from werkbon.integrations.vismanet.sync.agreed import warn_item_changed
-from werkbon.integrations.vismanet.sync.pipeline import Changes, ListSource, Run
+from werkbon.integrations.vismanet.sync.pipeline import (
+    INVENTORY_PAGE_SIZE,
+    Changes,
+    ListSource,
+    Run,
+)
 from werkbon.integrations.vismanet.sync.removal import (
     Reason,
     note_inactive_in_use,
@@ -44,7 +49,7 @@ class Items:
         """Paged ListSource over GET /v1/inventory (inventory.list): every item type, no expansion."""
         # Every type: a non-stock item that becomes a stock item must be seen to go away.
         # No expansion: the client then sends every expand flag as false (small pages).
-        return ListSource(attrgetter("inventory.list"))
+        return ListSource(attrgetter("inventory.list"), page_size=INVENTORY_PAGE_SIZE)
 
     def store(self, run: Run, records: list[InventoryItem]) -> Changes:
         """Upsert one page of inventory items by number, creating missing item groups; an item

@@ -56,6 +56,8 @@ logger = logging.getLogger(__name__)
 
 OVERLAP = dt.timedelta(minutes=5)
 PAGE_SIZE = 1000  # asked for; Visma.net clamps it to metadata.maxPageSize
+# The inventory list allows 5,000 a page (reference §7.2, maxPageSize 5000): a fifth of the calls.
+INVENTORY_PAGE_SIZE = 5000
 # Per run and table, at most this many entries of one kind; the rest is one summary entry.
 LOG_DETAIL_LIMIT = 50
 MORE_CHANGES = gettext_noop("%(count)s more change of this kind was applied (not listed one by one).")
@@ -79,6 +81,7 @@ class ListSource:
     method: Callable[[VismaNetClient], Callable[..., Paginated[Any]]]
     options: tuple[tuple[str, Any], ...] = ()
     since_option: str | None = None
+    page_size: int = PAGE_SIZE  # the largest the endpoint allows (a resume needs the same size)
 
     def since(self, moment: dt.datetime | None) -> ListSource:
         """The same list filtered on ``lastModifiedDateTime >= moment`` (aware, UTC)."""
@@ -113,12 +116,14 @@ class FetchedPage:
         return len(self.records) < self.page_size
 
 
-def read_page(client: VismaNetClient, source: ListSource, number: int, page_size: int = PAGE_SIZE) -> FetchedPage:
+def read_page(client: VismaNetClient, source: ListSource, number: int, page_size: int | None = None) -> FetchedPage:
     """Fetch page ``number`` (1-based) of ``source``: one request, through the client's
-    paging (same authentication, retries, rate-limit pause and errors).
+    paging (same authentication, retries, rate-limit pause and errors). ``page_size``
+    defaults to the source's.
 
     Raises: any ``vismanet.VismaNetError``.
     """
+    page_size = page_size or source.page_size
     page = next(source.list(client, start_page=number, page_size=page_size).pages(), None)
     if page is None:  # the client yields no empty page
         return FetchedPage([], number, None, page_size)
