@@ -27,9 +27,15 @@ def attachment_state(context: template.Context, order: WorkOrder) -> dict[str, A
     user = getattr(request, "user", None)
     is_office = bool(getattr(user, "is_office", False))
     is_open = order.status in OPEN_STATUSES
+    # Both includes of a page ask: the records are read once per page (kept on the order).
+    records = getattr(order, "_attachment_records", None)
+    if records is None:
+        records = (Signature.objects.filter(work_order=order).first(),
+                   list(WorkOrderPhoto.objects.filter(work_order=order).order_by("id")))
+        order._attachment_records = records  # type: ignore[attr-defined]
     return {
-        "signature": Signature.objects.filter(work_order=order).first(),
-        "photos": list(WorkOrderPhoto.objects.filter(work_order=order).order_by("id")),
+        "signature": records[0],
+        "photos": records[1],
         "can_sign": is_open,
         "can_change_photos": is_open or (is_office and not order.is_archived),
         "max_name": MAX_SIGNER_NAME_LENGTH,
