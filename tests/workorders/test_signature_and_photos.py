@@ -27,7 +27,7 @@ from pypdf import PdfReader
 from tests.conftest import PASSWORD, make_user
 from werkbon.accounts.models import Role
 from werkbon.accounts.tenancy import tenant_context
-from werkbon.workorders import attachments, history, services
+from werkbon.workorders import actions, attachments, history, services
 from werkbon.workorders.limits import (
     MAX_CAPTION_LENGTH,
     MAX_PHOTOS_PER_UPLOAD,
@@ -306,8 +306,9 @@ def test_a_technician_cannot_see_or_add_photos_on_another_technicians_order(clie
     assert client.get(reverse("workorders:signature_image", args=[planned_order.pk])).status_code == 404
     assert list(WorkOrderPhoto.objects.values_list("caption", flat=True)) == ["eigen"]
     assert not Signature.objects.exists()
-    with pytest.raises(services.LifecycleError):  # the service refuses too (the action layer)
-        attachments.add_photo(planned_order, user=other, image_bytes=photo_bytes())
+    with pytest.raises(actions.ActionRefused) as refused:  # the action layer decides who may
+        actions.apply("photo.add", user=other, work_order=planned_order, image_bytes=photo_bytes())
+    assert refused.value.status == 404
 
 
 def test_another_tenant_cannot_see_or_add_photos(client, planned_order, tech_a, office_b, tech_b):
@@ -338,7 +339,7 @@ def test_photos_are_deleted_while_open_and_read_only_once_archived(tech_client, 
     assert attachments.delete_photo(planned_order, user=tech_a, photo_id=gone.pk) is False
     services.complete(planned_order, user=tech_a)
     with pytest.raises(services.LifecycleError):  # completed: the technician is done
-        attachments.add_photo(planned_order, user=tech_a, image_bytes=photo_bytes())
+        actions.apply("photo.add", user=tech_a, work_order=planned_order, image_bytes=photo_bytes())
     services.archive(planned_order, user=office_a)
     for user in (tech_a, office_a):
         with pytest.raises(services.LifecycleError, match=r"gearchiveerd|archived"):
