@@ -563,20 +563,33 @@ def _new_address(customer: Customer, data: dict[str, str]) -> WorkAddress:
     return WorkAddress.objects.create(customer=customer, **values)
 
 
+class _InputRefused:
+    """Turns :class:`werkbon.workorders.attachments.InvalidInput` into a 422 naming the field."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> None:
+        if isinstance(error, attachments.InvalidInput):
+            raise ActionRefused(str(error), field=error.field) from error
+
+
 def capture_signature(order: WorkOrder, *, user: User, signer_name: str,
                       image_bytes: bytes) -> Any:
     """``signature.capture``: the customer's signature (``image_bytes``: the canvas as PNG, at
     most ``MAX_SIGNATURE_BYTES``) and the signer's name; before completion, also by the office
     (:func:`werkbon.workorders.attachments.capture_signature`). Signing again replaces it."""
-    return attachments.capture_signature(order, user=user, signer_name=signer_name,
-                                         image_bytes=image_bytes)
+    with _InputRefused():
+        return attachments.capture_signature(order, user=user, signer_name=signer_name,
+                                             image_bytes=image_bytes)
 
 
 def add_photo(order: WorkOrder, *, user: User, image_bytes: bytes, caption: str = "") -> Any:
     """``photo.add``: one photo (``image_bytes``, at most ``MAX_PHOTO_BYTES``) with a caption;
     the office until archived, a technician until completed
     (:func:`werkbon.workorders.attachments.add_photo`). Several photos: one action each."""
-    return attachments.add_photo(order, user=user, image_bytes=image_bytes, caption=caption)
+    with _InputRefused():
+        return attachments.add_photo(order, user=user, image_bytes=image_bytes, caption=caption)
 
 
 def delete_photo(order: WorkOrder, *, user: User, photo: int) -> bool:

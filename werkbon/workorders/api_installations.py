@@ -30,6 +30,7 @@ from werkbon.workorders.api import (
     BoundedText,
     Id,
     IdempotencyKey,
+    InstallationIdsIn,
     Pagination,
     SearchText,
     WorkOrderId,
@@ -125,10 +126,7 @@ class InstallationFilters(Schema):
     active: bool | None = None
 
 
-class WorkOrderInstallationsIn(Schema):
-    installation_ids: list[Id] = Field(max_length=limits.MAX_INSTALLATIONS_PER_ORDER,
-                                       description="installations of the work order's work "
-                                                   "address; an empty list names none")
+class WorkOrderInstallationsIn(InstallationIdsIn):
     version: int | None = Field(None, description="the `version` read; or send If-Match")
 
 

@@ -45,19 +45,29 @@ OPEN_STATUSES = (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED)
 STORED_PHOTO_FORMATS = ("JPEG", "PNG", "GIF")
 
 
-def _text(value: str, limit: int, too_long: str) -> str:
+class InvalidInput(services.LifecycleError):
+    """Input that is refused as such (not an image, too large, a missing or too long text);
+    ``field`` names it as the API does (``image``, ``signer_name``, ``caption``). The action layer and
+    the API answer it as invalid input (422)."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _text(value: str, limit: int, too_long: str, field: str) -> str:
     """``value`` on one line (no control characters for the PDF), at most ``limit`` characters;
-    else LifecycleError(``too_long`` with ``%(max)s``)."""
+    else InvalidInput(``too_long`` with ``%(max)s``, ``field``)."""
     value = value or ""
     if len(value) <= limit * 2:  # a far longer one is refused as it is
         value = " ".join(value.split())
     if len(value) > limit:
-        raise services.LifecycleError(too_long % {"max": limit})
+        raise InvalidInput(too_long % {"max": limit}, field=field)
     return value
 
 
-def _invalid(error: ValidationError) -> services.LifecycleError:
-    return services.LifecycleError(" ".join(error.messages))
+def _invalid(error: ValidationError) -> InvalidInput:
+    return InvalidInput(" ".join(error.messages), field="image")
 
 
 @transaction.atomic
@@ -79,9 +89,9 @@ def capture_signature(work_order: WorkOrder, *, user: User, signer_name: str,
             _("Work order %(number)s is already completed; it can no longer be signed.")
             % {"number": order.number})
     name = _text(signer_name, MAX_SIGNER_NAME_LENGTH,
-                 _("The name is too long (at most %(max)s characters)."))
+                 _("The name is too long (at most %(max)s characters)."), "signer_name")
     if not name:
-        raise services.LifecycleError(_("Enter the name of the person who signs."))
+        raise InvalidInput(_("Enter the name of the person who signs."), field="signer_name")
     try:
         png, width, height = prepare_signature(bytes(image_bytes))
     except ValidationError as error:
@@ -107,7 +117,8 @@ def add_photo(work_order: WorkOrder, *, user: User, image_bytes: bytes, caption:
     """
     order = services.lock(work_order)
     services.ensure_editable(order)
-    text = _text(caption, MAX_CAPTION_LENGTH, _("The caption is too long (at most %(max)s characters)."))
+    text = _text(caption, MAX_CAPTION_LENGTH, _("The caption is too long (at most %(max)s characters)."),
+                 "caption")
     if WorkOrderPhoto.objects.filter(work_order=order).count() >= MAX_PHOTOS_PER_WORK_ORDER:
         raise services.LifecycleError(
             _("Work order %(number)s already has %(max)s photos; delete one first.")
