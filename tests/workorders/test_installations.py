@@ -332,3 +332,23 @@ def test_any_save_that_moves_the_order_forgets_the_old_addresses_installations(
         moved.work_address = None
         moved.save(update_fields=["work_address", "updated_at"])
     assert list(order.installations.all()) == []
+
+
+def test_the_installations_form_sent_twice_is_saved_once(tech_client, customer, work_address, boiler,
+                                                         tech_a):
+    import re
+
+    order = _order(customer, work_address, tech_a, description="x")
+    page = tech_client.get(reverse("workorders:my_work_order", args=[order.pk])).content.decode()
+    form = page[page.index('data-testid="installations-form"'):]
+    client_id = re.search(r'name="client_id" value="([0-9a-f-]{36})"', form).group(1)
+    url = reverse("workorders:set_installations", args=[order.pk])
+    body = {"inst-installations": [boiler.pk], "inst-version": order.version, "client_id": client_id}
+    tech_client.post(url, body)
+    order.refresh_from_db()
+    version = order.version
+    # the resend carries the version read before the first: applied once, not refused as stale
+    again = tech_client.post(url, body, follow=True)
+    assert "Dit was al opgeslagen" in again.content.decode()
+    order.refresh_from_db()
+    assert order.version == version and list(order.installations.all()) == [boiler]

@@ -1010,6 +1010,33 @@ def _image_responses(ok: Any, *, created: bool = False) -> dict[int, Any]:
     return {**_responses(ok, changes=True, created=created), 413: werkbon_api.ErrorOut}
 
 
+PhotoId = Annotated[int, Path(ge=1, le=limits.MAX_ID)]
+
+
+@router.get("/work-orders/{work_order_id}/signature", response=_responses(SignatureOut),
+            summary="The customer's signature of a work order (404 when not signed)")
+def get_signature(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
+    """Who signed and when; the image itself is on the work order's page and in its PDF."""
+    order = _order(request, work_order_id)
+    return _signature_out(get_object_or_404(Signature.objects.all(), work_order=order))
+
+
+@router.get("/work-orders/{work_order_id}/photos", response=_responses(list[PhotoOut]),
+            summary="The photos of a work order")
+def list_photos(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
+    order = _order(request, work_order_id)
+    photos = WorkOrderPhoto.objects.filter(work_order=order).select_related("added_by").order_by("id")
+    return [_photo_out(p) for p in photos]
+
+
+@router.get("/work-orders/{work_order_id}/photos/{photo_id}", response=_responses(PhotoOut),
+            summary="A photo of a work order (its caption, size and checksum)")
+def get_photo(request: HttpRequest, work_order_id: WorkOrderId, photo_id: PhotoId) -> Any:
+    order = _order(request, work_order_id)
+    return _photo_out(get_object_or_404(WorkOrderPhoto.objects.select_related("added_by"),
+                                        work_order=order, pk=photo_id))
+
+
 @router.put("/work-orders/{work_order_id}/signature", response=_image_responses(SignatureOut),
             summary="Store the customer's signature")
 def put_signature(request: HttpRequest, work_order_id: WorkOrderId, payload: SignatureIn,
@@ -1040,8 +1067,7 @@ def add_photo(request: HttpRequest, work_order_id: WorkOrderId, payload: PhotoIn
                response={204: None, **_responses(None, changes=True)},
                summary="Delete a photo of a work order")
 def delete_photo(request: HttpRequest, work_order_id: WorkOrderId,
-                 photo_id: Annotated[int, Path(ge=1, le=limits.MAX_ID)],
-                 idempotency_key: IdempotencyKey = None) -> Any:
+                 photo_id: PhotoId, idempotency_key: IdempotencyKey = None) -> Any:
     """Action ``photo.delete``: as adding (the office until archived, a technician until
     completed). A photo the work order does not have is a 404; sent again with the same
     ``Idempotency-Key``, a 204 as the first time."""
