@@ -31,6 +31,12 @@ EXPECTED_OPERATIONS = {
     ("delete", "/api/v1/installations/{installation_id}"),
     ("put", "/api/v1/work-orders/{work_order_id}/installations"),
     ("post", "/api/v1/on-site-work-orders"), ("post", "/api/v1/actions"),
+    ("get", "/api/v1/work-orders/{work_order_id}/signature"),
+    ("put", "/api/v1/work-orders/{work_order_id}/signature"),
+    ("get", "/api/v1/work-orders/{work_order_id}/photos"),
+    ("post", "/api/v1/work-orders/{work_order_id}/photos"),
+    ("get", "/api/v1/work-orders/{work_order_id}/photos/{photo_id}"),
+    ("delete", "/api/v1/work-orders/{work_order_id}/photos/{photo_id}"),
 }
 
 

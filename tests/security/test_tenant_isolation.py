@@ -487,6 +487,22 @@ def _body_text(response: Any) -> str:
     return content.decode("utf-8", errors="replace")
 
 
+def _inked_png_base64() -> str:
+    """A small drawing as base64 (a signature or photo the API would accept)."""
+    import base64
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (200, 80), "white")
+    ImageDraw.Draw(image).line([(10, 70), (100, 10), (190, 70)], fill="black", width=5)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+_INKED_PNG_BASE64 = _inked_png_base64()
+
+
 def _payload(world: dict[str, Any], as_json: bool) -> dict[str, Any]:
     """A body that a form or API operation would accept, pointing at tenant B's records."""
     b = world["b"].objects
@@ -510,6 +526,7 @@ def _payload(world: dict[str, Any], as_json: bool) -> dict[str, Any]:
         "answers": [{"question_id": b["form_question"].pk, "value": "changed"}],
         "planned_start": "2025-03-12T09:00:00+01:00",
         "installation_ids": [b["installed_object"].pk],
+        "signer_name": "changed", "caption": "changed", "image": _INKED_PNG_BASE64,
         "inst-installations": [b["installed_object"].pk],
     }
     if as_json:

@@ -15,7 +15,7 @@ from tests.conftest import PASSWORD, make_user
 from tests.workorders.conftest import local
 from werkbon.accounts.models import Role
 from werkbon.accounts.tenancy import tenant_context
-from werkbon.workorders import installations, limits, services
+from werkbon.workorders import actions, installations, limits, services
 from werkbon.workorders.models import Customer, InstalledObject, WorkAddress, WorkOrder
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_history_lists_exactly_the_work_orders_done_on_the_installation(
         customer, work_address, boiler, tech_a, office_a, items, tenant_b, tech_b):
     pump = installations.create_installation(work_address=work_address, name="Warmtepomp")
     completed = _order(customer, work_address, tech_a, description="Ketel onderhoud")
-    services.set_installations(completed, installations=[boiler], user=tech_a)
+    services.set_installations(completed, installations=[boiler])
     _done(completed, tech_a, minutes=135, items=[items["CV01"]])
     archived = _order(customer, work_address, tech_a, description="Lekkage verholpen")
     services.set_installations(archived, installations=[boiler, pump])
@@ -150,12 +150,15 @@ def test_archived_and_closed_orders_refuse_changes(
         customer, work_address, boiler, tech_a, office_a):
     order = _order(customer, work_address, tech_a, description="x")
     _done(order, tech_a)
-    with pytest.raises(services.LifecycleError, match="gereed gemeld"):
-        services.set_installations(order, installations=[boiler], user=tech_a)
-    services.set_installations(order, installations=[boiler], user=office_a)  # office reviews
+    with pytest.raises(services.LifecycleError, match="gereed gemeld"):  # the action layer decides
+        actions.apply("installations.set", user=tech_a, work_order=order, installations=[boiler])
+    actions.apply("installations.set", user=office_a, work_order=order,
+                  installations=[boiler])  # office reviews
     services.archive(order, user=office_a)
     with pytest.raises(services.LifecycleError, match="gearchiveerd"):
-        services.set_installations(order, installations=[], user=office_a)
+        actions.apply("installations.set", user=office_a, work_order=order, installations=[])
+    with pytest.raises(services.LifecycleError, match="gearchiveerd"):  # the service too
+        services.set_installations(order, installations=[])
     assert list(order.installations.all()) == [boiler]
 
 
@@ -163,8 +166,10 @@ def test_a_technician_names_installations_only_on_their_own_orders(
         customer, work_address, boiler, tech_a, tenant_a):
     other_tech = make_user(tenant_a, "tech_c", Role.TECHNICIAN)
     order = _order(customer, work_address, other_tech, description="x")
-    with pytest.raises(services.LifecycleError, match="niet voor jou gepland"):
-        services.set_installations(order, installations=[boiler], user=tech_a)
+    with pytest.raises(actions.ActionRefused) as refused:  # not theirs: "not found"
+        actions.apply("installations.set", user=tech_a, work_order=order, installations=[boiler])
+    assert refused.value.status == 404
+    assert list(order.installations.all()) == []
 
 
 def test_an_inactive_installation_stays_but_cannot_be_named_anew(
@@ -327,3 +332,23 @@ def test_any_save_that_moves_the_order_forgets_the_old_addresses_installations(
         moved.work_address = None
         moved.save(update_fields=["work_address", "updated_at"])
     assert list(order.installations.all()) == []
+
+
+def test_the_installations_form_sent_twice_is_saved_once(tech_client, customer, work_address, boiler,
+                                                         tech_a):
+    import re
+
+    order = _order(customer, work_address, tech_a, description="x")
+    page = tech_client.get(reverse("workorders:my_work_order", args=[order.pk])).content.decode()
+    form = page[page.index('data-testid="installations-form"'):]
+    client_id = re.search(r'name="client_id" value="([0-9a-f-]{36})"', form).group(1)
+    url = reverse("workorders:set_installations", args=[order.pk])
+    body = {"inst-installations": [boiler.pk], "inst-version": order.version, "client_id": client_id}
+    tech_client.post(url, body)
+    order.refresh_from_db()
+    version = order.version
+    # the resend carries the version read before the first: applied once, not refused as stale
+    again = tech_client.post(url, body, follow=True)
+    assert "Dit was al opgeslagen" in again.content.decode()
+    order.refresh_from_db()
+    assert order.version == version and list(order.installations.all()) == [boiler]

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import struct
+import uuid
 import zlib
 
 import pytest
@@ -27,7 +28,7 @@ from pypdf import PdfReader
 from tests.conftest import PASSWORD, make_user
 from werkbon.accounts.models import Role
 from werkbon.accounts.tenancy import tenant_context
-from werkbon.workorders import attachments, history, services
+from werkbon.workorders import actions, attachments, history, services
 from werkbon.workorders.limits import (
     MAX_CAPTION_LENGTH,
     MAX_PHOTOS_PER_UPLOAD,
@@ -306,8 +307,9 @@ def test_a_technician_cannot_see_or_add_photos_on_another_technicians_order(clie
     assert client.get(reverse("workorders:signature_image", args=[planned_order.pk])).status_code == 404
     assert list(WorkOrderPhoto.objects.values_list("caption", flat=True)) == ["eigen"]
     assert not Signature.objects.exists()
-    with pytest.raises(services.LifecycleError):  # the service refuses too (the action layer)
-        attachments.add_photo(planned_order, user=other, image_bytes=photo_bytes())
+    with pytest.raises(actions.ActionRefused) as refused:  # the action layer decides who may
+        actions.apply("photo.add", user=other, work_order=planned_order, image_bytes=photo_bytes())
+    assert refused.value.status == 404
 
 
 def test_another_tenant_cannot_see_or_add_photos(client, planned_order, tech_a, office_b, tech_b):
@@ -338,7 +340,7 @@ def test_photos_are_deleted_while_open_and_read_only_once_archived(tech_client, 
     assert attachments.delete_photo(planned_order, user=tech_a, photo_id=gone.pk) is False
     services.complete(planned_order, user=tech_a)
     with pytest.raises(services.LifecycleError):  # completed: the technician is done
-        attachments.add_photo(planned_order, user=tech_a, image_bytes=photo_bytes())
+        actions.apply("photo.add", user=tech_a, work_order=planned_order, image_bytes=photo_bytes())
     services.archive(planned_order, user=office_a)
     for user in (tech_a, office_a):
         with pytest.raises(services.LifecycleError, match=r"gearchiveerd|archived"):
@@ -349,3 +351,61 @@ def test_photos_are_deleted_while_open_and_read_only_once_archived(tech_client, 
     page = tech_client.get(reverse("workorders:my_work_order", args=[planned_order.pk])).content.decode()
     assert 'data-testid="delete-photo"' not in page and 'data-testid="photos-form"' not in page
     assert 'data-testid="signature-form"' not in page
+
+
+# ---- a form sent twice (one client id) is applied once ------------------------------------
+
+
+def _client_id(page: str, testid: str) -> str:
+    """The hidden client id of the form with ``data-testid`` ``testid`` on the page."""
+    import re
+
+    form = page[page.index(f'data-testid="{testid}"'):]
+    return re.search(r'name="client_id" value="([0-9a-f-]{36})"', form).group(1)
+
+
+def test_a_signature_sent_twice_is_saved_once(tech_client, planned_order):
+    page = tech_client.get(reverse("workorders:my_work_order", args=[planned_order.pk])).content.decode()
+    client_id = _client_id(page, "signature-form")
+    url = reverse("workorders:capture_signature", args=[planned_order.pk])
+    body = {"signature": data_url(canvas_png()), "signer_name": "Zoë", "client_id": client_id}
+    with translation.override("nl"):
+        tech_client.post(url, body)
+        signed_at = Signature.objects.get().signed_at
+        again = tech_client.post(url, {**body, "signer_name": "Iemand anders"})
+    assert Signature.objects.get().signer_name == "Zoë" and Signature.objects.get().signed_at == signed_at
+    assert messages_of(again)[-1] == "Dit was al opgeslagen (het formulier is twee keer verstuurd)."
+
+
+def test_several_photos_sent_twice_are_added_once_each(tech_client, planned_order):
+    page = tech_client.get(reverse("workorders:my_work_order", args=[planned_order.pk])).content.decode()
+    client_id = _client_id(page, "photos-form")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def send():
+        uploads = [SimpleUploadedFile(f"f{i}.jpg", photo_bytes(color=(i, 2, 3)), content_type="image/jpeg")
+                   for i in range(3)]
+        uploads[1] = SimpleUploadedFile("kapot.jpg", HTML, content_type="image/jpeg")  # refused
+        return tech_client.post(reverse("workorders:add_photos", args=[planned_order.pk]),
+                                {"photos": uploads, "captions": ["een", "twee", "drie"],
+                                 "client_id": client_id})
+
+    first = send()
+    assert list(WorkOrderPhoto.objects.order_by("id").values_list("caption", flat=True)) == ["een", "drie"]
+    assert any("2 foto's toegevoegd" in m or "2 photos added" in m for m in messages_of(first))
+    send()  # the double submit: the good ones are not added again, the refused one stays refused
+    assert list(WorkOrderPhoto.objects.order_by("id").values_list("caption", flat=True)) == ["een", "drie"]
+    # another upload (a new form, a new client id) adds
+    add_photos(tech_client, planned_order, [("f.jpg", photo_bytes())], ["vier"])
+    assert WorkOrderPhoto.objects.count() == 3
+
+
+def test_a_photo_delete_sent_twice_is_no_404(tech_client, planned_order, tech_a):
+    photo = attachments.add_photo(planned_order, user=tech_a, image_bytes=photo_bytes(), caption="weg")
+    page = tech_client.get(reverse("workorders:my_work_order", args=[planned_order.pk])).content.decode()
+    client_id = _client_id(page, "photo")
+    url = reverse("workorders:delete_photo", args=[planned_order.pk, photo.pk])
+    assert tech_client.post(url, {"client_id": client_id}).status_code == 302
+    again = tech_client.post(url, {"client_id": client_id})
+    assert again.status_code == 302 and not WorkOrderPhoto.objects.exists()
+    assert tech_client.post(url, {"client_id": str(uuid.uuid4())}).status_code == 404  # a new delete

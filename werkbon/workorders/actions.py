@@ -49,13 +49,14 @@ from django.utils.translation import gettext as _
 
 from werkbon.accounts.models import Role, User
 from werkbon.accounts.tenancy import require_current_tenant
-from werkbon.workorders import limits, services
+from werkbon.workorders import attachments, limits, services
 from werkbon.workorders.limits import entry_date_error
 from werkbon.workorders.models import (
     AppliedAction,
     Customer,
     FilledForm,
     FormTemplate,
+    InstalledObject,
     Item,
     MaterialLine,
     TimeEntry,
@@ -562,6 +563,56 @@ def _new_address(customer: Customer, data: dict[str, str]) -> WorkAddress:
     return WorkAddress.objects.create(customer=customer, **values)
 
 
+class _InputRefused:
+    """Turns :class:`werkbon.workorders.attachments.InvalidInput` into a 422 naming the field."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> None:
+        if isinstance(error, attachments.InvalidInput):
+            raise ActionRefused(str(error), field=error.field) from error
+
+
+def capture_signature(order: WorkOrder, *, user: User, signer_name: str,
+                      image_bytes: bytes) -> Any:
+    """``signature.capture``: the customer's signature (``image_bytes``: the canvas as PNG, at
+    most ``MAX_SIGNATURE_BYTES``) and the signer's name; before completion, also by the office
+    (:func:`werkbon.workorders.attachments.capture_signature`). Signing again replaces it."""
+    with _InputRefused():
+        return attachments.capture_signature(order, user=user, signer_name=signer_name,
+                                             image_bytes=image_bytes)
+
+
+def add_photo(order: WorkOrder, *, user: User, image_bytes: bytes, caption: str = "") -> Any:
+    """``photo.add``: one photo (``image_bytes``, at most ``MAX_PHOTO_BYTES``) with a caption;
+    the office until archived, a technician until completed
+    (:func:`werkbon.workorders.attachments.add_photo`). Several photos: one action each."""
+    with _InputRefused():
+        return attachments.add_photo(order, user=user, image_bytes=image_bytes, caption=caption)
+
+
+def delete_photo(order: WorkOrder, *, user: User, photo: int) -> bool:
+    """``photo.delete``: delete photo ``photo`` (its id) of the order; False when it has no
+    such photo (deleted already). Who may: as ``photo.add``."""
+    return attachments.delete_photo(order, user=user, photo_id=photo)
+
+
+def set_installations(order: WorkOrder, *, user: User,
+                      installations: list[InstalledObject | int]) -> WorkOrder:
+    """``installations.set``: name the installations (objects or ids) the order is done on,
+    replacing the list (:func:`werkbon.workorders.services.set_installations`): the office
+    until archived, a technician until completed. An id that is no installation of the
+    tenant is refused (422, field ``installation_ids``)."""
+    wanted = list(dict.fromkeys(getattr(i, "pk", i) for i in installations))
+    found = {i.pk: i for i in InstalledObject.objects.filter(
+        pk__in=[pk for pk in wanted if isinstance(pk, int)])}
+    if missing := [str(pk) for pk in wanted if pk not in found]:
+        raise ActionRefused(_("Unknown installation: %(ids)s") % {"ids": ", ".join(missing)},
+                            field="installation_ids")
+    return services.set_installations(order, installations=[found[pk] for pk in wanted])
+
+
 def _order_result(order: WorkOrder) -> dict[str, Any]:
     return {"id": order.pk, "number": order.number, "status": order.status}
 
@@ -578,3 +629,7 @@ register("workorder.create_on_site", create_on_site, needs_order=False, result=_
 register("workorder.plan", plan, office_only=True, result=_order_result)
 register("workorder.archive", archive, office_only=True, result=_order_result)
 register("workorder.reopen", reopen, office_only=True, result=_order_result)
+register("signature.capture", capture_signature)
+register("photo.add", add_photo)
+register("photo.delete", delete_photo, result=lambda deleted: {"deleted": bool(deleted)})
+register("installations.set", set_installations, result=_order_result)

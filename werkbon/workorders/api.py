@@ -19,7 +19,10 @@ quantities and prices are decimals as strings; prices in EUR; times ISO 8601 wit
 """
 
 
+import base64
+import binascii
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -53,10 +56,12 @@ from werkbon.workorders.models import (
     FormTemplate,
     Item,
     MaterialLine,
+    Signature,
     TimeEntry,
     TimeKind,
     WorkAddress,
     WorkOrder,
+    WorkOrderPhoto,
 )
 from werkbon.workorders.units import minutes_to_hours
 
@@ -893,6 +898,186 @@ def list_technicians(request: HttpRequest) -> Any:
              "default_warehouse": u.default_warehouse} for u in users]
 
 
+# --- the customer's signature and the work order's photos (issue 11) -------------------------
+
+# "data:image/png;base64," before the base64 is accepted (what a canvas gives).
+_DATA_URL = re.compile(r"^data:image/[a-z0-9.+-]{1,20};base64,", re.IGNORECASE)
+
+
+def _base64_chars(max_bytes: int) -> int:
+    """The length of the base64 text of ``max_bytes`` bytes (padded)."""
+    return (max_bytes + 2) // 3 * 4
+
+
+def _decoded(value: str, max_bytes: int, too_large: str) -> bytes:
+    """The bytes of base64 ``value`` (optionally a data URL), at most ``max_bytes``; else a
+    422 with a message for the user (pydantic error ``image_base64`` / ``image_too_large``)."""
+    text = _DATA_URL.sub("", value.strip(), count=1)
+    if len(text) > _base64_chars(max_bytes):
+        raise PydanticCustomError("image_too_large", too_large)
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise PydanticCustomError("image_base64", _(
+            "The image is not valid base64: send the file's bytes base64-encoded.")) from None
+    if not data:
+        raise PydanticCustomError("image_base64", _("Send an image."))
+    if len(data) > max_bytes:
+        raise PydanticCustomError("image_too_large", too_large)
+    return data
+
+
+def _signature_image(value: str) -> bytes:
+    return _decoded(value, limits.MAX_SIGNATURE_BYTES, _(
+        "The signature is too large (at most %(megabytes)s MB).")
+        % {"megabytes": limits.MAX_SIGNATURE_BYTES // (1024 * 1024)})
+
+
+def _photo_image(value: str) -> bytes:
+    return _decoded(value, limits.MAX_PHOTO_BYTES, _(
+        "The photo is too large (at most %(megabytes)s MB).")
+        % {"megabytes": limits.MAX_PHOTO_BYTES // (1024 * 1024)})
+
+
+class SignatureIn(Schema):
+    signer_name: BoundedText(limits.MAX_SIGNER_NAME_LENGTH, min_length=1) = Field(
+        description="the name of the customer who signed")
+    image: Annotated[str, AfterValidator(_signature_image)] = Field(
+        description="the drawing as a PNG (the canvas), base64 (a `data:image/png;base64,` URL "
+        f"is accepted too); at most {limits.MAX_SIGNATURE_BYTES} bytes. An empty canvas, or "
+        "anything that is not an image, is refused with 422",
+        json_schema_extra={"maxLength": _base64_chars(limits.MAX_SIGNATURE_BYTES) + 40})
+
+
+class PhotoIn(Schema):
+    image: Annotated[str, AfterValidator(_photo_image)] = Field(
+        description="a JPEG, PNG, GIF or WebP, base64 (a data URL is accepted too); at most "
+        f"{limits.MAX_PHOTO_BYTES} bytes, and the whole request at most the request limit "
+        "(2.5 MB: 413 above it; scale photos down on the phone, Werkbon stores at most "
+        f"{limits.MAX_PHOTO_EDGE} px anyway). Stored re-encoded, without metadata",
+        json_schema_extra={"maxLength": _base64_chars(limits.MAX_PHOTO_BYTES) + 40})
+    caption: BoundedText(limits.MAX_CAPTION_LENGTH, strip=False) = ""
+
+
+class InstallationIdsIn(Schema):
+    installation_ids: list[Id] = Field(max_length=limits.MAX_INSTALLATIONS_PER_ORDER,
+                                       description="installations of the work order's work "
+                                                   "address; an empty list names none")
+
+
+class PhotoRefIn(Schema):
+    photo_id: Id
+
+
+class SignatureOut(Schema):
+    signer_name: str
+    signed_at: dt.datetime = Field(description="ISO 8601, Europe/Amsterdam offset")
+    width: int = Field(description="pixels of the stored PNG")
+    height: int
+    sha256: str = Field(description="of the stored PNG (Werkbon's own encoding)")
+
+
+class PhotoOut(Schema):
+    id: int
+    caption: str
+    size: int = Field(description="bytes of the stored (re-encoded) image")
+    sha256: str
+    added_by: str | None = Field(description="username")
+    added_at: dt.datetime
+
+
+def _signature_kwargs(payload: SignatureIn) -> dict[str, Any]:
+    return {"signer_name": payload.signer_name, "image_bytes": payload.image}
+
+
+def _photo_kwargs(payload: PhotoIn) -> dict[str, Any]:
+    return {"image_bytes": payload.image, "caption": payload.caption}
+
+
+def _signature_out(signature: Signature) -> dict[str, Any]:
+    return {"signer_name": signature.signer_name, "signed_at": _local(signature.signed_at),
+            "width": signature.width, "height": signature.height, "sha256": signature.sha256}
+
+
+def _photo_out(photo: WorkOrderPhoto) -> dict[str, Any]:
+    return {"id": photo.pk, "caption": photo.caption, "size": photo.size, "sha256": photo.sha256,
+            "added_by": photo.added_by.username if photo.added_by else None,
+            "added_at": _local(photo.added_at)}
+
+
+def _image_responses(ok: Any, *, created: bool = False) -> dict[int, Any]:
+    # 413: a body over the request limit (DATA_UPLOAD_MAX_MEMORY_SIZE), before it is read.
+    return {**_responses(ok, changes=True, created=created), 413: werkbon_api.ErrorOut}
+
+
+PhotoId = Annotated[int, Path(ge=1, le=limits.MAX_ID)]
+
+
+@router.get("/work-orders/{work_order_id}/signature", response=_responses(SignatureOut),
+            summary="The customer's signature of a work order (404 when not signed)")
+def get_signature(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
+    """Who signed and when; the image itself is on the work order's page and in its PDF."""
+    order = _order(request, work_order_id)
+    return _signature_out(get_object_or_404(Signature.objects.all(), work_order=order))
+
+
+@router.get("/work-orders/{work_order_id}/photos", response=_responses(list[PhotoOut]),
+            summary="The photos of a work order")
+def list_photos(request: HttpRequest, work_order_id: WorkOrderId) -> Any:
+    order = _order(request, work_order_id)
+    photos = WorkOrderPhoto.objects.filter(work_order=order).select_related("added_by").order_by("id")
+    return [_photo_out(p) for p in photos]
+
+
+@router.get("/work-orders/{work_order_id}/photos/{photo_id}", response=_responses(PhotoOut),
+            summary="A photo of a work order (its caption, size and checksum)")
+def get_photo(request: HttpRequest, work_order_id: WorkOrderId, photo_id: PhotoId) -> Any:
+    order = _order(request, work_order_id)
+    return _photo_out(get_object_or_404(WorkOrderPhoto.objects.select_related("added_by"),
+                                        work_order=order, pk=photo_id))
+
+
+@router.put("/work-orders/{work_order_id}/signature", response=_image_responses(SignatureOut),
+            summary="Store the customer's signature")
+def put_signature(request: HttpRequest, work_order_id: WorkOrderId, payload: SignatureIn,
+                  idempotency_key: IdempotencyKey = None) -> Any:
+    """Action ``signature.capture``: before completion (409 after); signing again replaces
+    it. A technician only on a work order planned to them (404 otherwise). Stored is
+    Werkbon's own PNG (grey on white, scaled down, no metadata)."""
+    order = _order(request, work_order_id)
+    outcome = _apply(request, "signature.capture", order, idempotency_key,
+                     **_signature_kwargs(payload))
+    return _signature_out(_made(Signature, outcome))
+
+
+@router.post("/work-orders/{work_order_id}/photos", response=_image_responses(PhotoOut, created=True),
+             summary="Add a photo to a work order")
+def add_photo(request: HttpRequest, work_order_id: WorkOrderId, payload: PhotoIn,
+              idempotency_key: IdempotencyKey = None) -> Any:
+    """Action ``photo.add`` (one photo; several: one request or batch action each). The
+    office until archived, a technician until completed (409 after); at most
+    ``MAX_PHOTOS_PER_WORK_ORDER`` photos per work order (409)."""
+    order = _order(request, work_order_id)
+    outcome = _apply(request, "photo.add", order, idempotency_key, **_photo_kwargs(payload))
+    photo = _made(WorkOrderPhoto, outcome)
+    return Status(201, _photo_out(photo))
+
+
+@router.delete("/work-orders/{work_order_id}/photos/{photo_id}",
+               response={204: None, **_responses(None, changes=True)},
+               summary="Delete a photo of a work order")
+def delete_photo(request: HttpRequest, work_order_id: WorkOrderId,
+                 photo_id: PhotoId, idempotency_key: IdempotencyKey = None) -> Any:
+    """Action ``photo.delete``: as adding (the office until archived, a technician until
+    completed). A photo the work order does not have is a 404; sent again with the same
+    ``Idempotency-Key``, a 204 as the first time."""
+    order = _order(request, work_order_id)
+    outcome = _apply(request, "photo.delete", order, idempotency_key, photo=photo_id)
+    if not outcome.result.get("deleted"):
+        raise actions.ActionRefused(_("Not found."), status=404)
+    return Status(204, None)
+
+
 # --- work orders made on site, and the batch of actions (the offline queue) ----------------
 
 
@@ -969,6 +1154,10 @@ BATCH_PAYLOADS: dict[str, tuple[type[Schema], Any]] = {
     "workorder.plan": (PlanIn, _plan_kwargs),
     "workorder.archive": (NoPayloadIn, lambda p: {}),
     "workorder.reopen": (NoPayloadIn, lambda p: {}),
+    "signature.capture": (SignatureIn, _signature_kwargs),
+    "photo.add": (PhotoIn, _photo_kwargs),
+    "photo.delete": (PhotoRefIn, lambda p: {"photo": p.photo_id}),
+    "installations.set": (InstallationIdsIn, lambda p: {"installations": p.installation_ids}),
 }
 
 
@@ -977,7 +1166,8 @@ class ActionIn(Schema):
     action: BoundedText(actions.MAX_ACTION_NAME_LENGTH, min_length=1) = Field(
         description="time.add | time.correct | time.delete | material.add | material.correct | "
         "material.delete | form.save | workorder.complete | workorder.create_on_site | "
-        "workorder.plan | workorder.archive | workorder.reopen")
+        "workorder.plan | workorder.archive | workorder.reopen | signature.capture | photo.add | "
+        "photo.delete | installations.set")
     work_order: Id | UUID | None = Field(
         None, description="the work order's id, or the client_id of the "
         "workorder.create_on_site action that made it (earlier in this batch or before); "
@@ -1049,14 +1239,14 @@ def _apply_one(request: HttpRequest, item: ActionIn) -> dict[str, Any]:
                         {error.field: [str(error)]} if error.field else None)
     except services.LifecycleError as error:
         return _refused(item, 409, str(error))
-    created = item.action in {"time.add", "material.add", "workorder.create_on_site"}
+    created = item.action in {"time.add", "material.add", "workorder.create_on_site", "photo.add"}
     return {"client_id": item.client_id, "action": item.action,
             "status": "already_applied" if outcome.already_applied else "applied",
             "result": outcome.result, "code": 201 if created else 200, "detail": None,
             "errors": None}
 
 
-@router.post("/actions", response=_responses(list[ActionResultOut]), tags=["actions"],
+@router.post("/actions", response=_image_responses(list[ActionResultOut]), tags=["actions"],
              summary="Apply a batch of actions in order (the offline queue)")
 def apply_actions(request: HttpRequest, payload: list[ActionIn] = Body(...)) -> Any:  # noqa: B008
     """Applies each action in the order sent, each in its own transaction, and answers one

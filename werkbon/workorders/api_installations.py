@@ -24,17 +24,19 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from werkbon import api as werkbon_api
-from werkbon.workorders import installations, limits, services
+from werkbon.workorders import actions, installations, limits
 from werkbon.workorders.api import (
     OFFICE_ONLY,
     BoundedText,
     Id,
+    IdempotencyKey,
+    InstallationIdsIn,
     Pagination,
     SearchText,
     WorkOrderId,
     WorkOrderOut,
     _detail,
-    _locked_current,
+    _expected_version,
     _Mapped,
     _order,
     _responses,
@@ -124,10 +126,7 @@ class InstallationFilters(Schema):
     active: bool | None = None
 
 
-class WorkOrderInstallationsIn(Schema):
-    installation_ids: list[Id] = Field(max_length=limits.MAX_INSTALLATIONS_PER_ORDER,
-                                       description="installations of the work order's work "
-                                                   "address; an empty list names none")
+class WorkOrderInstallationsIn(InstallationIdsIn):
     version: int | None = Field(None, description="the `version` read; or send If-Match")
 
 
@@ -236,18 +235,14 @@ def delete_installation(request: HttpRequest, installation_id: InstallationId) -
             response=_responses(WorkOrderOut, changes=True),
             summary="Name the installations a work order is done on")
 def set_work_order_installations(request: HttpRequest, work_order_id: WorkOrderId,
-                                 payload: WorkOrderInstallationsIn) -> Any:
-    """Replaces the list. Office until archived; a technician on a work order planned to
-    them until it is completed (409 otherwise). An id that is not an installation of the
-    work order's own work address is refused (422 when unknown, 409 when elsewhere)."""
-    user = werkbon_api.current_user(request)
+                                 payload: WorkOrderInstallationsIn,
+                                 idempotency_key: IdempotencyKey = None) -> Any:
+    """Action ``installations.set``: replaces the list. Office until archived; a technician
+    on a work order planned to them until it is completed (409 otherwise). An id that is not
+    an installation of the work order's own work address is refused (422 when unknown, 409
+    when elsewhere)."""
     order = _order(request, work_order_id)
-    wanted = list(dict.fromkeys(payload.installation_ids))
-    found = {i.pk: i for i in InstalledObject.objects.filter(pk__in=wanted)}
-    if missing := [str(pk) for pk in wanted if pk not in found]:
-        raise werkbon_api.FieldErrors({"installation_ids": [
-            _("Unknown installation: %(ids)s") % {"ids": ", ".join(missing)}]})
-    with transaction.atomic():
-        locked = _locked_current(request, order, payload.version)
-        services.set_installations(locked, installations=[found[pk] for pk in wanted], user=user)
+    actions.apply("installations.set", user=werkbon_api.current_user(request), work_order=order,
+                  client_id=idempotency_key, version=_expected_version(request, payload.version),
+                  installations=list(payload.installation_ids))
     return _detail(order)

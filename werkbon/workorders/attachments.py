@@ -6,8 +6,10 @@ lock and raises :class:`~werkbon.workorders.services.LifecycleError` with a mess
 user when a rule is broken:
 
 * an archived work order never changes (no signature, no photo added or deleted);
-* a technician changes only a work order planned to them, and only until it is completed
-  (then the office reviews it); the office may add and delete photos until it is archived;
+* who may act is decided once, by the action layer (:func:`werkbon.workorders.actions.refusal`):
+  a technician changes only a work order planned to them, and only until it is completed
+  (then the office reviews it); the office may add and delete photos until it is archived.
+  Screens and API call these functions through ``actions.apply``, never directly;
 * a signature is captured before completion ("gereed melden"); signing again replaces it;
 * images are checked and re-encoded by :mod:`werkbon.workorders.photos` (format detection,
   byte and pixel caps, an empty canvas refused): the bytes stored are always Werkbon's own.
@@ -43,31 +45,29 @@ OPEN_STATUSES = (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED)
 STORED_PHOTO_FORMATS = ("JPEG", "PNG", "GIF")
 
 
-def _may_change(order: WorkOrder, user: User) -> None:
-    """Raise LifecycleError unless ``user`` may change the signature or photos of ``order``
-    (locked): not archived; a technician only on an order planned to them, before completion."""
-    services.ensure_editable(order)
-    if user.is_office:
-        return
-    if not order.technicians.filter(pk=user.pk).exists():
-        raise services.LifecycleError(_("This work order is not planned to you."))
-    if order.status not in OPEN_STATUSES:
-        raise services.LifecycleError(_("This work order is completed; the office reviews it now."))
+class InvalidInput(services.LifecycleError):
+    """Input that is refused as such (not an image, too large, a missing or too long text);
+    ``field`` names it as the API does (``image``, ``signer_name``, ``caption``). The action layer and
+    the API answer it as invalid input (422)."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
-def _text(value: str, limit: int, too_long: str) -> str:
+def _text(value: str, limit: int, too_long: str, field: str) -> str:
     """``value`` on one line (no control characters for the PDF), at most ``limit`` characters;
-    else LifecycleError(``too_long`` with ``%(max)s``)."""
+    else InvalidInput(``too_long`` with ``%(max)s``, ``field``)."""
     value = value or ""
     if len(value) <= limit * 2:  # a far longer one is refused as it is
         value = " ".join(value.split())
     if len(value) > limit:
-        raise services.LifecycleError(too_long % {"max": limit})
+        raise InvalidInput(too_long % {"max": limit}, field=field)
     return value
 
 
-def _invalid(error: ValidationError) -> services.LifecycleError:
-    return services.LifecycleError(" ".join(error.messages))
+def _invalid(error: ValidationError) -> InvalidInput:
+    return InvalidInput(" ".join(error.messages), field="image")
 
 
 @transaction.atomic
@@ -79,19 +79,19 @@ def capture_signature(work_order: WorkOrder, *, user: User, signer_name: str,
     ``image_bytes``: the drawing as the phone sends it (PNG of the canvas, at most
     ``MAX_SIGNATURE_BYTES``). Stored is Werkbon's own PNG (``photos.prepare_signature``).
     A signature taken earlier on the same order is replaced. Raises LifecycleError for an
-    empty canvas, no image, too many bytes or pixels, a missing or too long name, an order
-    that is completed or archived, or a technician the order is not planned to.
+    empty canvas, no image, too many bytes or pixels, a missing or too long name, or an order
+    that is completed or archived (who may sign: action ``signature.capture``).
     """
     order = services.lock(work_order)
-    _may_change(order, user)
+    services.ensure_editable(order)
     if order.status not in OPEN_STATUSES:
         raise services.LifecycleError(
             _("Work order %(number)s is already completed; it can no longer be signed.")
             % {"number": order.number})
     name = _text(signer_name, MAX_SIGNER_NAME_LENGTH,
-                 _("The name is too long (at most %(max)s characters)."))
+                 _("The name is too long (at most %(max)s characters)."), "signer_name")
     if not name:
-        raise services.LifecycleError(_("Enter the name of the person who signs."))
+        raise InvalidInput(_("Enter the name of the person who signs."), field="signer_name")
     try:
         png, width, height = prepare_signature(bytes(image_bytes))
     except ValidationError as error:
@@ -112,12 +112,13 @@ def add_photo(work_order: WorkOrder, *, user: User, image_bytes: bytes, caption:
     ``image_bytes``: the file as uploaded (at most ``MAX_PHOTO_BYTES``); stored as
     ``photos.prepare_photo`` re-encodes it (upright, downscaled, no metadata, JPEG/PNG/GIF),
     under a random name. Raises LifecycleError for no image, too many bytes or pixels, a too
-    long caption, more than :data:`MAX_PHOTOS_PER_WORK_ORDER` photos, an archived order, or a
-    technician the order is not planned to or that is completed.
+    long caption, more than :data:`MAX_PHOTOS_PER_WORK_ORDER` photos, or an archived order
+    (who may add: action ``photo.add``).
     """
     order = services.lock(work_order)
-    _may_change(order, user)
-    text = _text(caption, MAX_CAPTION_LENGTH, _("The caption is too long (at most %(max)s characters)."))
+    services.ensure_editable(order)
+    text = _text(caption, MAX_CAPTION_LENGTH, _("The caption is too long (at most %(max)s characters)."),
+                 "caption")
     if WorkOrderPhoto.objects.filter(work_order=order).count() >= MAX_PHOTOS_PER_WORK_ORDER:
         raise services.LifecycleError(
             _("Work order %(number)s already has %(max)s photos; delete one first.")
@@ -146,10 +147,9 @@ def add_photo(work_order: WorkOrder, *, user: User, image_bytes: bytes, caption:
 def delete_photo(work_order: WorkOrder, *, user: User, photo_id: int) -> bool:
     """Delete photo ``photo_id`` of ``work_order`` (its file after the commit). Returns False
     when the order has no such photo (already deleted: a repeat is harmless). Raises
-    LifecycleError for an archived order, or a technician the order is not planned to or that
-    is completed."""
+    LifecycleError for an archived order (who may delete: action ``photo.delete``)."""
     order = services.lock(work_order)
-    _may_change(order, user)
+    services.ensure_editable(order)
     photo = WorkOrderPhoto.objects.filter(work_order=order, pk=photo_id).first()
     if photo is None:
         return False

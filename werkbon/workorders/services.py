@@ -446,26 +446,20 @@ def total_minutes(work_order: WorkOrder, kind: str) -> int:
 
 @transaction.atomic
 def set_installations(
-    work_order: WorkOrder, *, installations: list[InstalledObject], user: User | None = None,
-    version: object | None = None,
+    work_order: WorkOrder, *, installations: list[InstalledObject], version: object | None = None,
 ) -> WorkOrder:
     """Name the installations the work order is done on (replacing the ones named before).
 
     Each must be an installation of the work order's own work address (so of its tenant);
     one that is inactive only when the order names it already; at most
-    ``MAX_INSTALLATIONS_PER_ORDER``. Refused on an archived work order; for a technician
-    (``user``) also once the order is completed or when it is not planned to them. With
+    ``MAX_INSTALLATIONS_PER_ORDER``. Refused on an archived work order (who may name them:
+    action ``installations.set``, :func:`werkbon.workorders.actions.refusal`). With
     ``version`` (the one read), a change made meanwhile refuses it (StaleWorkOrderError).
     The work order's version moves on. Raises LifecycleError with the reason."""
     work_order = lock(work_order)
     ensure_editable(work_order)
     if version is not None:
         ensure_current(work_order, version)
-    if user is not None and not user.is_office:
-        if not work_order.technicians.filter(pk=user.pk).exists():
-            raise LifecycleError(_("This work order is not planned to you."))
-        if work_order.status not in (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED):
-            raise LifecycleError(_("This work order is completed; the office reviews it now."))
     wanted = list(dict.fromkeys(installations))
     if len(wanted) > MAX_INSTALLATIONS_PER_ORDER:
         raise LifecycleError(_("A work order can name at most %(max)s installations.")

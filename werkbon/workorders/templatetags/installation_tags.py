@@ -7,15 +7,12 @@ from typing import Any
 
 from django import template
 
-from werkbon.workorders import installations
+from werkbon.workorders import actions, installations
 from werkbon.workorders.forms import WorkOrderInstallationsForm
-from werkbon.workorders.models import WorkOrder, WorkOrderStatus
+from werkbon.workorders.models import WorkOrder
 
 register = template.Library()
 
-# Who may still change the installations: the office until archived, a technician until
-# the order is completed (the same rule as services.set_installations).
-_TECHNICIAN_STATUSES = (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED)
 
 
 @register.inclusion_tag("workorders/_installations_card.html", takes_context=True)
@@ -23,7 +20,9 @@ def installations_card(context: template.Context, order: WorkOrder) -> dict[str,
     request = context["request"]
     user = request.user
     is_office = bool(user.is_office)
-    can_change = not order.is_archived if is_office else order.status in _TECHNICIAN_STATUSES
+    # Who may still change them: the action layer's rule (the office until archived, a
+    # technician until the order is completed).
+    can_change = actions.may(user, order, "installations.set")
     choices = installations.choices_for(order) if can_change else []
     linked = list(order.installations.order_by("name", "id"))
     limit = None if is_office else installations.HISTORY_ON_PHONE

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import template
 
+from werkbon.workorders import actions
 from werkbon.workorders.limits import (
     MAX_CAPTION_LENGTH,
     MAX_PHOTOS_PER_UPLOAD,
@@ -22,11 +23,11 @@ OPEN_STATUSES = (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED)
 @register.simple_tag(takes_context=True)
 def attachment_state(context: template.Context, order: WorkOrder) -> dict[str, Any]:
     """``signature`` (or None), ``photos``, ``can_sign`` (before completion), ``can_change_photos``
-    (the office until archived, a technician until completed) and the input bounds."""
+    (the office until archived, a technician until completed: ``actions.may``) and the input
+    bounds."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    is_office = bool(getattr(user, "is_office", False))
-    is_open = order.status in OPEN_STATUSES
+    acting = user is not None and user.is_authenticated
     # Both includes of a page ask: the records are read once per page (kept on the order).
     records = getattr(order, "_attachment_records", None)
     if records is None:
@@ -36,8 +37,10 @@ def attachment_state(context: template.Context, order: WorkOrder) -> dict[str, A
     return {
         "signature": records[0],
         "photos": records[1],
-        "can_sign": is_open,
-        "can_change_photos": is_open or (is_office and not order.is_archived),
+        # Who may: the action layer's rule; signing also needs an order not yet completed.
+        "can_sign": order.status in OPEN_STATUSES and acting
+        and actions.may(user, order, "signature.capture"),
+        "can_change_photos": acting and actions.may(user, order, "photo.add"),
         "max_name": MAX_SIGNER_NAME_LENGTH,
         "max_caption": MAX_CAPTION_LENGTH,
         "max_upload": MAX_PHOTOS_PER_UPLOAD,

@@ -2,7 +2,12 @@
 and serve them to the users who may open the work order.
 
 Shared by the technician's page and the office detail page (``_signature.html``,
-``_photos.html``). The rules are in :mod:`werkbon.workorders.attachments`; images are served
+``_photos.html``). Each change is an action (``signature.capture``, ``photo.add``,
+``photo.delete``) applied through :func:`~werkbon.workorders.views.common.apply_action` with
+the form's ``client_id``: a form sent twice is applied once. Several photos in one upload
+are one ``photo.add`` each, with a client id derived from the form's and the photo's position
+(:func:`photo_client_id`). The rules are in :mod:`werkbon.workorders.actions` (who may) and
+:mod:`werkbon.workorders.attachments` (what is stored); images are served
 by :func:`werkbon.workorders.photos.photo_response` (detected image type, ``nosniff``,
 ``Content-Security-Policy: sandbox``, never as HTML). A technician reaches only orders
 planned to them (``order_for_member``: others are a 404), another tenant's orders are a 404.
@@ -13,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import uuid
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,17 +29,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from werkbon.accounts.models import User
 from werkbon.accounts.permissions import tenant_member_required
-from werkbon.workorders import attachments
+from werkbon.workorders import actions
 from werkbon.workorders.limits import (
-    MAX_CAPTION_LENGTH,
     MAX_PHOTO_BYTES,
     MAX_PHOTOS_PER_UPLOAD,
     MAX_SIGNATURE_BYTES,
 )
 from werkbon.workorders.models import Signature, WorkOrderPhoto
 from werkbon.workorders.photos import photo_response
-from werkbon.workorders.services import LifecycleError
-from werkbon.workorders.views.common import order_for_member, order_page_url
+from werkbon.workorders.views.common import apply_action, order_for_member, order_page_url
 
 DATA_URL_PREFIX = "data:image/png;base64,"
 # The longest form field a signature of MAX_SIGNATURE_BYTES can be (base64 + prefix).
@@ -64,13 +68,11 @@ def capture_signature(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Signature not saved: the signature is empty: let the customer "
                                   "sign in the box."))
         return redirect(target)
-    try:
-        signature = attachments.capture_signature(
-            order, user=user, signer_name=request.POST.get("signer_name", ""), image_bytes=data)
-    except LifecycleError as error:
-        messages.error(request, _("Signature not saved: %(error)s") % {"error": error})
-    else:
-        messages.success(request, _("Signed by %(name)s.") % {"name": signature.signer_name})
+    outcome = apply_action(request, "signature.capture", order,
+                           signer_name=request.POST.get("signer_name", ""), image_bytes=data,
+                           error_format=_("Signature not saved: %(error)s"))
+    if outcome is not None and not outcome.already_applied:
+        messages.success(request, _("Signed by %(name)s.") % {"name": outcome.value.signer_name})
     return redirect(target)
 
 
@@ -105,27 +107,37 @@ def add_photos(request: HttpRequest, pk: int) -> HttpResponse:
     if len(uploads) > MAX_PHOTOS_PER_UPLOAD:
         messages.error(request, _("Add at most %(max)s photos at once.") % {"max": MAX_PHOTOS_PER_UPLOAD})
         return redirect(target)
-    added = 0
+    form_client_id = request.POST.get("client_id")
+    added = replayed = 0
     for index, upload in enumerate(uploads):
-        caption = captions[index] if index < len(captions) else ""
-        try:
-            if len(caption) > MAX_CAPTION_LENGTH * 2:  # far too long: do not even normalise it
-                raise LifecycleError(_("The caption is too long (at most %(max)s characters).")
-                                     % {"max": MAX_CAPTION_LENGTH})
-            if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
-                raise LifecycleError(_("The photo is too large (at most %(megabytes)s MB).")
-                                     % {"megabytes": MAX_PHOTO_BYTES // (1024 * 1024)})
-            attachments.add_photo(order, user=user, image_bytes=upload.read(MAX_PHOTO_BYTES + 1),
-                                  caption=caption)
-        except LifecycleError as error:
-            messages.error(request, _("Photo %(position)s not added: %(error)s")
-                           % {"position": index + 1, "error": error})
-        else:
+        outcome = apply_action(
+            request, "photo.add", order, client_id=photo_client_id(form_client_id, index),
+            note_replay=False, image_bytes=upload.read(MAX_PHOTO_BYTES + 1),
+            caption=captions[index] if index < len(captions) else "",
+            error_format=_("Photo %(position)s not added: %(error)s")
+            % {"position": index + 1, "error": "%(error)s"})
+        if outcome is not None and outcome.already_applied:
+            replayed += 1
+        elif outcome is not None:
             added += 1
     if added:
         messages.success(request, ngettext("%(count)s photo added.", "%(count)s photos added.", added)
                          % {"count": added})
+    if replayed:
+        messages.info(request, _("This was already saved (the form was sent twice)."))
     return redirect(target)
+
+
+def photo_client_id(form_client_id: object, index: int) -> object:
+    """The client id of the ``index``-th photo (from 0) of an upload whose form has client id
+    ``form_client_id``: a UUID 5 of the two, the same on every resend of that form, so a
+    double submit adds no photo twice. None without a form client id; an invalid one is
+    passed on as it is (the action refuses it)."""
+    try:
+        base = actions.parse_client_id(form_client_id)
+    except actions.ActionRefused:
+        return form_client_id
+    return None if base is None else str(uuid.uuid5(base, f"photo.add/{index}"))
 
 
 @tenant_member_required
@@ -147,16 +159,13 @@ def photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
 @tenant_member_required
 @require_POST
 def delete_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
-    """Delete a photo while the work order is open (see ``attachments.delete_photo``)."""
+    """Delete a photo (action ``photo.delete``: the office until archived, a technician until
+    completed); a photo the order does not have is a 404."""
     order = order_for_member(request, pk)
     user: User = request.user  # type: ignore[assignment]
-    if not WorkOrderPhoto.objects.filter(work_order=order, pk=photo_pk).exists():
-        raise Http404(_("No photo."))
-    try:
-        deleted = attachments.delete_photo(order, user=user, photo_id=photo_pk)
-    except LifecycleError as error:
-        messages.error(request, str(error))
-    else:
-        if deleted:
-            messages.success(request, _("The photo is deleted."))
+    outcome = apply_action(request, "photo.delete", order, photo=photo_pk)
+    if outcome is not None and not outcome.already_applied:
+        if not outcome.result.get("deleted"):
+            raise Http404(_("No photo."))
+        messages.success(request, _("The photo is deleted."))
     return redirect(order_page_url(user, order))

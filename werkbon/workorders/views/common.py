@@ -20,24 +20,31 @@ PAGE_SIZE = 25
 __all__ = ["OPEN_STATUSES", "apply_action"]
 
 
-def apply_action(request: HttpRequest, name: str, order: WorkOrder | None,
-                 **payload: object) -> actions.Outcome | None:
+_FROM_FORM = object()
+
+
+def apply_action(request: HttpRequest, name: str, order: WorkOrder | None, *,
+                 client_id: object = _FROM_FORM, error_format: str | None = None,
+                 note_replay: bool = True, **payload: object) -> actions.Outcome | None:
     """Apply action ``name`` (werkbon/workorders/actions.py) for the request's user with the
-    form's hidden ``client_id``; a refusal becomes an error message (None returned), a form
-    sent twice a note that it was saved already (the outcome has ``already_applied``)."""
+    form's hidden ``client_id`` (or ``client_id`` given, e.g. one derived from it); a refusal
+    becomes an error message (None returned; ``error_format`` puts it in a sentence with
+    ``%(error)s``), a form sent twice a note that it was saved already (the outcome has
+    ``already_applied``; no note with ``note_replay=False``). Not found: a 404."""
+    if client_id is _FROM_FORM:
+        client_id = request.POST.get("client_id")
     try:
         outcome = actions.apply(name, user=request.user,  # type: ignore[arg-type]
-                                work_order=order, client_id=request.POST.get("client_id"),
-                                **payload)
+                                work_order=order, client_id=client_id, **payload)
     except actions.ActionRefused as error:
         if error.status == 404:
             raise Http404(str(error)) from error
-        messages.error(request, str(error))
+        messages.error(request, error_format % {"error": error} if error_format else str(error))
         return None
     except services.LifecycleError as error:
-        messages.error(request, str(error))
+        messages.error(request, error_format % {"error": error} if error_format else str(error))
         return None
-    if outcome.already_applied:
+    if outcome.already_applied and note_replay:
         messages.info(request, _("This was already saved (the form was sent twice)."))
     return outcome
 

@@ -2,7 +2,8 @@
 naming installations on a work order (office and the order's technicians).
 
 The rules are in :mod:`werkbon.workorders.installations` and
-:func:`werkbon.workorders.services.set_installations`; these views stay thin.
+:func:`werkbon.workorders.services.set_installations`; naming them on a work order is the
+action ``installations.set`` (werkbon/workorders/actions.py); these views stay thin.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from werkbon.accounts.permissions import office_required, tenant_member_required
 from werkbon.workorders import installations, services
 from werkbon.workorders.forms import InstallationForm, WorkOrderInstallationsForm
 from werkbon.workorders.models import InstalledObject, WorkAddress
-from werkbon.workorders.views.common import form_errors, order_for_member, order_page_url
+from werkbon.workorders.views.common import (
+    apply_action,
+    form_errors,
+    order_for_member,
+    order_page_url,
+)
 
 # The office's installation screen shows this many work orders of the history at most.
 HISTORY_ON_SCREEN = 100
@@ -124,8 +130,8 @@ def installation_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @tenant_member_required
 @require_POST
 def set_installations(request: HttpRequest, pk: int) -> HttpResponse:
-    """Name the installations work order ``pk`` is done on (office, or a technician on an
-    order planned to them until it is completed)."""
+    """Name the installations work order ``pk`` is done on (action ``installations.set``:
+    the office until archived, a technician on an order planned to them until completed)."""
     order = order_for_member(request, pk)
     user: User = request.user  # type: ignore[assignment]
     target = order_page_url(user, order)
@@ -135,12 +141,10 @@ def set_installations(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Installations not saved: %(errors)s") % {
             "errors": form_errors(form)})
         return redirect(target)
-    try:
-        services.set_installations(order, installations=list(form.cleaned_data["installations"]),
-                                   user=user, version=form.cleaned_data.get("version"))
-    except services.LifecycleError as error:
-        messages.error(request, str(error))
-    else:
+    outcome = apply_action(request, "installations.set", order,
+                           installations=list(form.cleaned_data["installations"]),
+                           version=form.cleaned_data.get("version"))
+    if outcome is not None and not outcome.already_applied:
         messages.success(request, _("Installations of work order %(number)s saved.") % {
             "number": order.number})
     return redirect(target)
