@@ -336,3 +336,50 @@ def test_an_unexpected_error_is_retried_bounded_and_shown_in_dutch(mail_on, plan
                                      "ondersteuning kan de details lezen); Werkbon probeert het over "
                                      "enkele minuten opnieuw.")
     assert "renderer broke" in mail.detail and mail.pdf is None and smtp.rcpt_calls == 0
+
+
+INVISIBLE = ["\u0085", "\x9f", "\x80", "\u2028", "\u2029", "\u202e", "\u2066", "\u200b", "\ufeff",
+             "\x0b", "\x1c"]
+
+
+@pytest.mark.parametrize("character", INVISIBLE)
+def test_the_sender_name_refuses_invisible_and_line_breaking_characters(mail_on, character):
+    from django.core.exceptions import ValidationError
+
+    name = f"Demo & Zn{character}Bcc: evil@x.nl"
+    form = CompanySettingsForm(instance=mail_on, data={
+        "name": mail_on.name, "customer_mail_enabled": "on",
+        "planning_day_start": 7, "planning_day_end": 17, "customer_mail_sender_name": name})
+    assert not form.is_valid() and set(form.errors) == {"customer_mail_sender_name"}
+    assert "onzichtbare tekens" in form.errors["customer_mail_sender_name"][0]
+    mail_on.customer_mail_sender_name = name
+    with pytest.raises(ValidationError):
+        mail_on.full_clean()
+
+
+def test_the_sender_name_keeps_ordinary_accents_and_signs(mail_on):
+    form = CompanySettingsForm(instance=mail_on, data={
+        "name": mail_on.name, "customer_mail_enabled": "on",
+        "planning_day_start": 7, "planning_day_end": 17,
+        "customer_mail_sender_name": "Ålfa & Zoën (service) – Müller's"})
+    assert form.is_valid(), form.errors
+
+
+def test_invisible_characters_never_reach_the_headers(mail_on, planned_order, tech_a, smtp):
+    """Names stored before the check (or set elsewhere) are cleaned in the mail itself: the
+    From's display name and the subject built from the company name."""
+    import unicodedata
+
+    Tenant.objects.filter(pk=mail_on.pk).update(
+        name="Alfa\u0085Bcc: a@b.nl \u202eBV\u200b\u2028x\x9f",
+        customer_mail_sender_name="Demo & Zn\u0085Bcc: evil@x.nl\u2029\u2067")
+    services.complete(planned_order, user=tech_a, customer_email="zoe@bakkerij.example")
+    assert outbox.send(CustomerMail.all_tenants.get().pk) == MailStatus.SENT
+    (message,) = smtp.messages
+    display = message["From"].addresses[0].display_name
+    subject = message["Subject"]
+    assert display == "Demo & Zn Bcc: evil@x.nl"
+    assert subject == f"Werkbon {planned_order.number} van Alfa Bcc: a@b.nl BV x"
+    for text in (display, subject):
+        assert not [ch for ch in text if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}]
+    assert message["Bcc"] is None and message["X-Envelope-To"] == "zoe@bakkerij.example"
