@@ -214,6 +214,35 @@ def test_no_address_at_all_fails_with_the_action(mail_on, planned_order, tech_a,
     assert "er is geen e-mailadres van de klant" in html
     assert "Vul hieronder het e-mailadres van de klant in" in html
     assert smtp.rcpt_calls == 0
+    # The status line says so in words (not "Niet verzonden aan —"), with the form to act.
+    assert "aan —" not in html and "aan  (" not in html
+    assert 'data-testid="customer-mail-no-address"' in html
+    assert "geen e-mailadres van de klant bekend (gereed gemeld" in html
+    assert 'data-testid="customer-mail-send-again"' in html and "Opnieuw versturen" in html
+
+
+def test_after_a_reopen_the_form_offers_the_address_used_last(mail_on, planned_order, tech_a, office_a,
+                                                             smtp, run_tasks_now,
+                                                             django_capture_on_commit_callbacks):
+    from werkbon.workorders.models import Customer
+
+    Customer.all_tenants.filter(pk=planned_order.customer_id).update(email="info@bakkerij.example")
+    complete_on_screen(tech_a, planned_order, django_capture_on_commit_callbacks,
+                       customer_email="zoe@bakkerij.example")
+    office = login(office_a)
+    office.post(reverse("workorders:reopen", args=[planned_order.pk]))
+    planned_order.refresh_from_db()
+    assert planned_order.status == WorkOrderStatus.PLANNED
+    technician_page = login(tech_a).get(
+        reverse("workorders:my_work_order", args=[planned_order.pk])).content.decode()
+    office_page = office.get(reverse("workorders:detail", args=[planned_order.pk])).content.decode()
+    for page in (technician_page, office_page):
+        assert 'value="zoe@bakkerij.example"' in page and 'value="info@bakkerij.example"' not in page
+    # The office's corrected address (Send again) is the last one used.
+    with tenant_context(mail_on):
+        CustomerMail.objects.update(recipient="zoe.devries@bakkerij.example")
+    page = login(tech_a).get(reverse("workorders:my_work_order", args=[planned_order.pk])).content.decode()
+    assert 'value="zoe.devries@bakkerij.example"' in page
 
 
 def test_an_unreachable_server_is_retried_a_bounded_number_of_times(
