@@ -46,9 +46,16 @@ def assert_fits_the_phone(page, where: str, buttons: list[str]) -> None:
         assert box["height"] >= MIN_TAP_HEIGHT, f"{where}: {testid} is too small to tap ({box})"
 
 
-def test_a_technician_does_the_whole_job_on_a_phone(phone_page, live_server, tenant_a, tech_a):
+def test_a_technician_does_the_whole_job_on_a_phone(phone_page, live_server, tenant_a, tech_a,
+                                                    monkeypatch):
     from playwright.sync_api import expect
 
+    from werkbon.customermail import tasks
+    from werkbon.workorders import installations
+
+    monkeypatch.setattr(tasks.send_customer_mail, "delay", lambda mail_id: None)  # no worker here
+    tenant_a.customer_mail_enabled = True  # the completion form asks where to e-mail it
+    tenant_a.save()
     page = phone_page
     with tenant_context(tenant_a):
         # long, realistic texts: the layout must wrap them, not widen the page
@@ -68,6 +75,14 @@ def test_a_technician_does_the_whole_job_on_a_phone(phone_page, live_server, ten
             technicians=[tech_a],
             planned_start=timezone.make_aware(dt.datetime.combine(timezone.localdate(),
                                                                   dt.time(8, 0))))
+        # The boiler's service history: an earlier work order done on it.
+        boiler = installations.create_installation(work_address=address, name="CV-ketel")
+        earlier = services.create_work_order(
+            customer=customer, work_address=address, description="", technicians=[tech_a],
+            planned_start=timezone.now() - dt.timedelta(days=3))
+        for named in (earlier, order):
+            services.set_installations(named, installations=[boiler])
+        services.complete(earlier, user=tech_a)
     base = live_server.url
 
     log_in(page, base, tech_a.username)
@@ -79,6 +94,12 @@ def test_a_technician_does_the_whole_job_on_a_phone(phone_page, live_server, ten
     page.locator(f'[data-testid="{open_order}"]').tap()
     page.wait_for_url(re.compile(rf"/werkorders/mijn/{order.pk}/$"))
     assert_fits_the_phone(page, "the work order", ["add-time", "add-material", "complete"])
+    # Each cell of the history row says what it is (the table's header is hidden on a phone).
+    labels = page.locator('[data-testid="history-entry"] .cell-label')
+    expect(labels).to_have_count(5)
+    for index, label in enumerate(["Werkbon:", "Datum:", "Monteurs:", "Uitgevoerd werk:", "Materialen:"]):
+        expect(labels.nth(index)).to_be_visible()
+        expect(labels.nth(index)).to_have_text(label)
 
     page.select_option('[data-testid="time-kind"]', "work")
     page.fill('[data-testid="time-minutes"]', "95")
@@ -97,9 +118,22 @@ def test_a_technician_does_the_whole_job_on_a_phone(phone_page, live_server, ten
     expect(page.locator('[data-testid="material-line"]')).to_have_count(1)
     assert_fits_the_phone(page, "after adding a material line", ["add-material", "complete"])
 
+    # An address the server refuses: the page comes back with what was typed and the error.
     page.fill('[data-testid="signed-by"]', "Jörg Müller")
+    page.fill('[data-testid="customer-email"]', "muller@bakkerij")
     page.locator('[data-testid="complete"]').tap()  # the confirm() is accepted
+    page.wait_for_load_state()
+    expect(page.locator('[data-testid="customer-email-errors"]')).to_contain_text(
+        "Voer een geldig e-mailadres in")
+    expect(page.locator('[data-testid="signed-by"]')).to_have_value("Jörg Müller")
+    expect(page.locator('[data-testid="customer-email"]')).to_have_value("muller@bakkerij")
+    assert_fits_the_phone(page, "the refused completion", ["complete"])
+    page.fill('[data-testid="customer-email"]', "muller@bakkerij.example")
+    page.locator('[data-testid="complete"]').tap()
     page.wait_for_url(re.compile(r"/werkorders/mijn/$"))
+    expect(page.locator(".messages")).to_contain_text(
+        f"Werkbon {order.number} is gereed gemeld; de werkbon wordt gemaild naar "
+        "muller@bakkerij.example.")
     expect(page.locator(f'[data-testid="{open_order}"]')).to_have_count(0)
     assert_fits_the_phone(page, "my work orders after completing", [])
 

@@ -214,6 +214,35 @@ def test_no_address_at_all_fails_with_the_action(mail_on, planned_order, tech_a,
     assert "er is geen e-mailadres van de klant" in html
     assert "Vul hieronder het e-mailadres van de klant in" in html
     assert smtp.rcpt_calls == 0
+    # The status line says so in words (not "Niet verzonden aan —"), with the form to act.
+    assert "aan —" not in html and "aan  (" not in html
+    assert 'data-testid="customer-mail-no-address"' in html
+    assert "geen e-mailadres van de klant bekend (gereed gemeld" in html
+    assert 'data-testid="customer-mail-send-again"' in html and "Opnieuw versturen" in html
+
+
+def test_after_a_reopen_the_form_offers_the_address_used_last(mail_on, planned_order, tech_a, office_a,
+                                                             smtp, run_tasks_now,
+                                                             django_capture_on_commit_callbacks):
+    from werkbon.workorders.models import Customer
+
+    Customer.all_tenants.filter(pk=planned_order.customer_id).update(email="info@bakkerij.example")
+    complete_on_screen(tech_a, planned_order, django_capture_on_commit_callbacks,
+                       customer_email="zoe@bakkerij.example")
+    office = login(office_a)
+    office.post(reverse("workorders:reopen", args=[planned_order.pk]))
+    planned_order.refresh_from_db()
+    assert planned_order.status == WorkOrderStatus.PLANNED
+    technician_page = login(tech_a).get(
+        reverse("workorders:my_work_order", args=[planned_order.pk])).content.decode()
+    office_page = office.get(reverse("workorders:detail", args=[planned_order.pk])).content.decode()
+    for page in (technician_page, office_page):
+        assert 'value="zoe@bakkerij.example"' in page and 'value="info@bakkerij.example"' not in page
+    # The office's corrected address (Send again) is the last one used.
+    with tenant_context(mail_on):
+        CustomerMail.objects.update(recipient="zoe.devries@bakkerij.example")
+    page = login(tech_a).get(reverse("workorders:my_work_order", args=[planned_order.pk])).content.decode()
+    assert 'value="zoe.devries@bakkerij.example"' in page
 
 
 def test_an_unreachable_server_is_retried_a_bounded_number_of_times(
@@ -336,3 +365,50 @@ def test_an_unexpected_error_is_retried_bounded_and_shown_in_dutch(mail_on, plan
                                      "ondersteuning kan de details lezen); Werkbon probeert het over "
                                      "enkele minuten opnieuw.")
     assert "renderer broke" in mail.detail and mail.pdf is None and smtp.rcpt_calls == 0
+
+
+INVISIBLE = ["\u0085", "\x9f", "\x80", "\u2028", "\u2029", "\u202e", "\u2066", "\u200b", "\ufeff",
+             "\x0b", "\x1c"]
+
+
+@pytest.mark.parametrize("character", INVISIBLE)
+def test_the_sender_name_refuses_invisible_and_line_breaking_characters(mail_on, character):
+    from django.core.exceptions import ValidationError
+
+    name = f"Demo & Zn{character}Bcc: evil@x.nl"
+    form = CompanySettingsForm(instance=mail_on, data={
+        "name": mail_on.name, "customer_mail_enabled": "on",
+        "planning_day_start": 7, "planning_day_end": 17, "customer_mail_sender_name": name})
+    assert not form.is_valid() and set(form.errors) == {"customer_mail_sender_name"}
+    assert "onzichtbare tekens" in form.errors["customer_mail_sender_name"][0]
+    mail_on.customer_mail_sender_name = name
+    with pytest.raises(ValidationError):
+        mail_on.full_clean()
+
+
+def test_the_sender_name_keeps_ordinary_accents_and_signs(mail_on):
+    form = CompanySettingsForm(instance=mail_on, data={
+        "name": mail_on.name, "customer_mail_enabled": "on",
+        "planning_day_start": 7, "planning_day_end": 17,
+        "customer_mail_sender_name": "Ålfa & Zoën (service) – Müller's"})
+    assert form.is_valid(), form.errors
+
+
+def test_invisible_characters_never_reach_the_headers(mail_on, planned_order, tech_a, smtp):
+    """Names stored before the check (or set elsewhere) are cleaned in the mail itself: the
+    From's display name and the subject built from the company name."""
+    import unicodedata
+
+    Tenant.objects.filter(pk=mail_on.pk).update(
+        name="Alfa\u0085Bcc: a@b.nl \u202eBV\u200b\u2028x\x9f",
+        customer_mail_sender_name="Demo & Zn\u0085Bcc: evil@x.nl\u2029\u2067")
+    services.complete(planned_order, user=tech_a, customer_email="zoe@bakkerij.example")
+    assert outbox.send(CustomerMail.all_tenants.get().pk) == MailStatus.SENT
+    (message,) = smtp.messages
+    display = message["From"].addresses[0].display_name
+    subject = message["Subject"]
+    assert display == "Demo & Zn Bcc: evil@x.nl"
+    assert subject == f"Werkbon {planned_order.number} van Alfa Bcc: a@b.nl BV x"
+    for text in (display, subject):
+        assert not [ch for ch in text if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}]
+    assert message["Bcc"] is None and message["X-Envelope-To"] == "zoe@bakkerij.example"

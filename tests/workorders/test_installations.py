@@ -352,3 +352,68 @@ def test_the_installations_form_sent_twice_is_saved_once(tech_client, customer, 
     assert "Dit was al opgeslagen" in again.content.decode()
     order.refresh_from_db()
     assert order.version == version and list(order.installations.all()) == [boiler]
+
+
+# --- wording and marks (review of issue 11) -----------------------------------------------
+
+
+def test_the_delete_refusal_counts_in_proper_dutch_and_knows_an_inactive_installation(
+        customer, work_address, boiler, tech_a):
+    first = _order(customer, work_address, tech_a, description="x")
+    services.set_installations(first, installations=[boiler])
+    with pytest.raises(services.LifecycleError) as one:
+        installations.delete_installation(boiler)
+    assert "CV-ketel staat op 1 werkbon en kan niet worden verwijderd; deactiveer" in str(one.value)
+    second = _order(customer, work_address, tech_a, description="y")
+    services.set_installations(second, installations=[boiler])
+    with pytest.raises(services.LifecycleError) as two:
+        installations.delete_installation(boiler)
+    assert "CV-ketel staat op 2 werkbonnen en kan niet worden verwijderd" in str(two.value)
+    for refusal in (one, two):
+        assert "(nen)" not in str(refusal.value)
+    # Deactivated already: no advice to deactivate it, but that it is inactive.
+    installations.set_installation_active(boiler, active=False)
+    with pytest.raises(services.LifecycleError) as inactive:
+        installations.delete_installation(boiler)
+    text = str(inactive.value)
+    assert "staat op 2 werkbonnen" in text and "al buiten gebruik" in text
+    assert "deactiveer" not in text
+    assert InstalledObject.objects.filter(pk=boiler.pk).exists()
+
+
+def test_the_work_order_card_marks_an_inactive_installation(
+        office_client, customer, work_address, boiler, tech_a):
+    from django.test import Client
+
+    client = Client()
+    order = _order(customer, work_address, tech_a, description="x")
+    services.set_installations(order, installations=[boiler])
+    office_page = reverse("workorders:detail", args=[order.pk])
+    assert 'data-testid="installation-inactive"' not in office_client.get(office_page).content.decode()
+    installations.set_installation_active(boiler, active=False)
+    assert client.login(username=tech_a.username, password=PASSWORD)
+    for page in (office_client.get(office_page).content.decode(),
+                 client.get(reverse("workorders:my_work_order", args=[order.pk])).content.decode()):
+        card = page[page.index('data-testid="installations-card"'):]
+        card = card[:card.index("</section>")]
+        assert 'data-testid="installation-inactive"' in card and "buiten gebruik" in card
+    # In the office's form too, the checkbox of the (still named) installation says so.
+    assert "CV-ketel" in card and "(buiten gebruik)" in office_client.get(office_page).content.decode()
+
+
+def test_each_history_cell_carries_its_label_for_the_phone(
+        client, customer, work_address, boiler, tech_a):
+    earlier = _order(customer, work_address, tech_a, description="")
+    services.set_installations(earlier, installations=[boiler])
+    _done(earlier, tech_a)
+    today = _order(customer, work_address, tech_a, description="Vandaag")
+    services.set_installations(today, installations=[boiler])
+    assert client.login(username=tech_a.username, password=PASSWORD)
+    page = client.get(reverse("workorders:my_work_order", args=[today.pk])).content.decode()
+    row = page[page.index('data-testid="history-entry"'):]
+    row = row[:row.index("</tr>")]
+    import re
+
+    labels = re.findall(r'<span class="cell-label">([^<]*)</span>', row)
+    assert labels == ["Werkbon: ", "Datum: ", "Monteurs: ", "Uitgevoerd werk: ", "Materialen: "]
+    assert row.count("<td") == len(labels)  # every cell

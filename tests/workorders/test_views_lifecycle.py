@@ -214,3 +214,109 @@ def test_it_filters_and_searches_the_list(office_client, planned_order, customer
         planned_order.number]
     assert rows(office_client.get(url, {"date_from": "2025-03-13"})) == []
     assert office_client.get(url, {"status": "nonsense", "date_from": "x"}).status_code == 200
+
+
+# --- the completion form after a refusal, and the confirmation (review of issue 11) ----------
+
+def _complete_form_html(html: str) -> str:
+    start = html.index('data-testid="complete-form"') if 'data-testid="complete-form"' in html \
+        else html.index('data-testid="lifecycle"')
+    return html[start:html.index("</form>", start)]
+
+
+def _client_id(form_html: str) -> str:
+    import re
+
+    return re.search(r'name="client_id" value="([^"]+)"', form_html).group(1)
+
+
+@pytest.fixture
+def mail_enabled(tenant_a, customer):
+    from werkbon.workorders.models import Customer
+
+    tenant_a.customer_mail_enabled = True
+    tenant_a.save()
+    Customer.all_tenants.filter(pk=customer.pk).update(email="info@bakkerij.example")
+    return tenant_a
+
+
+def test_a_refused_completion_shows_what_the_technician_typed_with_the_error_at_the_field(
+        tech_client, planned_order, mail_enabled):
+    url = reverse("workorders:my_work_order", args=[planned_order.pk])
+    first_id = _client_id(_complete_form_html(tech_client.get(url).content.decode()))
+    response = tech_client.post(reverse("workorders:complete", args=[planned_order.pk]), {
+        "signed_by_name": "Mevr. Müller", "customer_email": "muller@bakkerij",
+        "client_id": first_id}, follow=True)
+    planned_order.refresh_from_db()
+    assert planned_order.status == WorkOrderStatus.PLANNED
+    assert response.redirect_chain[-1][0] == url  # back to the page (a refresh posts nothing)
+    form = _complete_form_html(response.content.decode())
+    assert 'value="Mevr. Müller"' in form
+    assert 'value="muller@bakkerij"' in form and "info@bakkerij.example" not in form
+    assert 'data-testid="customer-email-errors"' in form and "Voer een geldig e-mailadres in" in form
+    assert "has-error" in form
+    assert _client_id(form) != first_id  # nothing was applied: a new attempt
+    # The input is shown once: the next visit starts from the stored address again.
+    again = _complete_form_html(tech_client.get(url).content.decode())
+    assert 'value="info@bakkerij.example"' in again and "Müller" not in again
+
+
+def test_the_typed_values_survive_a_refusal_of_the_action_layer_too(
+        tech_client, planned_order, mail_enabled):
+    mail_enabled.signature_required = True  # refused by the service: no signature yet
+    mail_enabled.save()
+    response = tech_client.post(reverse("workorders:complete", args=[planned_order.pk]), {
+        "signed_by_name": '"><b>Müller', "customer_email": "muller@bakkerij.example"},
+        follow=True)
+    planned_order.refresh_from_db()
+    assert planned_order.status == WorkOrderStatus.PLANNED
+    html = response.content.decode()
+    assert "handtekening" in follow_messages(response)
+    form = _complete_form_html(html)
+    assert 'value="&quot;&gt;&lt;b&gt;Müller"' in form and "<b>Müller" not in form  # escaped
+    assert 'value="muller@bakkerij.example"' in form and "has-error" not in form
+
+
+def test_the_office_form_keeps_the_input_after_a_refusal(office_client, planned_order, mail_enabled):
+    response = office_client.post(reverse("workorders:complete", args=[planned_order.pk]), {
+        "signed_by_name": "Mevr. Müller", "customer_email": "muller@bakkerij"}, follow=True)
+    form = _complete_form_html(response.content.decode())
+    assert 'value="Mevr. Müller"' in form and 'value="muller@bakkerij"' in form
+    assert "has-error" in form and "Voer een geldig e-mailadres in" in form
+
+
+def test_an_input_kept_for_one_order_is_not_shown_on_another(tech_client, planned_order, mail_enabled,
+                                                             customer, work_address, tech_a):
+    from werkbon.workorders import services
+
+    other = services.create_work_order(customer=customer, work_address=work_address,
+                                       description="Ander werk", technicians=[tech_a],
+                                       planned_start=planned_order.planned_start)
+    tech_client.post(reverse("workorders:complete", args=[planned_order.pk]),
+                     {"signed_by_name": "Mevr. Müller", "customer_email": "muller@bakkerij"})
+    form = _complete_form_html(tech_client.get(
+        reverse("workorders:my_work_order", args=[other.pk])).content.decode())
+    assert "Müller" not in form and 'value="info@bakkerij.example"' in form
+
+
+@pytest.mark.parametrize(("typed", "stored", "expected"), [
+    ("x@y.nl", "info@bakkerij.example", "de werkbon wordt gemaild naar x@y.nl."),
+    ("", "info@bakkerij.example", "de werkbon wordt gemaild naar info@bakkerij.example."),
+    ("", "", "niet gemaild, omdat er geen e-mailadres van de klant bekend is"),
+])
+def test_the_confirmation_says_where_the_work_order_is_emailed(
+        tech_client, planned_order, mail_enabled, typed, stored, expected):
+    from werkbon.workorders.models import Customer
+
+    Customer.all_tenants.filter(pk=planned_order.customer_id).update(email=stored)
+    response = tech_client.post(reverse("workorders:complete", args=[planned_order.pk]),
+                                {"signed_by_name": "Zoë", "customer_email": typed}, follow=True)
+    text = follow_messages(response)
+    assert text.startswith(f"Werkbon {planned_order.number} is gereed gemeld; ")
+    assert expected in text
+
+
+def test_the_confirmation_names_no_address_when_the_company_does_not_email(tech_client, planned_order):
+    response = tech_client.post(reverse("workorders:complete", args=[planned_order.pk]),
+                                {"signed_by_name": "Zoë", "customer_email": "x@y.nl"}, follow=True)
+    assert follow_messages(response) == f"Werkbon {planned_order.number} is gereed gemeld."

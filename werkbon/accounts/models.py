@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -13,10 +14,10 @@ from django.core.validators import (
     MaxLengthValidator,
     MaxValueValidator,
     MinValueValidator,
-    RegexValidator,
 )
 from django.db import models
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from werkbon.accounts.tenancy import TenantScopedModel
@@ -24,13 +25,41 @@ from werkbon.accounts.tenancy import TenantScopedModel
 # The customer e-mail (werkbon/customermail/): bounds shared by the settings page and the mail.
 CUSTOMER_MAIL_SENDER_NAME_MAX = 70
 CUSTOMER_MAIL_TEXT_MAX = 1000
-# One line of printable text: no line breaks or other control characters, so the sender name
-# can never add a header to the e-mail; no quotes or angle brackets, which would look like
-# an address of its own in the From line.
-single_line_name = RegexValidator(
-    r'^[^\x00-\x1f\x7f<>"\\]*$',
-    _("Use one line of text without quotes or angle brackets."),
-)
+# Characters that are invisible or break a line: controls (Cc, incl. \x80-\x9f such as NEL
+# U+0085), format characters (Cf: bidi overrides, zero-width spaces, BOM), line and paragraph
+# separators (Zl, Zp) and lone surrogates (Cs). Shared with the customer e-mail's ``one_line``.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def is_invisible(character: str) -> bool:
+    """Whether ``character`` (one code point) is in :data:`INVISIBLE_CATEGORIES`."""
+    return unicodedata.category(character) in INVISIBLE_CATEGORIES
+
+
+@deconstructible
+class SingleLineNameValidator:
+    """One line of printable text: no line breaks, control, format (bidi, zero-width) or
+    separator characters (:data:`INVISIBLE_CATEGORIES`), so the sender name can never add a
+    header to the e-mail or hide text in it; no quotes, backslashes or angle brackets, which
+    would look like an address of its own in the From line. Raises ValidationError
+    (code ``invalid``)."""
+
+    message = _("Use one line of text without quotes, angle brackets or invisible characters.")
+    code = "invalid"
+
+    def __call__(self, value: object) -> None:
+        text = str(value)
+        if any(is_invisible(ch) or ch in '<>"\\' for ch in text):
+            raise ValidationError(self.message, code=self.code)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SingleLineNameValidator)
+
+    def __hash__(self) -> int:
+        return hash(SingleLineNameValidator)
+
+
+single_line_name = SingleLineNameValidator()
 
 
 class Tenant(models.Model):

@@ -16,3 +16,4 @@ class CustomerMailConfig(AppConfig):
         from werkbon.workorders import external
 
         external.register_panel(panels.panel)
+        external.register_last_email(panels.last_recipient)

@@ -32,6 +32,7 @@ import datetime as dt
 import logging
 import re
 import smtplib
+import unicodedata
 import uuid
 from email.utils import formataddr
 
@@ -45,7 +46,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from werkbon.accounts.models import Tenant
+from werkbon.accounts.models import Tenant, is_invisible
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.customermail.models import CustomerMail, MailStatus
 from werkbon.workorders.limits import MAX_EMAIL_LENGTH
@@ -295,13 +296,18 @@ def _finish(mail: CustomerMail, token: str, *, status: str, **values: object) ->
 
 # --- the message -------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_SPACES = re.compile(r"\s+")
 
 
 def one_line(text: str) -> str:
-    """``text`` with line breaks and other control characters made spaces (no header can be
-    added through it)."""
-    return _CONTROL.sub(" ", text or "").strip()
+    """``text`` as one line of visible characters: line breaks, controls (incl. \\x80-\\x9f,
+    NEL U+0085), U+2028/U+2029 and lone surrogates made spaces, format characters (bidi
+    controls, zero-width spaces) removed (:data:`werkbon.accounts.models.INVISIBLE_CATEGORIES`),
+    runs of white space one space. No header can be added or text hidden through it."""
+    cleaned = "".join(
+        ("" if unicodedata.category(ch) == "Cf" else " ") if is_invisible(ch) else ch
+        for ch in text or "")
+    return _SPACES.sub(" ", cleaned).strip()
 
 
 DEFAULT_TEXT = gettext_noop(

@@ -33,6 +33,16 @@ def render_panel(request: HttpRequest, work_order: WorkOrder) -> str:
     }, request=request)
 
 
+def last_recipient(work_order: object) -> str:
+    """The address of the work order's latest e-mail that had one ("" when none): what the
+    technician typed at the last completion, or the office's correction of it. The hook
+    registered with ``external.register_last_email`` (the completion form's pre-fill)."""
+    if not isinstance(work_order, WorkOrder) or work_order.pk is None:
+        return ""
+    return (CustomerMail.objects.filter(work_order=work_order).exclude(recipient="")
+            .values_list("recipient", flat=True).first()) or ""
+
+
 def panel(request_or_none: object, work_order: object) -> str:
     """The hook registered with ``external.register_panel`` (office only: the technician's
     page does not show it)."""

@@ -145,3 +145,23 @@ def billing_statuses(tenant: Tenant | None, numbers: list[int]) -> dict[int, Bil
     for provider in _billing:
         found.update(provider(tenant, numbers))
     return found
+
+
+# The address a work order's signed PDF was last e-mailed to (the customer e-mail registers a
+# provider): after a reopen the completion form offers it again instead of the customer's own.
+LastEmailProvider = Callable[[Any], "str | None"]
+_last_emails: list[LastEmailProvider] = []
+
+
+def register_last_email(provider: LastEmailProvider) -> None:
+    if provider not in _last_emails:
+        _last_emails.append(provider)
+
+
+def last_email(work_order: Any) -> str:
+    """The address ``work_order`` was last e-mailed to (or meant to be), or "" when none."""
+    for provider in _last_emails:
+        address = provider(work_order)
+        if address:
+            return address
+    return ""

@@ -567,7 +567,8 @@ class WorkOrderInstallationsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["installations"].queryset = InstalledObject.objects.filter(
             pk__in=[c.pk for c in choices]).order_by("name", "id")
-        self.fields["installations"].label_from_instance = lambda obj: obj.one_line()
+        self.fields["installations"].label_from_instance = lambda obj: (
+            obj.one_line() if obj.is_active else f"{obj.one_line()} ({_('out of use')})")
         self.initial.setdefault("installations",
                                 list(order.installations.values_list("pk", flat=True)))
         self.initial.setdefault("version", order.version)

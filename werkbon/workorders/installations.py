@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from werkbon.accounts.models import User
 from werkbon.workorders import limits
@@ -129,14 +130,25 @@ def set_installation_active(installation: InstalledObject, *, active: bool) -> I
 
 @transaction.atomic
 def delete_installation(installation: InstalledObject) -> None:
-    """Delete an installation no work order names; one that is named is refused (deactivate
-    it instead, so the history stays)."""
+    """Delete an installation no work order names; one that is named is refused with the
+    number of work orders (plural forms through ngettext) and the way out: deactivate it, so
+    the history stays, or, when it is inactive already, that nothing more is needed."""
     locked = InstalledObject.objects.select_for_update().get(pk=installation.pk)
     used = WorkOrder.all_tenants.filter(installations=locked).count()
     if used:
-        raise LifecycleError(
-            _("%(name)s is named on %(count)s work order(s) and cannot be deleted; deactivate "
-              "it instead, so its service history stays.") % {"name": locked.name, "count": used})
+        values = {"name": locked.name, "count": used}
+        if locked.is_active:
+            raise LifecycleError(ngettext(
+                "%(name)s is named on %(count)s work order and cannot be deleted; deactivate "
+                "it instead, so its service history stays.",
+                "%(name)s is named on %(count)s work orders and cannot be deleted; deactivate "
+                "it instead, so its service history stays.", used) % values)
+        raise LifecycleError(ngettext(
+            "%(name)s is named on %(count)s work order and cannot be deleted. It is already "
+            "inactive: it can no longer be named on work orders and its service history stays.",
+            "%(name)s is named on %(count)s work orders and cannot be deleted. It is already "
+            "inactive: it can no longer be named on work orders and its service history stays.",
+            used) % values)
     locked.delete()
 
 

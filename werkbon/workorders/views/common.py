@@ -12,8 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from werkbon.accounts.models import User
-from werkbon.workorders import actions, services
+from werkbon.workorders import actions, external, limits, services
 from werkbon.workorders.actions import OPEN_STATUSES
+from werkbon.workorders.forms import CompleteForm
 from werkbon.workorders.models import WorkOrder, WorkOrderStatus
 
 PAGE_SIZE = 25
@@ -47,6 +48,36 @@ def apply_action(request: HttpRequest, name: str, order: WorkOrder | None, *,
     if outcome.already_applied and note_replay:
         messages.info(request, _("This was already saved (the form was sent twice)."))
     return outcome
+
+
+# What was typed in the completion form when it was refused, for the next render of the
+# order's page (the POST redirects, so a refresh never completes twice).
+COMPLETE_DRAFT_KEY = "workorders.complete_draft"
+
+
+def keep_complete_draft(request: HttpRequest, order: WorkOrder) -> None:
+    """Keep the completion form's input (signer name, e-mail address; bounded to one character
+    over their limits, so a too-long value is still refused) for :func:`complete_form`."""
+    request.session[COMPLETE_DRAFT_KEY] = {
+        "order": order.pk,
+        "signed_by_name": request.POST.get("signed_by_name", "")[:limits.MAX_SIGNED_BY_LENGTH + 1],
+        "customer_email": request.POST.get("customer_email", "")[:limits.MAX_EMAIL_LENGTH + 1],
+    }
+
+
+def complete_form(request: HttpRequest, order: WorkOrder) -> CompleteForm:
+    """The completion form of ``order``'s page: after a refused completion the input kept by
+    :func:`keep_complete_draft` (bound, so each error shows at its field; taken once, and only
+    on the same order's page); else empty with the address the work order was last e-mailed to,
+    or the customer's own address, filled in."""
+    draft = request.session.pop(COMPLETE_DRAFT_KEY, None)
+    if isinstance(draft, dict) and draft.get("order") == order.pk:
+        form = CompleteForm(data={"signed_by_name": str(draft.get("signed_by_name", "")),
+                                  "customer_email": str(draft.get("customer_email", ""))})
+        form.is_valid()  # the errors next to the fields
+        return form
+    address = external.last_email(order) or (order.customer.email if order.customer else "")
+    return CompleteForm(initial={"signed_by_name": "", "customer_email": address})
 
 
 def form_errors(form) -> str:  # type: ignore[no-untyped-def]

@@ -35,7 +35,9 @@ from werkbon.workorders.search import work_order_match
 from werkbon.workorders.views.common import (
     OPEN_STATUSES,
     apply_action,
+    complete_form,
     form_errors,
+    keep_complete_draft,
     order_for_member,
     order_page_url,
 )
@@ -100,8 +102,7 @@ def my_work_order(request: HttpRequest, pk: int) -> HttpResponse:
         "totals": time_totals(order),
         "time_form": TimeEntryForm(prefix="time") if can_change else None,
         "material_form": MaterialLineForm(prefix="mat") if can_change else None,
-        "complete_form": CompleteForm(initial={
-            "signed_by_name": "", "customer_email": order.customer.email if order.customer else ""})
+        "complete_form": complete_form(request, order)
         if order.status == WorkOrderStatus.PLANNED else None,
     })
 
@@ -160,25 +161,49 @@ def add_material_line(request: HttpRequest, pk: int) -> HttpResponse:
 @tenant_member_required
 @require_POST
 def complete(request: HttpRequest, pk: int) -> HttpResponse:
-    """Report the order completed ("gereed melden") with the name of who signed off
-    (action ``workorder.complete``)."""
+    """Report the order completed ("gereed melden") with the name of who signed off and where
+    the work order is e-mailed (action ``workorder.complete``).
+
+    Refused (invalid input, or the action layer's refusal): back to the order's page with the
+    message, and what was typed shown again with each error at its field (kept in the session
+    for that one render, :func:`~werkbon.workorders.views.common.keep_complete_draft`); the
+    page has a new client id, since nothing was applied. Completed: a confirmation that says
+    where the work order is e-mailed when the company e-mails work orders."""
     order = order_for_member(request, pk)
     user: User = request.user  # type: ignore[assignment]
     form = CompleteForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_errors(form))
+        keep_complete_draft(request, order)
         return redirect(order_page_url(user, order))
     outcome = apply_action(request, "workorder.complete", order,
                            signed_by_name=form.cleaned_data["signed_by_name"],
                            customer_email=form.cleaned_data["customer_email"])
     if outcome is None:
+        keep_complete_draft(request, order)
         return redirect(order_page_url(user, order))
     if not outcome.already_applied:
-        messages.success(request, _("Work order %(number)s is completed.") % {
-            "number": order.number})
+        messages.success(request, completed_message(
+            user, order, form.cleaned_data["customer_email"]))
     if user.is_office:
         return redirect("workorders:detail", pk=order.pk)
     return redirect("workorders:my_work")
+
+
+def completed_message(user: User, order: WorkOrder, typed_email: str) -> str:
+    """"Work order 12 is completed", and where it is e-mailed when the company e-mails work
+    orders (``Tenant.customer_mail_enabled``): the address typed, else the customer's own (the
+    rule of the customer e-mail's outbox); without one, that it is not e-mailed."""
+    number = {"number": order.number}
+    tenant = user.tenant
+    if tenant is None or not tenant.customer_mail_enabled:
+        return _("Work order %(number)s is completed.") % number
+    address = (typed_email or (order.customer.email if order.customer else "") or "").strip()
+    if not address:
+        return _("Work order %(number)s is completed; it is not e-mailed, because there is no "
+                 "e-mail address for the customer (the office can enter one and send it).") % number
+    return _("Work order %(number)s is completed; the work order is e-mailed to %(address)s.") % {
+        **number, "address": address}
 
 
 @tenant_member_required

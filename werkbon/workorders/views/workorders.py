@@ -15,7 +15,6 @@ from werkbon.accounts.models import User
 from werkbon.accounts.permissions import office_required, tenant_member_required
 from werkbon.workorders import actions, external, history, services
 from werkbon.workorders.forms import (
-    CompleteForm,
     MaterialLineForm,
     OfficeTimeEntryForm,
     PlanForm,
@@ -38,6 +37,7 @@ from werkbon.workorders.search import work_order_match
 from werkbon.workorders.units import minutes_to_hours
 from werkbon.workorders.views.common import (
     apply_action,
+    complete_form,
     order_for_member,
     order_page_url,
     paginate,
@@ -171,8 +171,7 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan_form": PlanForm(initial=plan_initial, prefix="plan")
         if order.status in (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED) else None,
         # Only a planned order can be completed (open → planned → completed).
-        "complete_form": CompleteForm(initial={
-            "customer_email": order.customer.email if order.customer else ""})
+        "complete_form": complete_form(request, order)
         if order.status == WorkOrderStatus.PLANNED else None,
         # What changed in the master data since it was agreed (taken with one click).
         "master_changes": history.pending_changes(order, lines),
