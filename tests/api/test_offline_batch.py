@@ -246,4 +246,6 @@ def test_queued_photos_and_signatures_reach_their_services_once(phone, tenant_a,
         ("photo", "meterkast"), ("signature", "J. Klant")]
     assert attachment_actions[0][1] == base64.b64decode(image["data"])
     bad = send(phone, [action("photo.add", order, image={"data": "%%%"})])[0]
-    assert bad["status"] == "refused" and bad["detail"] == "De foto kon niet worden gelezen; maak hem opnieuw."
+    assert bad["status"] == "refused" and bad["errors"] == {"payload.image": [bad["detail"]]}
+    assert bad["detail"] == ("De afbeelding is geen geldige base64: stuur de bytes van het "
+                             "bestand in base64.")  # Dutch, without the field's internal name

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Header, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import AfterValidator, AwareDatetime, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
@@ -927,6 +927,14 @@ def _decoded(value: str, max_bytes: int, too_large: str) -> bytes:
     return data
 
 
+def _image_text(value: Any) -> Any:
+    """An image as the offline queue sends a file (``{"name", "content_type", "data"}``, data
+    base64) or as base64 text: the base64 text."""
+    if isinstance(value, dict) and isinstance(value.get("data"), str):
+        return value["data"]
+    return value
+
+
 def _signature_image(value: str) -> bytes:
     return _decoded(value, limits.MAX_SIGNATURE_BYTES, _(
         "The signature is too large (at most %(megabytes)s MB).")
@@ -942,7 +950,7 @@ def _photo_image(value: str) -> bytes:
 class SignatureIn(Schema):
     signer_name: BoundedText(limits.MAX_SIGNER_NAME_LENGTH, min_length=1) = Field(
         description="the name of the customer who signed")
-    image: Annotated[str, AfterValidator(_signature_image)] = Field(
+    image: Annotated[str, BeforeValidator(_image_text), AfterValidator(_signature_image)] = Field(
         description="the drawing as a PNG (the canvas), base64 (a `data:image/png;base64,` URL "
         f"is accepted too); at most {limits.MAX_SIGNATURE_BYTES} bytes. An empty canvas, or "
         "anything that is not an image, is refused with 422",
@@ -950,7 +958,7 @@ class SignatureIn(Schema):
 
 
 class PhotoIn(Schema):
-    image: Annotated[str, AfterValidator(_photo_image)] = Field(
+    image: Annotated[str, BeforeValidator(_image_text), AfterValidator(_photo_image)] = Field(
         description="a JPEG, PNG, GIF or WebP, base64 (a data URL is accepted too); at most "
         f"{limits.MAX_PHOTO_BYTES} bytes, and the whole request at most the request limit "
         "(2.5 MB: 413 above it; scale photos down on the phone, Werkbon stores at most "
@@ -1223,8 +1231,10 @@ def _apply_one(request: HttpRequest, item: ActionIn) -> dict[str, Any]:
         for problem in error.errors():
             field = ".".join(str(p) for p in problem.get("loc", ())) or "__all__"
             errors.setdefault(f"payload.{field}", []).append(werkbon_api.error_message(problem))
-        return _refused(item, 422, "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
-                        errors)
+        # ``detail`` is for the technician (the offline queue shows it): the messages only;
+        # ``errors`` names the fields for programs.
+        messages = list(dict.fromkeys(m for ms in errors.values() for m in ms))
+        return _refused(item, 422, " ".join(messages), errors)
     try:
         outcome = actions.apply(item.action, user=user,
                                 work_order=_batch_order(user, item.work_order),

@@ -11,13 +11,9 @@ that module):
 
 * ``form.save`` takes ``photos``: ``[{"question_id", "image"}]`` besides the answers
   (``services.save_form``'s ``photos``; refused per question with the photo's message);
-* ``photo.add`` (``{"image", "caption"}``) and ``signature.capture``
-  (``{"signer_name", "image"}``) map to the keyword arguments of the signature branch's
-  services (``attachments.add_photo(order, user=, image_bytes=, caption=)``,
-  ``attachments.capture_signature(order, user=, signer_name=, image_bytes=)``). They are
-  applied once those services are registered in the action layer (``actions.register``);
-  until then the batch refuses them as unknown and the app does not offer them
-  (``offline.queueable_actions``).
+* ``photo.add`` and ``signature.capture`` take the queue's file object
+  (``{"name", "content_type", "data"}``) as their ``image`` as well as base64 text: their
+  schemas are the API's own (``PhotoIn``, ``SignatureIn`` in werkbon/workorders/api.py).
 """
 
 from __future__ import annotations
@@ -76,18 +72,4 @@ def _offline_form_kwargs(payload: OfflineFormIn) -> dict[str, Any]:
     return kwargs
 
 
-class PhotoIn(Schema):
-    image: ImageIn
-    caption: BoundedText(limits.MAX_NOTE_LENGTH) = ""
-
-
-class SignatureIn(Schema):
-    signer_name: BoundedText(limits.MAX_SIGNED_BY_LENGTH) = ""
-    image: ImageIn
-
-
 BATCH_PAYLOADS["form.save"] = (OfflineFormIn, _offline_form_kwargs)
-BATCH_PAYLOADS["photo.add"] = (PhotoIn, lambda p: {"image_bytes": image_bytes(p.image),
-                                                   "caption": p.caption})
-BATCH_PAYLOADS["signature.capture"] = (SignatureIn, lambda p: {
-    "signer_name": p.signer_name, "image_bytes": image_bytes(p.image)})
