@@ -124,20 +124,6 @@ def planning(request: HttpRequest) -> HttpResponse:
     })
 
 
-def technicians_after_move(order: WorkOrder, target: User, source: int | None) -> list[User] | None:
-    """The order's technicians after moving the card of technician ``source`` (a pk) to
-    ``target``: ``source`` is replaced by ``target``, the others stay (in their order, without
-    duplicates). Without ``source`` (planning from the list or the detail page): ``target``
-    only. None when ``source`` is no longer planned on the order (the card is out of date)."""
-    if source is None:
-        return [target]
-    current = list(order.technicians.order_by("first_name", "last_name", "username"))
-    if not any(t.pk == source for t in current):
-        return None
-    moved = [target if t.pk == source else t for t in current]
-    return list({t.pk: t for t in moved}.values())
-
-
 def _after_plan(request: HttpRequest, date: dt.date | None) -> HttpResponse:
     """Back to the board in the week the order was planned in (the board's hidden ``next`` is
     the week the card was on), or to another local ``next`` (the detail page)."""
@@ -164,15 +150,17 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Not planned: %(errors)s") % {"errors": form_errors(form)})
         return _after_plan(request, None)
     data = form.cleaned_data
-    technicians = technicians_after_move(order, data["technician"], data.get("source"))
-    if technicians is None:
-        messages.error(request, _("Not planned: the planning changed since the page was "
-                                  "loaded; reload it and try again."))
-        return _after_plan(request, None)
+    move_from = None
+    if data.get("source") is not None:
+        move_from = User.objects.filter(tenant=require_current_tenant(), pk=data["source"]).first()
+        if move_from is None:
+            messages.error(request, _("Not planned: the planning changed since the page was "
+                                      "loaded; reload it and try again."))
+            return _after_plan(request, None)
     outcome = apply_action(
-        request, "workorder.plan", order, technicians=technicians,
+        request, "workorder.plan", order, technicians=[data["technician"]],
         planned_start=form.planned_start, planned_minutes=data["minutes"],
-        version=data["version"],
+        version=data["version"], move_from=move_from,
     )
     if outcome is None:
         return _after_plan(request, None)
