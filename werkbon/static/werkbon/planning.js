@@ -32,6 +32,10 @@
       job.style.left = (100 * lane / lanes) + "%"; // overlapping cards side by side
       job.style.width = (100 / lanes) + "%";
     });
+    // a card too small for its lines shows time and number only (the title has the rest)
+    board.querySelectorAll(".timeline .job").forEach((job) => {
+      if (job.scrollHeight > job.clientHeight + 1) job.classList.add("compact");
+    });
 
     let dragged = null;
     let grab = 0; // where the card was grabbed, in pixels from its top
