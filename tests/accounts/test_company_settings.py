@@ -48,3 +48,19 @@ def test_the_navigation_names_each_page_once(who, request):
     html = _logged_in(request.getfixturevalue(who)).get("/accounts/api-tokens/").content.decode()
     assert html.count('data-testid="nav-api-tokens"') == 1
     assert html.count('data-testid="nav-company-settings"') == (1 if who == "office_a" else 0)
+
+
+def test_the_page_groups_the_settings_in_sections_like_the_other_forms(office_a):
+    html = _logged_in(office_a).get("/accounts/bedrijf/").content.decode()
+    legends = [part.split("</legend>", 1)[0] for part in html.split("<legend>")[1:]]
+    assert legends[:4] == ["Bedrijf", "Planning", "Monteurs", "E-mail aan de klant"]
+    form = html.split('data-testid="company-settings"', 1)[1].split("</form>", 1)[0]
+    assert "<p>" not in form  # not Django's default as_p
+    assert ':</label>' not in form and ': *</label>' not in form  # no "Naam:"
+    assert 'class="field' in form and 'class="help"' in form
+    # every setting of the page is in a section, each once
+    from werkbon.accounts.company import COMPANY_SETTINGS_FIELDS
+    for name in COMPANY_SETTINGS_FIELDS:
+        assert form.count(f'name="{name}"') == 1, name
+    planning = form.split("<legend>Planning</legend>", 1)[1].split("</fieldset>", 1)[0]
+    assert 'name="planning_day_start"' in planning and 'name="planning_day_end"' in planning

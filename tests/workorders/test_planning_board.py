@@ -70,18 +70,20 @@ def test_capacity_counts_planned_minutes_per_local_day_against_the_working_day(
         office_client, customer, tech_a):
     Tenant.objects.filter(pk=tech_a.tenant_id).update(planning_day_start=8, planning_day_end=17)
     order(customer, [tech_a], local(2026, 3, 10, 9), 150)          # Tue 2.5 h
-    order(customer, [tech_a], local(2026, 3, 10, 23), 120)         # Tue 1 h + Wed 1 h
+    order(customer, [tech_a], local(2026, 3, 10, 23), 120)         # the night: no working hours
+    order(customer, [tech_a], local(2026, 3, 11, 16), 18 * 60)     # Wed 1 h + Thu 2 h (8–10)
     order(customer, [tech_a], local(2026, 3, 14, 10), 60)          # Saturday: no working day
     response = office_client.get(reverse("workorders:planning"), {"week": "2026-03-10"})
     tuesday = get_cell(response, "tech_a", "2026-03-10")
-    assert (tuesday.planned_minutes, tuesday.available_minutes) == (210, 540)
+    assert (tuesday.planned_minutes, tuesday.available_minutes) == (150, 540)
     assert not tuesday.over_capacity
     assert get_cell(response, "tech_a", "2026-03-11").planned_minutes == 60
+    assert get_cell(response, "tech_a", "2026-03-12").planned_minutes == 120
     saturday = get_cell(response, "tech_a", "2026-03-14")
     assert (saturday.planned_minutes, saturday.available_minutes, saturday.over_capacity) == (60, 0, True)
     html = response.content.decode()
     shown = html.split('data-testid="capacity-tech_a-2026-03-10">', 1)[1].split("<", 1)[0]
-    assert shown == "3,5 / 9 u", shown
+    assert shown == "2,5 / 9 u", shown
 
 
 def test_a_card_is_placed_and_sized_on_the_working_day_axis(office_client, customer, tech_a):
@@ -105,11 +107,15 @@ def test_the_week_in_which_summer_time_ends_is_correct(office_client, customer, 
     response = office_client.get(reverse("workorders:planning"), {"week": "2026-10-21"})
     assert response.context["monday"] == dt.date(2026, 10, 19)
     cards = get_cell(response, "tech_a", "2026-10-25").cards
-    assert [(c.order.pk, c.start.strftime("%H:%M")) for c in cards] == [(sunday.pk, "10:00"), (late.pk, "23:30")]
-    assert cards[0].offset == 180
-    # 23:00 Saturday summer time + 4 real hours = 02:00 Sunday winter time: 1 h + 3 h
-    assert get_cell(response, "tech_a", "2026-10-24").planned_minutes == 60
-    assert get_cell(response, "tech_a", "2026-10-25").planned_minutes == 180 + 60 + 30
+    # the night order shows on Sunday too (its second day), before the others
+    assert [(c.order.pk, c.start.strftime("%H:%M"), c.first) for c in cards] == [
+        (night.pk, "23:00", False), (sunday.pk, "10:00", True), (late.pk, "23:30", True)]
+    assert cards[1].offset == 180
+    # 23:00 Saturday summer time + 4 real hours = 02:00 Sunday winter time: outside the
+    # working day (7–17), so only the Sunday order's hour counts
+    assert get_cell(response, "tech_a", "2026-10-24").planned_minutes == 0
+    assert get_cell(response, "tech_a", "2026-10-25").planned_minutes == 60
+    assert cards[0].label == "za 24-10 23:00 – zo 25-10 02:00"
     assert [c.order.pk for c in get_cell(response, "tech_a", "2026-10-24").cards] == [night.pk]
     assert board.day_bounds(dt.date(2026, 10, 25))[1] - board.day_bounds(dt.date(2026, 10, 25))[0] \
         == dt.timedelta(hours=25)

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from werkbon.accounts.models import Tenant, User
 from werkbon.accounts.permissions import office_required
@@ -27,10 +28,36 @@ COMPANY_SETTINGS_FIELDS = [
 ]
 
 
+# The page's sections, each a title and its fields (in page order); a field of
+# COMPANY_SETTINGS_FIELDS in no section is shown under "Other".
+COMPANY_SETTINGS_SECTIONS: list[tuple[str, list[str]]] = [
+    (gettext_lazy("Company details"), ["name", "address", "postal_code", "city", "email", "phone"]),
+    (gettext_lazy("Planning"), ["planning_day_start", "planning_day_end"]),
+    (gettext_lazy("Technicians"), ["technicians_see_prices", "signature_required",
+                                   "technicians_create_work_orders"]),
+    (gettext_lazy("E-mail to the customer"), ["customer_mail_enabled", "customer_mail_sender_name",
+                                              "customer_mail_text"]),
+]
+
+
 class CompanySettingsForm(forms.ModelForm):
+    # The template writes the labels and marks required fields itself (no "Naam:").
+    label_suffix = ""
+
     class Meta:
         model = Tenant
         fields = COMPANY_SETTINGS_FIELDS
+
+    def sections(self) -> list[dict[str, object]]:
+        """The bound fields per section, ``{"title": …, "fields": [...]}``, in page order."""
+        placed: set[str] = set()
+        result: list[dict[str, object]] = []
+        for title, names in [*COMPANY_SETTINGS_SECTIONS, (gettext_lazy("Other"), list(self.fields))]:
+            fields = [self[n] for n in names if n in self.fields and n not in placed]
+            placed.update(f.name for f in fields)
+            if fields:
+                result.append({"title": title, "fields": fields})
+        return result
 
 
 @office_required

@@ -478,11 +478,29 @@ def technicians_by_username(usernames: list[User | str]) -> list[User]:
 
 
 def plan(order: WorkOrder, *, user: User, technicians: list[User | str],
-         planned_start: dt.datetime, planned_minutes: int | None = None) -> WorkOrder:
-    """``workorder.plan`` (office): technicians (users or usernames) and an aware start."""
+         planned_start: dt.datetime, planned_minutes: int | None = None,
+         move_from: User | str | None = None) -> WorkOrder:
+    """``workorder.plan`` (office): technicians (users or usernames) and an aware start.
+
+    ``move_from`` (a technician planned on the order, user or username): the move of that
+    technician's card on the planning board: they are replaced by the one technician of
+    ``technicians``, the order's other technicians stay (the start moves for all). Refused
+    (422, field ``move_from``) when they are no longer planned on the order."""
     if not technicians:
         raise ActionRefused(_("Choose at least one technician."), field="technicians")
-    return services.plan(order, technicians=technicians_by_username(technicians),
+    chosen = technicians_by_username(technicians)
+    if move_from is not None:
+        name = move_from.username if isinstance(move_from, User) else str(move_from).strip()
+        current = list(order.technicians.order_by("first_name", "last_name", "username"))
+        if not any(t.username == name for t in current):
+            raise ActionRefused(_(
+                "%(name)s is no longer planned on work order %(number)s; reload the planning "
+                "and try again.") % {"name": name, "number": order.number}, field="move_from")
+        if len(chosen) != 1:
+            raise ActionRefused(_("Move a card to one technician."), field="technicians")
+        moved = [chosen[0] if t.username == name else t for t in current]
+        chosen = list({t.pk: t for t in moved}.values())
+    return services.plan(order, technicians=chosen,
                          planned_start=planned_start, planned_minutes=planned_minutes)
 
 

@@ -76,12 +76,52 @@ def technicians_of_current_tenant():
     ).order_by("first_name", "last_name", "username")
 
 
-class TechnicianChoiceField(forms.ModelChoiceField):
+def id_out_of_range(value: Any) -> bool:
+    """Whether ``value`` (a posted id) is a number beyond what the database stores
+    (:data:`limits.MAX_ID`): looking it up would overflow (a 500) instead of "not found"."""
+    text = str(value).strip()
+    if len(text) > 25:
+        return True
+    try:
+        return abs(int(text)) > limits.MAX_ID
+    except ValueError:
+        return False
+
+
+class BoundedModelChoiceField(forms.ModelChoiceField):
+    """A model choice whose posted id is bounded: an id beyond :data:`limits.MAX_ID` is an
+    invalid choice (with the field's message), not an OverflowError."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and id_out_of_range(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                  params={"value": str(value)[:30]})
+        return super().to_python(value)
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple model choice with bounded ids (see :class:`BoundedModelChoiceField`)."""
+
+    def _check_values(self, value: Any) -> Any:
+        with contextlib.suppress(TypeError):
+            for pk in value:
+                if id_out_of_range(pk):
+                    raise ValidationError(self.error_messages["invalid_choice"],
+                                          code="invalid_choice", params={"value": str(pk)[:30]})
+        return super()._check_values(value)
+
+
+def small_id(value: Any) -> bool:
+    """Whether ``value`` is a posted id that can be looked up (digits, within MAX_ID)."""
+    return bool(value) and str(value).isdigit() and not id_out_of_range(value)
+
+
+class TechnicianChoiceField(BoundedModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.display_name
 
 
-class TechnicianMultipleChoiceField(forms.ModelMultipleChoiceField):
+class TechnicianMultipleChoiceField(BoundedModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.display_name
 
@@ -134,8 +174,31 @@ class LocalizedDecimalField(forms.DecimalField):
 
 
 def local_datetime(date: dt.date, time: dt.time) -> dt.datetime:
-    """An aware datetime for a local (Europe/Amsterdam) date and time."""
+    """An aware datetime for a local (Europe/Amsterdam) date and time. A time that occurs
+    twice (the hour before summer time ends) is its first occurrence, still summer time
+    (fold 0); a time that does not exist (the hour summer time starts) is shifted by the
+    zone: screens refuse it first (:func:`local_time_problem`)."""
     return timezone.make_aware(dt.datetime.combine(date, time), timezone.get_current_timezone())
+
+
+def local_time_problem(date: dt.date, time: dt.time) -> str | None:
+    """A Dutch-able message when ``date time`` does not exist on the local clock (the clock
+    jumps from 02:00 to 03:00 when summer time starts), else None."""
+    naive = dt.datetime.combine(date, time)
+    aware = local_datetime(date, time)
+    if timezone.localtime(aware.astimezone(dt.UTC)).replace(tzinfo=None) != naive:
+        return str(_("%(time)s does not exist on %(date)s: the clocks go forward an hour that "
+                     "night (summer time). Choose another time.")
+                   % {"time": time.strftime("%H:%M"), "date": date.strftime("%d-%m-%Y")})
+    return None
+
+
+def local_time_ambiguous(date: dt.date, time: dt.time) -> bool:
+    """Whether ``date time`` occurs twice (the night summer time ends); the first occurrence
+    (summer time) is meant."""
+    naive = dt.datetime.combine(date, time)
+    zone = timezone.get_current_timezone()
+    return naive.replace(tzinfo=zone).utcoffset() != naive.replace(tzinfo=zone, fold=1).utcoffset()
 
 
 class WorkOrderFilterForm(forms.Form):
@@ -152,7 +215,7 @@ class WorkOrderFilterForm(forms.Form):
         label=_("Technician"), queryset=User.objects.none(), required=False,
         empty_label=_("All technicians"),
     )
-    customer = forms.ModelChoiceField(
+    customer = BoundedModelChoiceField(
         label=_("Customer"), queryset=Customer.all_tenants.none(), required=False,
         empty_label=_("All customers"),
     )
@@ -171,8 +234,8 @@ class WorkOrderFilterForm(forms.Form):
 class WorkOrderForm(forms.Form):
     """Create (and plan) a work order; also used to correct one that is not archived."""
 
-    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.all_tenants.none())
-    work_address = forms.ModelChoiceField(
+    customer = BoundedModelChoiceField(label=_("Customer"), queryset=Customer.all_tenants.none())
+    work_address = BoundedModelChoiceField(
         label=_("Work address"), queryset=WorkAddress.all_tenants.none(), required=False,
     )
     description = forms.CharField(
@@ -201,7 +264,7 @@ class WorkOrderForm(forms.Form):
         addresses = WorkAddress.objects.filter(is_active=True)
         self.fields["work_address"].queryset = (
             addresses.filter(customer_id=customer_id)
-            if customer_id and str(customer_id).isdigit()
+            if small_id(customer_id)
             else addresses.none()
         )
 
@@ -210,6 +273,8 @@ class WorkOrderForm(forms.Form):
         date, time = data.get("planned_date"), data.get("planned_time")
         if time and not date:
             self.add_error("planned_date", _("Give a date with the time."))
+        if date and time and (problem := local_time_problem(date, time)):
+            self.add_error("planned_time", problem)
         address, customer = data.get("work_address"), data.get("customer")
         if address and customer and address.customer_id != customer.pk:
             self.add_error("work_address", _("The work address does not belong to this customer."))
@@ -244,7 +309,7 @@ class WorkOrderEditForm(WorkOrderForm):
         addresses = WorkAddress.objects.filter(Q(is_active=True) | Q(pk=order.work_address_id))
         self.fields["work_address"].queryset = (
             addresses.filter(customer_id=customer_id)
-            if customer_id and str(customer_id).isdigit()
+            if small_id(customer_id)
             else addresses.none()
         )
 
@@ -260,12 +325,28 @@ class PlanForm(forms.Form):
                                  max_value=MAX_PLANNED_MINUTES, required=False)
     # The work order's version the card or form was opened on (optional): a move of an order
     # that changed since is refused (services.plan → StaleWorkOrderError).
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1,
-                                 required=False)
+    version = forms.IntegerField(label=_("Version"), widget=forms.HiddenInput, min_value=1,
+                                 max_value=2**31 - 1, required=False)
+    # The technician whose card was moved (the board's cards): that technician is replaced by
+    # ``technician``, the order's other technicians stay. Without it, ``technician`` only.
+    source = forms.IntegerField(label=_("Technician"), widget=forms.HiddenInput, min_value=1,
+                                max_value=limits.MAX_ID, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["technician"].queryset = technicians_of_current_tenant()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("date") and data.get("time") and (
+                problem := local_time_problem(data["date"], data["time"])):
+            self.add_error("time", problem)
+        return data
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether the chosen time occurs twice that night (the first is used)."""
+        return local_time_ambiguous(self.cleaned_data["date"], self.cleaned_data["time"])
 
     @property
     def planned_start(self) -> dt.datetime:
@@ -324,7 +405,7 @@ class OfficeTimeEntryForm(TimeEntryForm):
 
 
 class MaterialLineForm(forms.Form):
-    item = forms.ModelChoiceField(
+    item = BoundedModelChoiceField(
         label=_("Item"), queryset=Item.all_tenants.none(),
         error_messages={
             "required": _("Choose an item from the list (search by number or description)."),
@@ -397,7 +478,7 @@ class ItemForm(forms.ModelForm):
     sales_price = LocalizedDecimalField(label=_("Sales price (EUR)"), max_digits=12,
                                         decimal_places=2, min_value=Decimal("0"))
     # Declared so that the class does not query the tenant-scoped manager at import time.
-    group = forms.ModelChoiceField(label=_("Item group"), queryset=ItemGroup.all_tenants.none(),
+    group = BoundedModelChoiceField(label=_("Item group"), queryset=ItemGroup.all_tenants.none(),
                                    required=False)
 
     class Meta:
@@ -551,7 +632,7 @@ class WorkOrderInstallationsForm(forms.Form):
     """The installations named on a work order: those of its work address
     (:func:`werkbon.workorders.installations.choices_for`)."""
 
-    installations = forms.ModelMultipleChoiceField(
+    installations = BoundedModelMultipleChoiceField(
         label=_("Installations"), queryset=InstalledObject.all_tenants.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("Choose installations at the work address of this "
@@ -587,10 +668,10 @@ class OnSiteWorkOrderForm(forms.Form):
     """A work order a technician makes on site: an active customer of the company, one of its
     active work addresses or a new one (street at least), what is to be done."""
 
-    customer = forms.ModelChoiceField(
+    customer = BoundedModelChoiceField(
         label=_("Customer"), queryset=Customer.all_tenants.none(),
         error_messages={"invalid_choice": _("Choose an active customer of your company.")})
-    work_address = forms.ModelChoiceField(
+    work_address = BoundedModelChoiceField(
         label=_("Work address"), queryset=WorkAddress.all_tenants.none(), required=False,
         error_messages={"invalid_choice": _("This customer has no work address with this id.")})
     street = forms.CharField(label=_("or a new work address: street"), required=False,
@@ -618,7 +699,7 @@ class OnSiteWorkOrderForm(forms.Form):
         addresses = WorkAddress.objects.filter(is_active=True, customer__in=customers)
         self.fields["work_address"].queryset = (
             addresses.filter(customer_id=customer_id)
-            if customer_id and str(customer_id).isdigit() and len(str(customer_id)) < 19
+            if small_id(customer_id)
             else addresses.none())
         self.fields["work_address"].widget.attrs["data-testid"] = "on-site-address"
         self.fields["street"].widget.attrs["data-testid"] = "on-site-street"

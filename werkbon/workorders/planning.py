@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from werkbon.accounts.models import Tenant, User
 from werkbon.workorders.forms import local_datetime
@@ -28,8 +28,9 @@ from werkbon.workorders.models import WorkOrder, WorkOrderStatus
 
 # Drag and drop snaps a card's start to this many minutes (planning.js reads it from the board).
 SNAP_MINUTES = 15
-# The statuses that occupy a technician's time on the board.
-BOARD_STATUSES = (WorkOrderStatus.PLANNED, WorkOrderStatus.COMPLETED)
+# The statuses that occupy a technician's time on the board: archived orders stay (the work
+# done in past weeks), but only planned ones can be moved.
+BOARD_STATUSES = (WorkOrderStatus.PLANNED, WorkOrderStatus.COMPLETED, WorkOrderStatus.ARCHIVED)
 WEEKEND = (5, 6)  # Saturday, Sunday (date.weekday())
 
 
@@ -110,6 +111,23 @@ def minutes_within(span: tuple[dt.datetime, dt.datetime], day: dt.date) -> int:
     return max(0, int(shared.total_seconds() // 60))
 
 
+def working_bounds(tenant: Tenant, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The tenant's working day on the local ``day`` (``planning_day_start`` to
+    ``planning_day_end`` local hours; 24 is the next midnight), in UTC."""
+    start = local_datetime(day, dt.time(tenant.planning_day_start))
+    end = (local_datetime(day + dt.timedelta(days=1), dt.time.min) if tenant.planning_day_end >= 24
+           else local_datetime(day, dt.time(tenant.planning_day_end)))
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def working_minutes_within(tenant: Tenant, span: tuple[dt.datetime, dt.datetime], day: dt.date) -> int:
+    """How many minutes of ``span`` fall inside the working day of the local ``day``: an order
+    running overnight counts its working hours only (the planned hours of the board)."""
+    start, end = working_bounds(tenant, day)
+    shared = min(span[1], end) - max(span[0], start)
+    return max(0, int(shared.total_seconds() // 60))
+
+
 def available_minutes(tenant: Tenant, day: dt.date) -> int:
     """A technician's available minutes on ``day``: the working day, none at the weekend."""
     return 0 if day.weekday() in WEEKEND else tenant.available_minutes_per_day
@@ -117,8 +135,10 @@ def available_minutes(tenant: Tenant, day: dt.date) -> int:
 
 @dataclass
 class Card:
-    """One work order in one technician's day: local start and end, and where it sits on the
-    day's axis in minutes from the axis start (clamped to the axis)."""
+    """One work order in one technician's day: local start and end of the order, and where
+    its part of this day (``segment``, UTC) sits on the day's axis in minutes from the axis
+    start (clamped to the axis). An order over several days has a card on each day it spans;
+    ``first`` is the card of the day it starts (the one that is moved)."""
 
     order: WorkOrder
     start: dt.datetime
@@ -128,6 +148,23 @@ class Card:
     double_booked: bool = False
     lane: int = 0  # side by side with the cards it overlaps: column ``lane`` of ``lanes``
     lanes: int = 1
+    segment: tuple[dt.datetime, dt.datetime] | None = None
+    first: bool = True
+
+    @property
+    def multi_day(self) -> bool:
+        """Whether the order ends on another local day than it starts (the label then names
+        the days)."""
+        end = self.end - dt.timedelta(microseconds=1) if self.end > self.start else self.end
+        return end.date() != self.start.date()
+
+    @property
+    def label(self) -> str:
+        """The order's local times: "08:00–10:00" within a day, with the days when it ends on
+        another day ("di 10-03 16:00 – wo 11-03 10:00")."""
+        if self.multi_day:
+            return f"{dateformat.format(self.start, 'D d-m H:i')} – {dateformat.format(self.end, 'D d-m H:i')}"
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
 
 
 @dataclass
@@ -164,14 +201,24 @@ def axis_minutes(tenant: Tenant) -> int:
     return max(60, (tenant.planning_day_end - tenant.planning_day_start) * 60)
 
 
-def card(order: WorkOrder, tenant: Tenant, clashing: bool) -> Card:
-    """The card of ``order`` on the day it starts (local time)."""
-    start, end = (timezone.localtime(t) for t in interval(order))
+def card(order: WorkOrder, tenant: Tenant, clashing: bool, day: dt.date | None = None) -> Card:
+    """The card of ``order`` on local ``day`` (default: the day it starts): its part of that
+    day placed on the day's axis."""
+    span = interval(order)
+    start, end = (timezone.localtime(t) for t in span)
+    first_day = start.date()
+    day = day or first_day
+    bounds = day_bounds(day)
+    segment = (max(span[0], bounds[0]), min(span[1], bounds[1]))
     axis = axis_minutes(tenant)
-    from_axis = start.hour * 60 + start.minute - tenant.planning_day_start * 60
+    seg_start = timezone.localtime(segment[0])
+    from_axis = (0 if day != seg_start.date() else seg_start.hour * 60 + seg_start.minute) \
+        - tenant.planning_day_start * 60
+    minutes = max(0, int((segment[1] - segment[0]).total_seconds() // 60))
     offset = min(max(0, from_axis), axis - SNAP_MINUTES)
-    length = max(SNAP_MINUTES, min(order.planned_minutes + min(0, from_axis), axis - offset))
-    return Card(order, start, end, offset, length, clashing)
+    length = max(SNAP_MINUTES, min(minutes + min(0, from_axis), axis - offset))
+    return Card(order, start, end, offset, length, clashing, segment=segment,
+                first=day == first_day)
 
 
 def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.date],
@@ -179,27 +226,29 @@ def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.da
     """The board's cells (per technician pk, one per day) and the double-booked orders.
 
     ``orders``: the board's orders with technicians prefetched, including those that started
-    up to :data:`MAX_PLANNED_MINUTES` before the first day (they may run into the week and
-    count for its capacity, but get a card only on the day they start)."""
+    up to :data:`MAX_PLANNED_MINUTES` before the first day (they may run into the week). An
+    order counts towards a day's planned hours with its time inside that day's working day
+    only, and has a card (its segment) on every day it spans."""
     orders = list(orders)
     clashing = double_booked(orders)
     cells = {t.pk: [Cell(day, available_minutes=available_minutes(tenant, day)) for day in days]
              for t in technicians}
-    first = days[0]
     for order in orders:
         span = interval(order)
-        start_index = (timezone.localdate(order.planned_start) - first).days
+        spanned = [i for i, day in enumerate(days) if minutes_within(span, day) > 0
+                   or (span[0] == span[1] and timezone.localdate(span[0]) == day)]
         for technician in order.technicians.all():
             row = cells.get(technician.pk)
             if row is None:
                 continue
-            for cell in row:
-                cell.planned_minutes += minutes_within(span, cell.day)
-            if 0 <= start_index < len(days):
-                row[start_index].cards.append(
-                    card(order, tenant, order.pk in clashing.get(technician.pk, ())))
+            clash = order.pk in clashing.get(technician.pk, ())
+            for index in spanned:
+                cell = row[index]
+                cell.planned_minutes += working_minutes_within(tenant, span, cell.day)
+                cell.cards.append(card(order, tenant, clash, cell.day))
     for row in cells.values():
         for cell in row:
+            cell.cards.sort(key=lambda c: (c.segment or interval(c.order))[0])
             assign_lanes(cell.cards)
     return cells, clashing
 
@@ -217,7 +266,7 @@ def assign_lanes(cards: list[Card]) -> None:
             member.lanes = max(1, len(lane_ends))
 
     for item in cards:
-        start, end = interval(item.order)  # UTC: local times compare as wall-clock times
+        start, end = item.segment or interval(item.order)  # UTC: local times compare as wall-clock times
         if group_end is not None and start >= group_end:
             close()
             group, lane_ends, group_end = [], [], None

@@ -6,7 +6,8 @@
 //    this script the cards are a plain list in time order.
 // 2. Drag and drop: dropping a card (.job[draggable]) on a day (.timeline) posts the
 //    technician, date and time (snapped to data-snap minutes) and the card's version through
-//    #move-form to the card's plan URL, exactly as the Move form on each card does.
+//    #move-form to the card's plan URL, exactly as the Move form on each card does, with
+//    the card's technician (data-source) whose assignment moves.
 (function () {
   "use strict";
 
@@ -30,6 +31,10 @@
       job.style.height = (100 * length / axis) + "%";
       job.style.left = (100 * lane / lanes) + "%"; // overlapping cards side by side
       job.style.width = (100 / lanes) + "%";
+    });
+    // a card too small for its lines shows time and number only (the title has the rest)
+    board.querySelectorAll(".timeline .job").forEach((job) => {
+      if (job.scrollHeight > job.clientHeight + 1) job.classList.add("compact");
     });
 
     let dragged = null;
@@ -84,6 +89,8 @@
         form.elements["plan-date"].value = timeline.dataset.date;
         form.elements["plan-time"].value = pad(Math.floor(m / 60)) + ":" + pad(m % 60);
         form.elements["plan-version"].value = dragged.dataset.version || "";
+        // a card of the board moves its technician's assignment only (the others stay)
+        form.elements["plan-source"].value = dragged.closest(".timeline") ? (dragged.dataset.source || "") : "";
         form.submit();
       });
     });

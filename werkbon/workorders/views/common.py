@@ -81,11 +81,20 @@ def complete_form(request: HttpRequest, order: WorkOrder) -> CompleteForm:
 
 
 def form_errors(form) -> str:  # type: ignore[no-untyped-def]
-    """The form's errors for a message, each after the label of its field ("Datum: …")."""
-    return "; ".join(
-        f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}".lstrip(": ")
-        for name, errors in form.errors.items()
-    )
+    """The form's errors for a message, each after the label of its field ("Datum: …").
+
+    A hidden field (a version, a client id) was not typed by the user: its error is one
+    plain sentence to reload the page, never its internal name or value."""
+    parts: list[str] = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        if field is not None and field.widget.is_hidden:
+            parts.append(_("The page was out of date or incomplete; reload it and try again."))
+            continue
+        label = str(field.label) if field is not None and field.label else ""
+        text = " ".join(str(e) for e in errors)
+        parts.append(f"{label}: {text}" if label else text)
+    return "; ".join(dict.fromkeys(parts))
 
 
 def order_for_member(request: HttpRequest, pk: int) -> WorkOrder:

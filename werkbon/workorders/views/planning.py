@@ -5,29 +5,31 @@ planned duration (the arithmetic: :mod:`werkbon.workorders.planning`).
 Weeks are local weeks (Europe/Amsterdam): an order planned at 00:30 local time on Monday
 falls on Monday even though it is stored as Sunday 22:30 UTC. Cards are moved by drag and
 drop (werkbon/static/werkbon/planning.js) or by the move form on each card; both post to
-:func:`plan`, which calls ``services.plan`` with the card's version.
+:func:`plan`, which applies the ``workorder.plan`` action (werkbon/workorders/actions.py) with
+the card's version and client id, moving only the assignment of the card's technician.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from werkbon.accounts.models import User
 from werkbon.accounts.permissions import office_required
 from werkbon.accounts.tenancy import require_current_tenant
 from werkbon.workorders import planning as board
-from werkbon.workorders import services
 from werkbon.workorders.forms import PlanForm, local_datetime, technicians_of_current_tenant
 from werkbon.workorders.limits import MAX_PLANNED_MINUTES, date_window_error
 from werkbon.workorders.models import WorkOrder, WorkOrderStatus
-from werkbon.workorders.views.common import back_to, form_errors
+from werkbon.workorders.views.common import apply_action, back_to, form_errors
 
 
 def warn_if_in_the_past(request: HttpRequest, start: dt.datetime | None) -> None:
@@ -126,33 +128,57 @@ def planning(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _after_plan(request: HttpRequest, date: dt.date | None) -> HttpResponse:
+    """Back to the board in the week the order was planned in (the board's hidden ``next`` is
+    the week the card was on), or to another local ``next`` (the detail page)."""
+    board_url = reverse("workorders:planning")
+    target = request.POST.get("next") or ""
+    if date is not None and (not target or urlsplit(target).path == board_url):
+        return redirect(f"{board_url}?week={date.isoformat()}")
+    return back_to(request, board_url)
+
+
 @office_required
 @require_POST
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
-    """Plan or move a work order: POST ``plan-technician``, ``plan-date`` (YYYY-MM-DD),
-    ``plan-time`` (HH:MM, local) and optionally ``plan-minutes`` and ``plan-version`` (the
-    version the card showed: a stale move is refused). A move that double-books a technician
-    is made, with a warning naming the other work order."""
+    """Plan or move a work order through the ``workorder.plan`` action (with the form's
+    ``client_id``): POST ``plan-technician``, ``plan-date`` (YYYY-MM-DD), ``plan-time`` (HH:MM,
+    local; a time that does not exist that night is refused, one that occurs twice is its
+    first, summer-time occurrence), optionally ``plan-minutes``, ``plan-version`` (the version
+    the card showed: a stale move is refused) and ``plan-source`` (the technician whose card
+    was moved: only that assignment moves). A move that double-books a technician is made,
+    with a warning naming the other work order. Redirects to the board's week of the new date."""
     order = get_object_or_404(WorkOrder, pk=pk)
     form = PlanForm(request.POST, prefix="plan")
-    default = reverse("workorders:planning")
     if not form.is_valid():
         messages.error(request, _("Not planned: %(errors)s") % {"errors": form_errors(form)})
-        return back_to(request, default)
+        return _after_plan(request, None)
     data = form.cleaned_data
-    try:
-        order = services.plan(
-            order, technicians=[data["technician"]], planned_start=form.planned_start,
-            planned_minutes=data["minutes"], version=data["version"],
-        )
-    except services.LifecycleError as error:
-        messages.error(request, str(error))
-    else:
+    move_from = None
+    if data.get("source") is not None:
+        move_from = User.objects.filter(tenant=require_current_tenant(), pk=data["source"]).first()
+        if move_from is None:
+            messages.error(request, _("Not planned: the planning changed since the page was "
+                                      "loaded; reload it and try again."))
+            return _after_plan(request, None)
+    outcome = apply_action(
+        request, "workorder.plan", order, technicians=[data["technician"]],
+        planned_start=form.planned_start, planned_minutes=data["minutes"],
+        version=data["version"], move_from=move_from,
+    )
+    if outcome is None:
+        return _after_plan(request, None)
+    if not outcome.already_applied:
+        order = outcome.value
         local = timezone.localtime(form.planned_start)
         messages.success(request, _("Work order %(number)s planned for %(name)s on %(when)s.") % {
             "number": order.number, "name": data["technician"].display_name,
             "when": local.strftime("%d-%m-%Y %H:%M"),
         })
+        if form.ambiguous:
+            messages.info(request, _(
+                "%(time)s occurs twice that night (summer time ends); the first %(time)s "
+                "(summer time) is used.") % {"time": data["time"].strftime("%H:%M")})
         warn_if_in_the_past(request, form.planned_start)
         warn_if_double_booked(request, order)
-    return back_to(request, f"{default}?week={data['date'].isoformat()}")
+    return _after_plan(request, data["date"])
