@@ -15,7 +15,6 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from tests.api.test_offline_batch import register_attachment_stand_ins
 from tests.browser.test_workorder_flow import log_in
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.workorders import services
@@ -28,9 +27,11 @@ from werkbon.workorders.models import (
     FormTemplate,
     Item,
     MaterialLine,
+    Signature,
     TimeEntry,
     WorkAddress,
     WorkOrder,
+    WorkOrderPhoto,
     WorkOrderStatus,
 )
 
@@ -156,7 +157,7 @@ def do_the_job_offline(page, order, job) -> None:
     expect(page.locator('[data-testid="app-completed"]')).to_be_visible()
 
 
-def assert_the_server_holds_the_job_once(tenant, tech, order, job, attachments) -> None:
+def assert_the_server_holds_the_job_once(tenant, tech, order, job) -> None:
     with tenant_context(tenant):
         assert sorted(TimeEntry.objects.filter(work_order=order).values_list("kind", "minutes")) \
             == [("travel", 20), ("work", 45)]
@@ -171,20 +172,18 @@ def assert_the_server_holds_the_job_once(tenant, tech, order, job, attachments) 
         assert order.status == WorkOrderStatus.COMPLETED
         assert order.signed_by_name == "J. de Korrel"
         assert AppliedAction.objects.filter(user=tech).count() == 7
-    # photo.add and signature.capture (stand-ins for the signature work's services), once each
-    assert [(kind, text) for kind, _data, text in attachments] == [
-        ("photo", "ketel na onderhoud"), ("signature", "J. de Korrel")]
-    assert all(data[:3] == b"\xff\xd8\xff" for kind, data, _ in attachments if kind == "photo")
-    assert all(data[:4] == b"\x89PNG" for kind, data, _ in attachments if kind == "signature")
-
-
-@pytest.fixture
-def attachment_actions(monkeypatch):
-    return register_attachment_stand_ins(monkeypatch)
+        # photo.add and signature.capture through their real services, once each
+        photos = list(WorkOrderPhoto.objects.filter(work_order=order))
+        assert [photo.caption for photo in photos] == ["ketel na onderhoud"]
+        with photos[0].image.open("rb") as stored:
+            assert stored.read(3) == b"\xff\xd8\xff"  # the phone's JPEG, checked and re-encoded
+        signature = Signature.objects.get(work_order=order)
+        assert signature.signer_name == "J. de Korrel"
+        assert bytes(signature.image)[:4] == b"\x89PNG"
 
 
 def test_a_whole_job_offline_is_sent_once_despite_a_lost_answer_and_a_dropped_connection(
-        phone_page, live_server, tenant_a, tech_a, job, attachment_actions):
+        phone_page, live_server, tenant_a, tech_a, job):
     """Offline after a reload: the whole job, the queue grows; online: replayed in turns of
     at most two actions. The answer to the second turn is lost (the server applied it) and the
     connection drops in the middle of the replay; back online, the rest and the unanswered
@@ -227,7 +226,7 @@ def test_a_whole_job_offline_is_sent_once_despite_a_lost_answer_and_a_dropped_co
     expect_queue(page, 0)
     expect(page.locator('[data-testid="refused-action"]')).to_have_count(0)
     assert calls[2] == calls[1]  # the unanswered turn was sent again, with the same ids
-    assert_the_server_holds_the_job_once(tenant_a, tech_a, order, job, attachment_actions)
+    assert_the_server_holds_the_job_once(tenant_a, tech_a, order, job)
     # the phone shows the server's state again: the completed order left the list
     expect(page.locator(f'[data-testid="app-open-order-{order.number}"]')).to_have_count(0)
 
