@@ -177,8 +177,9 @@ async def add_record(sandbox: Sandbox, request: Request) -> Response:
     return json_response(_raw(added[0], kind), 201)
 
 
-async def one_record(sandbox: Sandbox, request: Request) -> Response:
-    """``GET``/``PATCH``/``DELETE`` one customer, location or item (as an office user in Visma.net)."""
+def _record_of(sandbox: Sandbox, request: Request) -> tuple[Any, str, Any] | Response:
+    """The company, record kind and record the path names, or the 404 that says which is
+    unknown (the kind, the tenant or the record)."""
     if (request.path_params.get("kinds") or request.path_params.get("what") or "locations") not in KINDS:
         return _error(404, "unknown record kind (customers, locations, inventory)")
     kind = kind_of(request)
@@ -189,6 +190,15 @@ async def one_record(sandbox: Sandbox, request: Request) -> Response:
     rec = sandbox.store.get(company.tenant_id, kind, key)
     if rec is None:
         return _error(404, f"{kind} {key} not found")
+    return company, kind, rec
+
+
+async def one_record(sandbox: Sandbox, request: Request) -> Response:
+    """``GET``/``PATCH``/``DELETE`` one customer, location or item (as an office user in Visma.net)."""
+    found = _record_of(sandbox, request)
+    if isinstance(found, Response):
+        return found
+    company, kind, rec = found
     if request.method == "GET":
         return json_response(_raw(rec, kind))
     if request.method == "DELETE":
@@ -209,16 +219,10 @@ async def one_record(sandbox: Sandbox, request: Request) -> Response:
 
 async def deactivate(sandbox: Sandbox, request: Request) -> Response:
     """``POST .../{key}/deactivate``: set a customer, location or item inactive."""
-    if (request.path_params.get("kinds") or request.path_params.get("what") or "locations") not in KINDS:
-        return _error(404, "unknown record kind (customers, locations, inventory)")
-    kind = kind_of(request)
-    company = company_or_404(sandbox, request)
-    if company is None:
-        return _error(404, "unknown tenant")
-    key = key_from_path(kind, request)
-    rec = sandbox.store.get(company.tenant_id, kind, key)
-    if rec is None:
-        return _error(404, f"{kind} {key} not found")
+    found = _record_of(sandbox, request)
+    if isinstance(found, Response):
+        return found
+    company, kind, rec = found
     try:
         modified = stamp(await body_of(request))
     except ValueError as exc:

@@ -24,6 +24,7 @@ from pypdf import PdfReader
 
 from tests.browser.test_technician_phone import assert_fits_the_phone
 from tests.browser.test_workorder_flow import log_in
+from tests.fixtures.browser import touch_stroke
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.customermail import tasks
 from werkbon.customermail.models import CustomerMail, MailStatus
@@ -79,17 +80,6 @@ def _image(color: tuple[int, int, int], fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def _touch_stroke(page, selector: str, points: list[tuple[float, float]]) -> None:
-    """A finger stroke: touch-type pointer events at ``points`` (fractions of the box)."""
-    page.evaluate("""([selector, points]) => {
-        const canvas = document.querySelector(selector);
-        const box = canvas.getBoundingClientRect();
-        const at = ([x, y]) => ({clientX: box.left + x * box.width, clientY: box.top + y * box.height,
-                                 pointerId: 9, pointerType: "touch", isPrimary: true, bubbles: true});
-        canvas.dispatchEvent(new PointerEvent("pointerdown", at(points[0])));
-        for (const point of points.slice(1)) canvas.dispatchEvent(new PointerEvent("pointermove", at(point)));
-        canvas.dispatchEvent(new PointerEvent("pointerup", at(points[points.length - 1])));
-    }""", [selector, points])
 
 
 def _run_enqueued_tasks(enqueued: list[int]) -> None:
@@ -155,7 +145,7 @@ def test_a_technician_makes_signs_and_completes_on_a_phone_and_the_customer_gets
     # The customer signs with a finger (touch pointer events) and a pen-like mouse stroke.
     pad = '[data-testid="signature-pad"]'
     page.locator(pad).scroll_into_view_if_needed()
-    _touch_stroke(page, pad, [(0.08, 0.75), (0.18, 0.25), (0.3, 0.7), (0.42, 0.3), (0.55, 0.72)])
+    touch_stroke(page, pad, [(0.08, 0.75), (0.18, 0.25), (0.3, 0.7), (0.42, 0.3), (0.55, 0.72)])
     box = page.locator(pad).bounding_box()
     assert box is not None and box["width"] <= 390
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7)

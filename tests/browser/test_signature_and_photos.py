@@ -15,6 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from tests.browser.test_workorder_flow import log_in, log_out
+from tests.fixtures.browser import touch_stroke
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.workorders import services
 from werkbon.workorders.models import (
@@ -34,17 +35,6 @@ def _jpeg(color: tuple[int, int, int]) -> bytes:
     return buffer.getvalue()
 
 
-def _touch_stroke(page, selector: str, points: list[tuple[float, float]]) -> None:
-    """A finger stroke as touch-type pointer events at ``points`` (fractions of the box)."""
-    page.evaluate("""([selector, points]) => {
-        const canvas = document.querySelector(selector);
-        const box = canvas.getBoundingClientRect();
-        const at = ([x, y]) => ({clientX: box.left + x * box.width, clientY: box.top + y * box.height,
-                                 pointerId: 7, pointerType: "touch", isPrimary: true, bubbles: true});
-        canvas.dispatchEvent(new PointerEvent("pointerdown", at(points[0])));
-        for (const point of points.slice(1)) canvas.dispatchEvent(new PointerEvent("pointermove", at(point)));
-        canvas.dispatchEvent(new PointerEvent("pointerup", at(points[points.length - 1])));
-    }""", [selector, points])
 
 
 def test_the_customer_signs_the_technician_adds_photos_and_completes_on_a_phone(
@@ -86,7 +76,7 @@ def test_the_customer_signs_the_technician_adds_photos_and_completes_on_a_phone(
     page.mouse.move(box["x"] + 120, box["y"] + 90, steps=8)
     page.mouse.up()
     page.locator('[data-testid="signature-clear"]').tap()
-    _touch_stroke(page, pad, [(0.1, 0.8), (0.2, 0.3), (0.3, 0.7), (0.45, 0.25), (0.6, 0.75)])
+    touch_stroke(page, pad, [(0.1, 0.8), (0.2, 0.3), (0.3, 0.7), (0.45, 0.25), (0.6, 0.75)])
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.75)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.3, steps=10)
