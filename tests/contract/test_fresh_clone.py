@@ -60,7 +60,11 @@ def test_the_audit_hook_sees_a_file_outside_the_repository(tmp_path):
     """The hook itself can fail: a process that opens a file outside the allowed folders is logged."""
     log = tmp_path / "outside.log"
     log.touch()
+    # Beside the repository, unless the clone itself lies in an allowed folder (a clone in
+    # the temporary folder): then a folder at the file system's root, allowed by nothing.
     stray = REPO.parent / "no-such-folder-beside-the-repo" / "contract.json"
+    if any(stray.is_relative_to(folder) for folder in _allowed_folders(tmp_path)):
+        stray = Path("/no-such-folder-werkbon-audit-probe") / "contract.json"
     env = {**os.environ, "PYTHONPATH": str(AUDIT_SITE), "WERKBON_AUDIT_LOG": str(log),
            "WERKBON_AUDIT_ALLOWED": os.pathsep.join(_allowed_folders(tmp_path))}
 
