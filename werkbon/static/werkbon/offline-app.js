@@ -430,7 +430,7 @@
     const formsDone = order.forms.map((f) => h("li", {}, f.name))
       .concat(queued.filter((e) => e.action === "form.save").map((e) => h("li", {testid: "form-row"},
         (data.templates.find((t) => t.id === e.payload.template_id) || {}).name || "", wait.cloneNode(true))));
-    const photos = queued.filter((e) => e.action === "photo.add").map((e) => h("li", {testid: "photo-row"}, (e.payload.image && e.payload.image.name) || "foto", wait.cloneNode(true)));
+    const photos = queued.filter((e) => e.action === "photo.add").map((e) => h("li", {testid: "photo-row"}, (e.payload.image && e.payload.image.name) || gettext("photo"), wait.cloneNode(true)));
 
     return h("div", {},
       h("p", {}, h("a", {href: "#", testid: "app-back"}, gettext("← My work orders"))),
