@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     # At the root, so that its scope covers the technician's pages (issue 12).
     path("sw.js", offline_views.service_worker, name="service_worker"),
+    # The offline app's translations, one explicit language each (cached by the worker).
+    path("jsi18n/<str:lang>/", offline_views.javascript_catalog, name="javascript_catalog"),
     path("accounts/", include("werkbon.accounts.urls")),
     path("werkorders/", include("werkbon.workorders.urls")),
     path("integraties/", include("werkbon.integrations.urls")),

@@ -327,3 +327,69 @@ def test_a_new_deployment_updates_the_app_without_losing_the_queue(
     expect_queue(page, 0)
     with tenant_context(tenant_a):
         assert list(TimeEntry.objects.values_list("minutes", flat=True)) == [25]
+
+
+def test_the_app_speaks_the_chosen_language_also_offline(phone_page, live_server, tech_a, job):
+    """Language cookie en: English labels online and offline after a reload (the catalogs of
+    both languages are in the worker's cache); switched to nl, the same cached shell is Dutch."""
+    from playwright.sync_api import expect
+
+    page = phone_page
+    base = live_server.url
+    log_in(page, base, tech_a.username)
+    host = base.split("//", 1)[1].split(":")[0]
+    page.context.add_cookies([{"name": "django_language", "value": "en", "domain": host, "path": "/"}])
+    open_app(page, base)
+    expect(page.locator("h1")).to_have_text("My work orders")
+    expect(page.locator('[data-testid="sync-now"]')).to_have_text("Send now")
+    go_offline_and_reload(page)
+    expect(page.locator("h1")).to_have_text("My work orders")
+    expect(page.locator('[data-testid="queue-label"]')).to_have_text("actions waiting to be sent")
+    page.context.add_cookies([{"name": "django_language", "value": "nl", "domain": host, "path": "/"}])
+    page.reload()
+    expect(page.locator("body[data-ready]")).to_have_count(1)
+    expect(page.locator("h1")).to_have_text("Mijn werkbonnen")
+    expect(page.locator('[data-testid="sync-now"]')).to_have_text("Nu verzenden")
+    expect(page.locator('[data-testid="queue-label"]')).to_have_text("acties wachten op verzending")
+
+
+def test_a_work_order_made_on_site_offline_with_time_reaches_the_server_once(
+        phone_page, live_server, tenant_a, tech_a, job):
+    """Offline: a new work order on site (customer searched, its work address), time on it
+    before it was sent; online: one new order by the technician holding that time entry."""
+    from playwright.sync_api import expect
+
+    tenant_a.technicians_create_work_orders = True
+    tenant_a.save(update_fields=["technicians_create_work_orders"])
+    page = phone_page
+    base = live_server.url
+    log_in(page, base, tech_a.username)
+    open_app(page, base)
+    go_offline_and_reload(page)
+    page.click('[data-testid="app-new-on-site"]')
+    page.fill('[data-testid="app-customer-search"]', "korrel")
+    page.click('[data-testid="app-customer-option"]')
+    expect(page.locator('[data-testid="app-customer-chosen"]')).to_contain_text("Bakkerij De Korrel")
+    page.fill('[data-testid="app-onsite-description"]', "Cv-ketel lekt")
+    page.click('[data-testid="app-onsite-create"]')
+    expect(page.locator('[data-testid="app-order-title"]')).to_have_text("Werkbon nieuw")
+    expect(page.locator('[data-testid="app-description"]')).to_have_text("Cv-ketel lekt")
+    page.fill('[data-testid="app-time-minutes"]', "35")
+    page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 2)
+    page.reload()  # still offline: the new order and its time stay in the queue
+    expect(page.locator("body[data-ready]")).to_have_count(1)
+    expect_queue(page, 2)
+    page.context.set_offline(False)
+    expect_queue(page, 0)
+    expect(page.locator('[data-testid="refused-action"]')).to_have_count(0)
+    page.click('[data-testid="sync-now"]')  # sent again: nothing more on the server
+    expect_queue(page, 0)
+    with tenant_context(tenant_a):
+        made = WorkOrder.objects.filter(created_by=tech_a)
+        assert made.count() == 1
+        new = made.get()
+        assert new.description == "Cv-ketel lekt" and new.customer.number == "10001"
+        assert new.work_address_id is not None
+        assert list(new.time_entries.values_list("minutes", "technician")) == [(35, tech_a.pk)]
+        assert AppliedAction.objects.filter(user=tech_a).count() == 2

@@ -39,6 +39,8 @@ PUBLIC: dict[str, str] = {
 PUBLIC_EXACT: dict[str, str] = {
     "api/v1/": "django-ninja's root view: answers 404 to everybody and has no content",
     "sw.js": "the offline app's service worker (issue 12): static code, no records",
+    "jsi18n/<str:lang>/": "the offline app's translations (Django's JavaScript catalog): static "
+                          "texts, no records",
     "werkorders/app/": "the offline app's shell: cached for whoever opens the app, holds no "
                        "records (tests/workorders/test_offline_data.py)",
     "werkorders/app/manifest.webmanifest": "the web app manifest: names and icons, no records",

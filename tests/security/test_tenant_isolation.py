@@ -73,6 +73,8 @@ ALLOWED_UNTESTED: dict[str, str] = {
     "accounts/login/": "the login form; shows no tenant data",
     "accounts/logout/": "ends the session (would log the walking user out); shows no data",
     "i18n/setlang/": "sets the language cookie; reads no records",
+    "jsi18n/": "the offline app's translations (Django's JavaScript catalog); reads no records "
+               "(tests/workorders/test_offline_data.py)",
     "api/v1/openapi.json": "the API's description, public on purpose; contains no records",
     "api/v1/docs": "the API's interactive documentation page; contains no records",
     "integraties/vismanet/webhook": "Visma.net's signed webhook notifications: no session, no tenant of the "

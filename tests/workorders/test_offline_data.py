@@ -162,3 +162,28 @@ def test_the_manifest_makes_the_app_installable(client):
     assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
     for icon in manifest["icons"]:
         assert finders.find(icon["src"].removeprefix("/static/")), icon["src"]
+
+
+def test_customers_for_a_work_order_on_site_only_when_the_company_allows_it(world, tech_a, tenant_a):
+    tenant_a.technicians_create_work_orders = False
+    tenant_a.save(update_fields=["technicians_create_work_orders"])
+    data = _client(tech_a).get("/werkorders/app/gegevens/").json()
+    assert data["customers"] == [] and "workorder.create_on_site" not in data["actions"]
+    tenant_a.technicians_create_work_orders = True
+    tenant_a.save(update_fields=["technicians_create_work_orders"])
+    with tenant_context(tenant_a):
+        Customer.objects.create(number="10009", name="Oud", status="inactive")
+    data = _client(tech_a).get("/werkorders/app/gegevens/").json()
+    assert "workorder.create_on_site" in data["actions"]
+    assert [(c["number"], c["name"]) for c in data["customers"]] == [("10001", "Klant Alfa")]
+    assert [a["one_line"] for a in data["customers"][0]["addresses"]] == ["Kerkstraat 1, 7901 AA Hoogeveen"]
+
+
+def test_the_javascript_catalog_per_language_is_cached_by_the_worker(client):
+    dutch = client.get("/jsi18n/nl/").content.decode()
+    assert "Nieuwe werkbon ter plaatse" in dutch
+    english = client.get("/jsi18n/en/", HTTP_COOKIE="django_language=nl")
+    assert english.status_code == 200 and "Nieuwe werkbon" not in english.content.decode()
+    assert client.get("/jsi18n/xx/").status_code == 404
+    worker = client.get("/sw.js").content.decode()
+    assert '"/jsi18n/nl/"' in worker and '"/jsi18n/en/"' in worker

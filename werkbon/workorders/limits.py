@@ -138,4 +138,6 @@ OFFLINE_DAYS_AHEAD = 7  # today and the next seven days
 MAX_OFFLINE_ORDERS = 200  # work orders in one technician's offline data
 MAX_OFFLINE_ITEMS = 20_000  # active items a technician may book offline
 MAX_OFFLINE_LINES_PER_ORDER = 500  # time entries or material lines per order sent offline
+MAX_OFFLINE_CUSTOMERS = 5_000  # active customers offered offline for a work order made on site
+MAX_OFFLINE_ADDRESSES_PER_CUSTOMER = 50  # their active work addresses, each
 OFFLINE_HISTORY_PER_INSTALLATION = 5  # earlier work orders shown per installation offline

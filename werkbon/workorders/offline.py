@@ -13,6 +13,12 @@
 * ``items``: the active items, at most ``limits.MAX_OFFLINE_ITEMS`` (number, description,
   unit; no prices: a technician's screens show none), searched on the phone;
 * ``templates``: the active form templates with their questions;
+* ``customers`` (only when the tenant lets technicians make work orders on site,
+  ``Tenant.technicians_create_work_orders``): the active customers
+  (``actions.on_site_customers``), at most ``limits.MAX_OFFLINE_CUSTOMERS``, each
+  ``{"number", "name", "addresses": [{"id", "name", "one_line"}]}`` with at most
+  ``limits.MAX_OFFLINE_ADDRESSES_PER_CUSTOMER`` active work addresses; the app queues
+  ``workorder.create_on_site`` with them; otherwise ``[]`` and that action is not offered;
 * ``actions``: the action names the batch endpoint applies for a technician (the app
   offers only those; ``form.photos`` when a queued ``form.save`` may carry photos);
 * ``limits``: the input limits the phone checks before queueing (the server checks again).
@@ -40,6 +46,7 @@ from werkbon.workorders.models import (
     FormTemplate,
     InstalledObject,
     Item,
+    WorkAddress,
     WorkOrder,
     WorkOrderStatus,
 )
@@ -142,6 +149,26 @@ def _order(order: WorkOrder, user: User, installations: dict[int, list[dict[str,
     }
 
 
+def on_site_customers(user: User) -> list[dict[str, Any]]:
+    """The customers offered offline for a work order made on site (shape in the module
+    text); ``[]`` when the technician's tenant does not allow it."""
+    from werkbon.workorders import actions
+
+    tenant = user.tenant
+    if tenant is None or not tenant.technicians_create_work_orders:
+        return []
+    customers = list(actions.on_site_customers().order_by("name", "number")
+                     .only("id", "number", "name")[: limits.MAX_OFFLINE_CUSTOMERS])
+    addresses: dict[int, list[dict[str, Any]]] = {}
+    for address in (WorkAddress.objects.filter(customer__in=[c.pk for c in customers], is_active=True)
+                    .order_by("customer_id", "name", "pk")):
+        rows = addresses.setdefault(address.customer_id, [])
+        if len(rows) < limits.MAX_OFFLINE_ADDRESSES_PER_CUSTOMER:
+            rows.append({"id": address.pk, "name": address.name, "one_line": address.one_line()})
+    return [{"number": c.number, "name": c.name, "addresses": addresses.get(c.pk, [])}
+            for c in customers]
+
+
 def queueable_actions() -> list[str]:
     """The actions a technician's queue may hold: those the batch endpoint
     (``POST /api/v1/actions``) applies and that are not office-only."""
@@ -162,6 +189,10 @@ def offline_data(user: User) -> dict[str, Any]:
     items = (Item.objects.filter(status="active").order_by("number")
              .values_list("id", "number", "description", "unit")[: limits.MAX_OFFLINE_ITEMS])
     templates = FormTemplate.objects.filter(is_active=True).prefetch_related("questions")
+    customers = on_site_customers(user)
+    names = queueable_actions()
+    if not customers:
+        names = [name for name in names if name != "workorder.create_on_site"]
     return {
         "format": FORMAT_VERSION,
         "user": {"id": user.pk, "tenant": user.tenant_id, "name": user.display_name},
@@ -178,7 +209,8 @@ def offline_data(user: User) -> dict[str, Any]:
                 "required": question.required,
             } for question in template.questions.all()],
         } for template in templates],
-        "actions": queueable_actions(),
+        "customers": customers,
+        "actions": names,
         "limits": {
             "max_minutes": limits.MAX_TIME_ENTRY_MINUTES,
             "max_note": limits.MAX_NOTE_LENGTH,
@@ -186,6 +218,7 @@ def offline_data(user: User) -> dict[str, Any]:
             "max_signed_by": limits.MAX_SIGNED_BY_LENGTH,
             "max_photo_bytes": limits.MAX_PHOTO_BYTES,
             "max_entry_age_days": limits.MAX_ENTRY_AGE_DAYS,
+            "max_description": limits.MAX_DESCRIPTION_LENGTH,
         },
     }
 

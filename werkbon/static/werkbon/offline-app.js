@@ -19,16 +19,27 @@
   };
   // Actions per request (a photo goes alone); data-batch-size on <body> overrides (tests).
   const batchSize = () => Number(body.dataset.batchSize) || 10;
+  // Texts: English msgids, translated by Django's JavaScript catalog (djangojs domain,
+  // werkbon/locale/*/LC_MESSAGES/djangojs.po) that start() loads for the user's language.
+  const N_ = (text) => text;  // marks a msgid translated where it is shown
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
+  const interpolate = (fmt, obj) => (window.interpolate ? window.interpolate(fmt, obj, true)
+    : fmt.replace(/%\(\w+\)s/g, (m) => String(obj[m.slice(2, -2)])));
+  const ngettext = (one, more, n) => (window.ngettext ? window.ngettext(one, more, n) : (n === 1 ? one : more));
   const RETRY_MIN_MS = 5000, RETRY_MAX_MS = 5 * 60 * 1000;
-  const KINDS = {work: "Werktijd", travel: "Reistijd"};
+  const KINDS = {work: N_("Work time"), travel: N_("Travel time")};
   const NAMES = {
-    "time.add": "Tijd registreren", "time.correct": "Tijd corrigeren", "time.delete": "Tijd verwijderen",
-    "material.add": "Materiaal registreren", "material.correct": "Materiaal corrigeren",
-    "material.delete": "Materiaal verwijderen", "form.save": "Formulier opslaan",
-    "photo.add": "Foto toevoegen", "signature.capture": "Handtekening", "workorder.complete": "Gereed melden",
-    "workorder.create_on_site": "Werkbon aanmaken",
+    "time.add": N_("Register time"), "time.correct": N_("Correct time"), "time.delete": N_("Delete time"),
+    "material.add": N_("Register material"), "material.correct": N_("Correct material"),
+    "material.delete": N_("Delete material"), "form.save": N_("Save form"),
+    "photo.add": N_("Add photo"), "signature.capture": N_("Signature"), "workorder.complete": N_("Report as done"),
+    "workorder.create_on_site": N_("Make work order"),
   };
 
+  const kindName = (kind) => (KINDS[kind] ? gettext(KINDS[kind]) : kind || "");
+  const actionName = (action) => (NAMES[action] ? gettext(NAMES[action]) : action);
+
+  let local = [];  // work orders made on site that wait in the queue (see localOrders)
   let store = null, data = null, syncing = false, retryMs = RETRY_MIN_MS, retryTimer = null;
 
   // --- small DOM helpers (text only: nothing from the data is parsed as HTML) --------------
@@ -54,8 +65,36 @@
   }
   function when(iso) {
     if (!iso) return "—";
-    return new Date(iso).toLocaleString("nl-NL", {weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit"});
+    return new Date(iso).toLocaleString(locale(), {weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit"});
   }
+  // The language: the user's choice (Django's language cookie, set by the language switch),
+  // else the site's default (data-default-language). The catalogs of every offered language
+  // (data-catalogs: "nl=/jsi18n/nl/ en=/jsi18n/en/") are in the worker's cache, so the
+  // chosen language also shows offline, whatever language the cached shell was made in.
+  function language() {
+    const catalogs = Object.fromEntries((body.dataset.catalogs || "").trim().split(/\s+/).filter(Boolean).map((x) => x.split("=", 2)));
+    const m = document.cookie.match(/(?:^|;\s*)django_language=([^;]+)/);
+    const chosen = m ? decodeURIComponent(m[1]) : "";
+    const lang = catalogs[chosen] ? chosen : (body.dataset.defaultLanguage || "nl");
+    return {lang: lang, url: catalogs[lang]};
+  }
+  const locale = () => (document.documentElement.lang === "en" ? "en-GB" : "nl-NL");
+  function loadCatalog() {
+    const {lang, url} = language();
+    document.documentElement.lang = lang;
+    if (!url) return Promise.resolve();
+    return new Promise((resolve) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = resolve;
+      script.onerror = resolve;  // no catalog (not cached yet): the English msgids show
+      document.head.append(script);
+    });
+  }
+  function translateShell() {  // the shell's own texts carry their msgid (data-i18n)
+    for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = gettext(el.dataset.i18n);
+  }
+
   function csrfToken() {
     const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     return m ? decodeURIComponent(m[1]) : "";
@@ -67,25 +106,25 @@
     const pending = entries.filter((e) => e.state === "pending");
     const refused = entries.filter((e) => e.state === "refused");
     $("queue-count").textContent = String(pending.length);
-    $("queue-label").textContent = pending.length === 1 ? "actie wacht op verzending" : "acties wachten op verzending";
+    $("queue-label").textContent = ngettext("action waiting to be sent", "actions waiting to be sent", pending.length);
     const last = store ? await store.getMeta("last_sync") : null;
-    $("last-sync").textContent = last ? new Date(last).toLocaleString("nl-NL") : "nog niet";
+    $("last-sync").textContent = last ? new Date(last).toLocaleString(locale()) : gettext("not yet");
     $("queue-list").replaceChildren(...pending.map((e) => h("li", {testid: "queued-action", "data-action": e.action},
-      (NAMES[e.action] || e.action) + " · werkbon " + orderNumber(e.work_order) + " · " + describe(e))));
+      actionName(e.action) + " · " + gettext("work order") + " " + orderNumber(e.work_order) + " · " + describe(e))));
     $("refused-list").replaceChildren(...refused.map((e) => h("li", {class: "msg-error", testid: "refused-action"},
-      h("strong", {}, (NAMES[e.action] || e.action) + " · werkbon " + orderNumber(e.work_order) + ": "),
-      h("span", {testid: "refused-reason"}, e.reason || "geweigerd"), " ",
+      h("strong", {}, actionName(e.action) + " · " + gettext("work order") + " " + orderNumber(e.work_order) + ": "),
+      h("span", {testid: "refused-reason"}, e.reason || gettext("refused")), " ",
       h("button", {type: "button", class: "link", testid: "dismiss-refused", on: {click: async () => {
         await store.remove(e.seq); await drawQueue();
-      }}}, "Gezien"))));
+      }}}, gettext("Seen")))));
   }
   function orderNumber(id) {
-    const o = data && data.orders.find((x) => x.id === id);
+    const o = data && data.orders.concat(local).find((x) => x.id === id);
     return o ? o.number : (id || "—");
   }
   function describe(e) {
     const p = e.payload || {};
-    if (e.action.startsWith("time.")) return p.minutes ? p.minutes + " min " + (KINDS[p.kind] || "") : "";
+    if (e.action.startsWith("time.")) return p.minutes ? p.minutes + " min " + kindName(p.kind) : "";
     if (e.action.startsWith("material.")) return p.quantity ? p.quantity + " × " + itemLabel(p.item_number) : "";
     if (e.action === "workorder.complete") return p.signed_by_name || "";
     return "";
@@ -167,23 +206,23 @@
             body: JSON.stringify(actions),
           });
         } catch (err) {
-          message("Geen verbinding: de acties blijven bewaard en worden later verzonden.");
+          message(gettext("No connection: the actions are kept and sent later."));
           scheduleRetry();
           return;
         }
         if (response.status === 401 || response.status === 403) {
-          message("Log opnieuw in om te verzenden; de acties blijven bewaard.");
+          message(gettext("Log in again to send; the actions are kept."));
           showLogin();
           return;
         }
         if (response.status === 413 && batch.length === 1) {  // never accepted: say so, keep it
-          await store.refuse(batch[0].seq, "Te groot om te verzenden; maak de foto opnieuw, kleiner.");
+          await store.refuse(batch[0].seq, gettext("Too large to send; take the photo again, smaller."));
           continue;
         }
         let answer = null;
         try { answer = response.ok ? await response.json() : null; } catch (err) { answer = null; }
         if (!Array.isArray(answer)) {
-          message("De server antwoordde niet goed (" + response.status + "); later opnieuw.");
+          message(interpolate(gettext("The server did not answer properly (%(status)s); trying again later."), {status: response.status}));
           scheduleRetry();
           return;
         }
@@ -193,8 +232,8 @@
           if (result.status === "refused") {
             // 404: the order is no longer planned to this technician (re-planned by the office)
             const reason = result.code === 404 && entry.work_order
-              ? "Werkbon " + orderNumber(entry.work_order) + " is niet meer aan u toegewezen (het kantoor heeft hem opnieuw gepland)."
-              : (result.detail || "Geweigerd.");
+              ? interpolate(gettext("Work order %(number)s is no longer assigned to you (the office planned it again)."), {number: orderNumber(entry.work_order)})
+              : (result.detail || gettext("Refused."));
             await store.refuse(entry.seq, reason);
           }
           else await store.remove(entry.seq);  // applied, or already applied earlier
@@ -244,14 +283,15 @@
   }
 
   function showLogin() {
-    $("app-view").replaceChildren(h("p", {}, "U bent niet ingelogd. ",
-      h("a", {href: URLS.login, class: "button", testid: "app-login"}, "Inloggen")));
+    $("app-view").replaceChildren(h("p", {}, gettext("You are not logged in. "),
+      h("a", {href: URLS.login, class: "button", testid: "app-login"}, gettext("Log in"))));
   }
 
   // --- screens ------------------------------------------------------------------------------
   function route() {
-    const m = location.hash.match(/^#werkbon\/(\d+)/) || location.pathname.match(/\/mijn\/(\d+)\/?$/);
-    return m ? {order: Number(m[1])} : {};
+    if (location.hash === "#nieuw") return {create: true};
+    const m = location.hash.match(/^#werkbon\/([\w-]+)/) || location.pathname.match(/\/mijn\/(\d+)\/?$/);
+    return m ? {order: /^\d+$/.test(m[1]) ? Number(m[1]) : m[1]} : {};
   }
 
   async function draw() {
@@ -259,23 +299,94 @@
     $("app-user").textContent = data ? data.user.name : "";
     $("app-logout").hidden = !data;
     if (!data) {
-      $("app-view").replaceChildren(h("p", {}, "Nog geen gegevens op dit toestel."));
+      $("app-view").replaceChildren(h("p", {}, gettext("No data on this device yet.")));
       return;
     }
+    local = await localOrders();
     const r = route();
-    const order = r.order && data.orders.find((o) => o.id === r.order);
-    $("app-view").replaceChildren(order ? await orderScreen(order) : listScreen());
+    const order = r.order && data.orders.concat(local).find((o) => o.id === r.order);
+    if (r.create && can("workorder.create_on_site")) $("app-view").replaceChildren(onSiteScreen());
+    else $("app-view").replaceChildren(order ? await orderScreen(order) : listScreen());
   }
 
   function listScreen() {
+    const orders = local.concat(data.orders);
     return h("div", {},
-      h("h1", {}, "Mijn werkbonnen"),
-      h("ul", {class: "cards", testid: "app-orders"}, data.orders.length ? data.orders.map((o) => h("li", {},
+      h("h1", {}, gettext("My work orders")),
+      can("workorder.create_on_site") ? h("p", {}, h("a", {href: "#nieuw", class: "button", testid: "app-new-on-site"}, gettext("New work order on site"))) : null,
+      h("ul", {class: "cards", testid: "app-orders"}, orders.length ? orders.map((o) => h("li", {},
         h("a", {class: "card tap", href: "#werkbon/" + o.id, testid: "app-open-order-" + o.number},
           h("strong", {}, when(o.planned_start) + " · " + o.number), h("br"),
           o.customer.name || "—", h("br"),
           h("small", {}, o.address.one_line), h("br"),
-          h("small", {}, (o.description || "").slice(0, 100))))) : h("li", {}, "Niets voor u gepland.")));
+          h("small", {}, (o.description || "").slice(0, 100))))) : h("li", {}, gettext("Nothing planned for you."))));
+  }
+
+  // --- a work order made on site (action workorder.create_on_site) -------------------------
+  // It exists only in the queue until it is sent; its id is the client id of that action, and
+  // later actions on it carry that client id as their work order (the server resolves it).
+  function addressLine(a) {
+    return [[a.street, a.house_number].filter(Boolean).join(" "), [a.postal_code, a.city].filter(Boolean).join(" ")].filter(Boolean).join(", ");
+  }
+  async function localOrders() {
+    if (!store || !data) return [];
+    return (await store.all()).filter((e) => e.action === "workorder.create_on_site" && e.state === "pending").map((e) => {
+      const p = e.payload;
+      const customer = (data.customers || []).find((c) => c.number === p.customer_number) || {number: p.customer_number, name: "", addresses: []};
+      const address = p.new_address ? {name: p.new_address.name || "", one_line: addressLine(p.new_address)}
+        : (customer.addresses.find((a) => a.id === p.work_address_id) || {name: "", one_line: ""});
+      return {id: e.client_id, number: gettext("new"), status: "open", local: true, planned_start: e.created_at,
+        description: p.description, customer_reference: "", customer: {number: customer.number, name: customer.name, phone: ""},
+        address: {name: address.name, one_line: address.one_line}, installations: [], time_entries: [], material_lines: [], forms: []};
+    });
+  }
+
+  function onSiteScreen() {
+    const customers = data.customers || [];
+    let customer = null;
+    const search = h("input", {type: "search", maxlength: 100, autocomplete: "off", placeholder: gettext("search by number or name"), testid: "app-customer-search"});
+    const results = h("ul", {class: "options", testid: "app-customer-results"});
+    const chosen = h("p", {testid: "app-customer-chosen"}, gettext("No customer chosen"));
+    const address = h("select", {testid: "app-onsite-address"});
+    const NEW_FIELDS = [["street", N_("Street"), 255], ["house_number", N_("House number"), 20], ["postal_code", N_("Postal code"), 20], ["city", N_("City"), 100]];
+    const newInputs = Object.fromEntries(NEW_FIELDS.map(([name, , max]) => [name, h("input", {type: "text", maxlength: max, testid: "app-new-" + name})]));
+    const newBox = h("div", {testid: "app-new-address", hidden: true}, NEW_FIELDS.map(([name, label]) => field(gettext(label), newInputs[name])));
+    const description = h("textarea", {rows: 3, maxlength: data.limits.max_description || 4000, testid: "app-onsite-description"});
+    const showAddresses = () => {
+      address.replaceChildren(...(customer ? customer.addresses : []).map((a) => h("option", {value: a.id}, (a.name ? a.name + ", " : "") + a.one_line)),
+        h("option", {value: "new"}, gettext("New work address")));
+      newBox.hidden = address.value !== "new";
+    };
+    address.addEventListener("change", () => { newBox.hidden = address.value !== "new"; });
+    search.addEventListener("input", () => {
+      const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      const hits = [];
+      if (words.length) for (const c of customers) {
+        const text = (c.number + " " + c.name).toLowerCase();
+        if (words.every((w) => text.includes(w))) { hits.push(c); if (hits.length >= 20) break; }
+      }
+      results.replaceChildren(...hits.map((c) => h("li", {}, h("button", {type: "button", class: "link", testid: "app-customer-option", on: {click: () => {
+        customer = c; chosen.textContent = c.number + " " + c.name; results.replaceChildren(); showAddresses();
+      }}}, c.number + " " + c.name))));
+    });
+    showAddresses();
+    return h("div", {},
+      h("p", {}, h("a", {href: "#", testid: "app-back"}, gettext("← My work orders"))),
+      h("h1", {}, gettext("New work order on site")),
+      h("form", {class: "stacked", testid: "app-onsite-form", on: {submit: async (ev) => {
+        ev.preventDefault();
+        if (!customer) { window.alert(gettext("Choose a customer from the list.")); return; }
+        const payload = {customer_number: customer.number, description: description.value};
+        if (address.value === "new") {
+          payload.new_address = Object.fromEntries(NEW_FIELDS.map(([name]) => [name, newInputs[name].value.trim()]));
+          if (!payload.new_address.street) { window.alert(gettext("Enter the street of the new work address.")); return; }
+        } else payload.work_address_id = Number(address.value);
+        const entry = await store.enqueue("workorder.create_on_site", null, payload);
+        location.hash = "#werkbon/" + entry.client_id;  // draws the new order's screen
+        if (navigator.onLine) replay();
+      }}}, field(gettext("Customer"), search), results, chosen, field(gettext("Work address"), address), newBox,
+      field(gettext("Description"), description),
+      h("button", {type: "submit", class: "primary big", testid: "app-onsite-create"}, gettext("Make work order"))));
   }
 
   async function queuedFor(order) {
@@ -287,58 +398,58 @@
     const completing = queued.some((e) => e.action === "workorder.complete");
     const canChange = (order.status === "open" || order.status === "planned") && !completing;
     const section = (title, ...content) => h("section", {class: "card"}, h("h2", {}, title), ...content);
-    const wait = h("small", {class: "pending"}, " (wacht op verzending)");
+    const wait = h("small", {class: "pending"}, gettext(" (waiting to be sent)"));
 
     // time: the server's entries with queued corrections and deletions, then queued additions
     const timeRows = order.time_entries.map((t) => {
       const del = queued.find((e) => e.action === "time.delete" && e.payload.time_entry_id === t.id);
       const cor = queued.filter((e) => e.action === "time.correct" && e.payload.time_entry_id === t.id).pop();
       const shown = cor ? Object.assign({}, t, {kind: cor.payload.kind, minutes: cor.payload.minutes, date: cor.payload.date}) : t;
-      return h("li", {testid: "time-row"}, shown.date + " · " + (KINDS[shown.kind] || shown.kind) + " · " + shown.minutes + " min · " + t.technician,
-        del ? h("small", {class: "pending"}, " (verwijderen wacht op verzending)") : (cor ? wait.cloneNode(true) : null),
-        canChange && t.own && !del ? [" ", h("button", {type: "button", class: "link", testid: "time-correct", on: {click: () => correctTime(order, t, shown)}}, "Corrigeren"),
-          " ", h("button", {type: "button", class: "link", testid: "time-delete", on: {click: () => queue("time.delete", order, {time_entry_id: t.id}, "Tijd verwijderen?")}}, "Verwijderen")] : null);
+      return h("li", {testid: "time-row"}, shown.date + " · " + kindName(shown.kind) + " · " + shown.minutes + " min · " + t.technician,
+        del ? h("small", {class: "pending"}, gettext(" (deletion waiting to be sent)")) : (cor ? wait.cloneNode(true) : null),
+        canChange && t.own && !del ? [" ", h("button", {type: "button", class: "link", testid: "time-correct", on: {click: () => correctTime(order, t, shown)}}, gettext("Correct")),
+          " ", h("button", {type: "button", class: "link", testid: "time-delete", on: {click: () => queue("time.delete", order, {time_entry_id: t.id}, gettext("Delete time?"))}}, gettext("Delete"))] : null);
     }).concat(queued.filter((e) => e.action === "time.add").map((e) => h("li", {testid: "time-row"},
-      e.payload.date + " · " + (KINDS[e.payload.kind] || "") + " · " + e.payload.minutes + " min", wait.cloneNode(true),
-      canChange ? [" ", h("button", {type: "button", class: "link", testid: "queued-time-correct", on: {click: () => correctQueued(e, "minutes")}}, "Corrigeren"),
-        " ", h("button", {type: "button", class: "link", testid: "queued-withdraw", on: {click: () => withdraw(e)}}, "Verwijderen")] : null)));
+      e.payload.date + " · " + kindName(e.payload.kind) + " · " + e.payload.minutes + " min", wait.cloneNode(true),
+      canChange ? [" ", h("button", {type: "button", class: "link", testid: "queued-time-correct", on: {click: () => correctQueued(e, "minutes")}}, gettext("Correct")),
+        " ", h("button", {type: "button", class: "link", testid: "queued-withdraw", on: {click: () => withdraw(e)}}, gettext("Delete"))] : null)));
 
     const materialRows = order.material_lines.map((m) => {
       const del = queued.find((e) => e.action === "material.delete" && e.payload.material_line_id === m.id);
       const cor = queued.filter((e) => e.action === "material.correct" && e.payload.material_line_id === m.id).pop();
       return h("li", {testid: "material-row"}, (cor ? cor.payload.quantity : m.quantity) + " " + m.unit + " · " + m.item_number + " " + m.description + (m.note ? " · " + m.note : ""),
-        del ? h("small", {class: "pending"}, " (verwijderen wacht op verzending)") : (cor ? wait.cloneNode(true) : null),
-        canChange && m.own && !del ? [" ", h("button", {type: "button", class: "link", testid: "material-correct", on: {click: () => correctMaterial(order, m)}}, "Corrigeren"),
+        del ? h("small", {class: "pending"}, gettext(" (deletion waiting to be sent)")) : (cor ? wait.cloneNode(true) : null),
+        canChange && m.own && !del ? [" ", h("button", {type: "button", class: "link", testid: "material-correct", on: {click: () => correctMaterial(order, m)}}, gettext("Correct")),
           " ", h("button", {type: "button", class: "link", testid: "material-delete",
-          on: {click: () => queue("material.delete", order, {material_line_id: m.id}, "Materiaal verwijderen?")}}, "Verwijderen")] : null);
+          on: {click: () => queue("material.delete", order, {material_line_id: m.id}, gettext("Delete material?"))}}, gettext("Delete"))] : null);
     }).concat(queued.filter((e) => e.action === "material.add").map((e) => h("li", {testid: "material-row"},
       e.payload.quantity + " × " + itemLabel(e.payload.item_number), wait.cloneNode(true),
-      canChange ? [" ", h("button", {type: "button", class: "link", testid: "queued-material-correct", on: {click: () => correctQueued(e, "quantity")}}, "Corrigeren"),
-        " ", h("button", {type: "button", class: "link", testid: "queued-withdraw", on: {click: () => withdraw(e)}}, "Verwijderen")] : null)));
+      canChange ? [" ", h("button", {type: "button", class: "link", testid: "queued-material-correct", on: {click: () => correctQueued(e, "quantity")}}, gettext("Correct")),
+        " ", h("button", {type: "button", class: "link", testid: "queued-withdraw", on: {click: () => withdraw(e)}}, gettext("Delete"))] : null)));
 
     const formsDone = order.forms.map((f) => h("li", {}, f.name))
       .concat(queued.filter((e) => e.action === "form.save").map((e) => h("li", {testid: "form-row"},
         (data.templates.find((t) => t.id === e.payload.template_id) || {}).name || "", wait.cloneNode(true))));
-    const photos = queued.filter((e) => e.action === "photo.add").map((e) => h("li", {testid: "photo-row"}, (e.payload.image && e.payload.image.name) || "foto", wait.cloneNode(true)));
+    const photos = queued.filter((e) => e.action === "photo.add").map((e) => h("li", {testid: "photo-row"}, (e.payload.image && e.payload.image.name) || gettext("photo"), wait.cloneNode(true)));
 
     return h("div", {},
-      h("p", {}, h("a", {href: "#", testid: "app-back"}, "← Mijn werkbonnen")),
-      h("h1", {testid: "app-order-title"}, "Werkbon " + order.number),
-      completing ? h("p", {class: "notice", testid: "app-completed"}, "Gereed gemeld (wacht op verzending).") : null,
-      section("Klant en adres",
+      h("p", {}, h("a", {href: "#", testid: "app-back"}, gettext("← My work orders"))),
+      h("h1", {testid: "app-order-title"}, gettext("Work order") + " " + order.number),
+      completing ? h("p", {class: "notice", testid: "app-completed"}, gettext("Reported as done (waiting to be sent).")) : null,
+      section(gettext("Customer and address"),
         h("p", {}, h("strong", {}, order.customer.name || "—"), " (" + (order.customer.number || "") + ")"),
         h("p", {}, order.address.name ? order.address.name + ", " : "", order.address.one_line),
-        order.customer.phone ? h("p", {}, "Telefoon: ", h("a", {href: "tel:" + order.customer.phone}, order.customer.phone)) : null,
-        order.customer_reference ? h("p", {}, "Referentie klant: " + order.customer_reference) : null,
+        order.customer.phone ? h("p", {}, gettext("Phone:") + " ", h("a", {href: "tel:" + order.customer.phone}, order.customer.phone)) : null,
+        order.customer_reference ? h("p", {}, gettext("Customer reference:") + " " + order.customer_reference) : null,
         h("p", {class: "prewrap", testid: "app-description"}, order.description || "")),
-      section("Installaties", order.installations.length ? h("ul", {testid: "installations"}, order.installations.map((i) => h("li", {},
-        i.name + [i.brand, i.model].filter(Boolean).map((x) => " · " + x).join("") + (i.serial_number ? " · serienummer " + i.serial_number : ""),
-        h("br"), h("small", {}, i.history.length ? i.history.map((x) => x.date + " " + x.text).join("; ") : "geen historie")))) : h("p", {}, "Geen installaties bekend.")),
-      section("Tijd", h("ul", {class: "rows", testid: "time-rows"}, timeRows), canChange ? timeForm(order) : null),
-      section("Materiaal", h("ul", {class: "rows", testid: "material-rows"}, materialRows), canChange ? materialForm(order) : null),
-      section("Formulieren", h("ul", {class: "rows"}, formsDone), canChange ? formChooser(order) : null),
-      can("photo.add") ? section("Foto's", h("ul", {class: "rows"}, photos), canChange ? photoForm(order) : null) : null,
-      canChange ? section("Gereed melden", completeForm(order)) : null);
+      section(gettext("Installations"), order.installations.length ? h("ul", {testid: "installations"}, order.installations.map((i) => h("li", {},
+        i.name + [i.brand, i.model].filter(Boolean).map((x) => " · " + x).join("") + (i.serial_number ? " · " + gettext("serial number") + " " + i.serial_number : ""),
+        h("br"), h("small", {}, i.history.length ? i.history.map((x) => x.date + " " + x.text).join("; ") : gettext("no history"))))) : h("p", {}, gettext("No installations known."))),
+      section(gettext("Time"), h("ul", {class: "rows", testid: "time-rows"}, timeRows), canChange ? timeForm(order) : null),
+      section(gettext("Material"), h("ul", {class: "rows", testid: "material-rows"}, materialRows), canChange ? materialForm(order) : null),
+      section(gettext("Forms"), h("ul", {class: "rows"}, formsDone), canChange ? formChooser(order) : null),
+      can("photo.add") ? section(gettext("Photos"), h("ul", {class: "rows"}, photos), canChange ? photoForm(order) : null) : null,
+      canChange ? section(gettext("Report as done"), completeForm(order)) : null);
   }
 
   // The actions the server applies from the queue (the offline data name them).
@@ -352,22 +463,22 @@
   }
 
   function timeForm(order) {
-    const kind = h("select", {name: "kind", testid: "app-time-kind"}, Object.entries(KINDS).map(([v, l]) => h("option", {value: v}, l)));
+    const kind = h("select", {name: "kind", testid: "app-time-kind"}, Object.entries(KINDS).map(([v, l]) => h("option", {value: v}, gettext(l))));
     const minutes = h("input", {type: "number", name: "minutes", min: 1, max: data.limits.max_minutes, step: 1, inputmode: "numeric", required: true, testid: "app-time-minutes"});
     const date = h("input", {type: "date", name: "date", value: today(), max: today(), required: true, testid: "app-time-date"});
     return h("form", {class: "stacked", testid: "app-time-form", on: {submit: async (ev) => {
       ev.preventDefault();
       await queue("time.add", order, {kind: kind.value, minutes: Number(minutes.value), date: date.value});
-    }}}, field("Soort", kind), field("Minuten", minutes), field("Datum", date),
-    h("button", {type: "submit", class: "primary big", testid: "app-add-time"}, "Tijd toevoegen"));
+    }}}, field(gettext("Kind"), kind), field(gettext("Minutes"), minutes), field(gettext("Date"), date),
+    h("button", {type: "submit", class: "primary big", testid: "app-add-time"}, gettext("Add time")));
   }
 
   async function correctTime(order, entry, shown) {
-    const value = window.prompt("Minuten (" + (KINDS[shown.kind] || "") + ", " + shown.date + ")", String(shown.minutes));
+    const value = window.prompt(gettext("Minutes") + " (" + kindName(shown.kind) + ", " + shown.date + ")", String(shown.minutes));
     if (value === null) return;
     const minutes = Number(value);
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > data.limits.max_minutes) {
-      window.alert("Vul een heel aantal minuten in, van 1 tot " + data.limits.max_minutes + ".");
+      window.alert(interpolate(gettext("Enter a whole number of minutes, from 1 to %(max)s."), {max: data.limits.max_minutes}));
       return;
     }
     await queue("time.correct", order, {time_entry_id: entry.id, kind: shown.kind, minutes: minutes, date: shown.date});
@@ -377,23 +488,23 @@
   // itself (not while a replay runs, which may be sending it right now).
   function busy() {
     if (!syncing) return false;
-    window.alert("Even wachten: de wachtrij wordt nu verzonden.");
+    window.alert(gettext("Please wait: the queue is being sent now."));
     return true;
   }
   async function withdraw(entry) {
-    if (busy() || !window.confirm("Deze actie niet verzenden?")) return;
+    if (busy() || !window.confirm(gettext("Do not send this action?"))) return;
     await store.remove(entry.seq);
     await draw();
   }
   async function correctQueued(entry, key) {
     if (busy()) return;
-    const value = window.prompt(key === "minutes" ? "Minuten" : "Aantal", String(entry.payload[key]));
+    const value = window.prompt(key === "minutes" ? gettext("Minutes") : gettext("Quantity"), String(entry.payload[key]));
     if (value === null) return;
     const payload = Object.assign({}, entry.payload);
     if (key === "minutes") {
       const minutes = Number(value);
       if (!Number.isInteger(minutes) || minutes < 1 || minutes > data.limits.max_minutes) {
-        window.alert("Vul een heel aantal minuten in, van 1 tot " + data.limits.max_minutes + ".");
+        window.alert(interpolate(gettext("Enter a whole number of minutes, from 1 to %(max)s."), {max: data.limits.max_minutes}));
         return;
       }
       payload.minutes = minutes;
@@ -402,16 +513,16 @@
       if (!q) return;
       payload.quantity = q;
     }
-    if (!(await store.update(entry.seq, payload))) window.alert("Deze actie is al verzonden.");
+    if (!(await store.update(entry.seq, payload))) window.alert(gettext("This action has already been sent."));
     await draw();
   }
   function quantityOf(value) {
     const q = String(value).trim().replace(",", ".");
-    if (!/^\d{1,9}(\.\d{1,3})?$/.test(q) || Number(q) <= 0) { window.alert("Vul een aantal in, zoals 1 of 2,5."); return null; }
+    if (!/^\d{1,9}(\.\d{1,3})?$/.test(q) || Number(q) <= 0) { window.alert(gettext("Enter a quantity, such as 1 or 2.5.")); return null; }
     return q;
   }
   async function correctMaterial(order, line) {
-    const value = window.prompt("Aantal (" + line.item_number + " " + line.description + ")", line.quantity.replace(/\.?0+$/, ""));
+    const value = window.prompt(gettext("Quantity") + " (" + line.item_number + " " + line.description + ")", line.quantity.replace(/\.?0+$/, ""));
     if (value === null) return;
     const q = quantityOf(value);
     if (!q) return;
@@ -419,10 +530,10 @@
   }
 
   function materialForm(order) {
-    const search = h("input", {type: "search", placeholder: "zoek op nummer of omschrijving", maxlength: 100, testid: "app-item-search", autocomplete: "off"});
+    const search = h("input", {type: "search", placeholder: gettext("search by number or description"), maxlength: 100, testid: "app-item-search", autocomplete: "off"});
     const results = h("ul", {class: "options", testid: "app-item-results"});
     const chosen = h("input", {type: "hidden", name: "item"});
-    const label = h("p", {testid: "app-item-chosen"}, "Geen artikel gekozen");
+    const label = h("p", {testid: "app-item-chosen"}, gettext("No item chosen"));
     const quantity = h("input", {type: "text", name: "quantity", inputmode: "decimal", required: true, value: "1", testid: "app-mat-quantity"});
     const note = h("input", {type: "text", name: "note", maxlength: data.limits.max_note, testid: "app-mat-note"});
     search.addEventListener("input", () => {
@@ -438,31 +549,31 @@
     });
     return h("form", {class: "stacked", testid: "app-material-form", on: {submit: async (ev) => {
       ev.preventDefault();
-      if (!chosen.value) { window.alert("Kies een artikel uit de lijst."); return; }
+      if (!chosen.value) { window.alert(gettext("Choose an item from the list.")); return; }
       const q = quantity.value.trim().replace(",", ".");
-      if (!/^\d{1,9}(\.\d{1,3})?$/.test(q) || Number(q) <= 0) { window.alert("Vul een aantal in, zoals 1 of 2,5."); return; }
+      if (!/^\d{1,9}(\.\d{1,3})?$/.test(q) || Number(q) <= 0) { window.alert(gettext("Enter a quantity, such as 1 or 2.5.")); return; }
       await queue("material.add", order, {item_number: chosen.value, quantity: q, note: note.value});
-    }}}, field("Artikel zoeken", search), results, label, chosen, field("Aantal", quantity), field("Opmerking", note),
-    h("button", {type: "submit", class: "primary big", testid: "app-add-material"}, "Materiaal toevoegen"));
+    }}}, field(gettext("Search item"), search), results, label, chosen, field(gettext("Quantity"), quantity), field(gettext("Note"), note),
+    h("button", {type: "submit", class: "primary big", testid: "app-add-material"}, gettext("Add material")));
   }
 
   function formChooser(order) {
     const holder = h("div", {});
-    const select = h("select", {testid: "app-form-template"}, h("option", {value: ""}, "— kies een formulier —"),
+    const select = h("select", {testid: "app-form-template"}, h("option", {value: ""}, gettext("— choose a form —")),
       data.templates.map((t) => h("option", {value: t.id}, t.name)));
     select.addEventListener("change", () => {
       const template = data.templates.find((t) => String(t.id) === select.value);
       holder.replaceChildren(template ? formFill(order, template) : "");
     });
-    return h("div", {}, field("Formulier invullen", select), holder);
+    return h("div", {}, field(gettext("Fill in a form"), select), holder);
   }
 
   function formFill(order, template) {
     const inputs = template.questions.map((q) => {
       let input;
-      if (q.kind === "yes_no") input = h("select", {}, h("option", {value: ""}, "—"), h("option", {value: "yes"}, "ja"), h("option", {value: "no"}, "nee"));
+      if (q.kind === "yes_no") input = h("select", {}, h("option", {value: ""}, "—"), h("option", {value: "yes"}, gettext("yes")), h("option", {value: "no"}, gettext("no")));
       else if (q.kind === "choice") input = h("select", {}, h("option", {value: ""}, "—"), q.choices.map((c) => h("option", {value: c}, c)));
-      else if (q.kind === "photo") input = can("form.photos") ? h("input", {type: "file", accept: "image/*", capture: "environment"}) : h("input", {type: "text", disabled: true, value: "foto: online toevoegen"});
+      else if (q.kind === "photo") input = can("form.photos") ? h("input", {type: "file", accept: "image/*", capture: "environment"}) : h("input", {type: "text", disabled: true, value: gettext("photo: add it online")});
       else if (q.kind === "number") input = h("input", {type: "text", inputmode: "decimal"});
       else input = h("textarea", {maxlength: data.limits.max_answer, rows: 3});
       input.dataset.testid = "app-question-" + q.id;
@@ -476,7 +587,7 @@
         if (q.kind === "photo") {
           const file = input.files && input.files[0];
           if (file) {
-            if (file.size > data.limits.max_photo_bytes) { window.alert("De foto is te groot."); return; }
+            if (file.size > data.limits.max_photo_bytes) { window.alert(gettext("The photo is too large.")); return; }
             photos.push({question_id: q.id, image: await shrink(file)});
           }
         } else answers.push({question_id: q.id, value: input.value});
@@ -485,7 +596,7 @@
       if (photos.length) payload.photos = photos;
       await queue("form.save", order, payload);
     }}}, inputs.map(({q, input}) => field(q.label + (q.required ? " *" : ""), input)),
-    h("button", {type: "submit", class: "primary big", testid: "app-save-form"}, "Formulier opslaan"));
+    h("button", {type: "submit", class: "primary big", testid: "app-save-form"}, gettext("Save form")));
   }
 
   function photoForm(order) {
@@ -495,13 +606,13 @@
       ev.preventDefault();
       const file = input.files && input.files[0];
       if (!file) return;
-      if (file.size > data.limits.max_photo_bytes) { window.alert("De foto is te groot."); return; }
+      if (file.size > data.limits.max_photo_bytes) { window.alert(gettext("The photo is too large.")); return; }
       await queue("photo.add", order, {image: await shrink(file), caption: caption.value});
-    }}}, field("Foto bij de werkbon", input), field("Onderschrift", caption), h("button", {type: "submit", class: "primary big", testid: "app-add-photo"}, "Foto toevoegen"));
+    }}}, field(gettext("Photo for the work order"), input), field(gettext("Caption"), caption), h("button", {type: "submit", class: "primary big", testid: "app-add-photo"}, gettext("Add photo")));
   }
 
   function completeForm(order) {
-    const name = h("input", {type: "text", maxlength: data.limits.max_signed_by, placeholder: "naam van de klant", testid: "app-signed-by"});
+    const name = h("input", {type: "text", maxlength: data.limits.max_signed_by, placeholder: gettext("name of the customer"), testid: "app-signed-by"});
     const canvas = h("canvas", {width: 340, height: 160, class: "signature", testid: "app-signature"});
     let drawn = false, last = null;
     const ctx = canvas.getContext("2d");
@@ -515,24 +626,24 @@
       last = p; drawn = true;
     });
     canvas.addEventListener("pointerup", () => { last = null; });
-    const clear = h("button", {type: "button", class: "link", on: {click: () => { ctx.clearRect(0, 0, canvas.width, canvas.height); drawn = false; }}}, "Wissen");
+    const clear = h("button", {type: "button", class: "link", on: {click: () => { ctx.clearRect(0, 0, canvas.width, canvas.height); drawn = false; }}}, gettext("Clear"));
     return h("form", {class: "stacked", testid: "app-complete-form", on: {submit: async (ev) => {
       ev.preventDefault();
-      if (!window.confirm("Deze werkbon gereed melden?")) return;
+      if (!window.confirm(gettext("Report this work order as done?"))) return;
       if (drawn && can("signature.capture")) {
         const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
         await store.enqueue("signature.capture", order.id, {signer_name: name.value, image: new File([blob], "handtekening.png", {type: "image/png"})});
       }
       await queue("workorder.complete", order, {signed_by_name: name.value});
-    }}}, field("Getekend door", name), can("signature.capture") ? [h("p", {}, "Handtekening van de klant"), canvas, clear] : null,
-    h("button", {type: "submit", class: "primary big", testid: "app-complete"}, "Gereed melden"));
+    }}}, field(gettext("Signed by"), name), can("signature.capture") ? [h("p", {}, gettext("Signature of the customer")), canvas, clear] : null,
+    h("button", {type: "submit", class: "primary big", testid: "app-complete"}, gettext("Report as done")));
   }
 
   // --- log out, service worker --------------------------------------------------------------
   async function logOut() {
     const waiting = store ? await store.count() : 0;
-    const what = waiting === 1 ? "Er wacht nog 1 actie" : "Er wachten nog " + waiting + " acties";
-    if (waiting && !window.confirm(what + " op verzending. Ze worden pas verzonden als u weer inlogt op dit toestel; als iemand anders inlogt, gaan ze verloren. Toch uitloggen?")) return;
+    const what = interpolate(ngettext("%(count)s action is still waiting to be sent.", "%(count)s actions are still waiting to be sent.", waiting), {count: waiting});
+    if (waiting && !window.confirm(what + " " + gettext("They are only sent when you log in again on this device; if someone else logs in, they are lost. Log out anyway?"))) return;
     WerkbonStore.forget();
     const form = h("form", {method: "post", action: URLS.logout}, h("input", {type: "hidden", name: "csrfmiddlewaretoken", value: csrfToken()}));
     document.body.append(form);
@@ -557,7 +668,7 @@
         if (navigator.serviceWorker.controller) body.dataset.swVersion = "new";
       });
     } catch (err) {
-      message("Offline werken is op dit toestel niet beschikbaar.");
+      message(gettext("Working offline is not available on this device."));
     }
   }
 
@@ -567,6 +678,8 @@
   }
 
   async function start() {
+    await loadCatalog();
+    translateShell();
     $("sync-now").addEventListener("click", () => { retryMs = RETRY_MIN_MS; replay(); });
     $("app-logout").addEventListener("click", logOut);
     window.addEventListener("online", () => { netState(); retryMs = RETRY_MIN_MS; replay(); });

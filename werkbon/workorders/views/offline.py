@@ -10,6 +10,10 @@
 * ``/sw.js`` (:func:`service_worker`): the service worker, at the root so its scope covers
   ``/werkorders/``; its text carries a version made from the files it caches, so a
   deployment with new static files gives a new worker (and new caches).
+* ``/jsi18n/<lang>/`` (:func:`javascript_catalog`): Django's JavaScript catalog (domain
+  ``djangojs``, werkbon/locale/<lang>/LC_MESSAGES/djangojs.po) for one explicit language of
+  ``settings.LANGUAGES``, so the worker can cache every language; the app loads the one of
+  the language cookie (``<script src>``, no inline script) and draws its texts with it.
 * ``/werkorders/app/manifest.webmanifest`` (:func:`manifest`): the web app manifest.
 """
 
@@ -27,10 +31,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
+from django.views.i18n import JavaScriptCatalog
 
 from werkbon.workorders import offline
 
@@ -60,12 +66,25 @@ def _file_hash(name: str) -> str:
         return hashlib.sha256(handle.read()).hexdigest()[:16]
 
 
+def _catalog_revision() -> str:
+    """A hash of the JavaScript translations (every language's ``djangojs.po``)."""
+    digest = hashlib.sha256()
+    for path in sorted((settings.BASE_DIR / "werkbon" / "locale").glob("*/LC_MESSAGES/djangojs.po")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _precache_entries() -> tuple[list[dict[str, str]], str]:
     """Workbox precache entries ``{url, revision}`` and the worker's version (a hash of all
     revisions and of the app shell's template)."""
     entries = [{"url": staticfiles_storage.url(name), "revision": _file_hash(name)}
                for name in APP_STATIC]
-    shell = render_to_string("workorders/app.html", {"LANGUAGE_CODE": settings.LANGUAGE_CODE})
+    catalog = _catalog_revision()
+    entries += [{"url": reverse("javascript_catalog", args=[code]), "revision": catalog}
+                for code, _name in settings.LANGUAGES]
+    shell = render_to_string("workorders/app.html", {"LANGUAGE_CODE": settings.LANGUAGE_CODE,
+                                                      "LANGUAGES": settings.LANGUAGES,
+                                                      "default_language": settings.LANGUAGE_CODE})
     shell_hash = hashlib.sha256(shell.encode()).hexdigest()[:16]
     entries.insert(0, {"url": reverse("workorders:app"), "revision": shell_hash})
     version = hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:12]
@@ -81,7 +100,7 @@ def _precache_entries_cached() -> tuple[list[dict[str, str]], str]:
 @require_GET
 def app_shell(request: HttpRequest) -> HttpResponse:
     """The phone app's page (no user data in it; see the module text)."""
-    return render(request, "workorders/app.html")
+    return render(request, "workorders/app.html", {"default_language": settings.LANGUAGE_CODE})
 
 
 @login_not_required
@@ -122,6 +141,16 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "no-cache"
     response["Service-Worker-Allowed"] = "/"
     return response
+
+
+@login_not_required
+@require_GET
+def javascript_catalog(request: HttpRequest, lang: str) -> HttpResponse:
+    """Django's JavaScript catalog in ``lang`` (one of ``settings.LANGUAGES``; else 404)."""
+    if lang not in dict(settings.LANGUAGES):
+        return HttpResponse(status=404)
+    with translation.override(lang):
+        return JavaScriptCatalog.as_view(domain="djangojs")(request)
 
 
 @login_not_required
