@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 import threading
 from collections.abc import Callable, Sequence
@@ -64,6 +65,10 @@ class TokenRecord:
         refresh_token: Present for the interactive flow with ``offline_access``.
         scope: Space-separated scopes granted.
         token_type: Normally ``"Bearer"``.
+        company_tenant_id: The Visma.net company (tenant id GUID) the token is bound to, from
+            the ``tenant_id`` claim of the response's ``id_token`` (scope ``openid``) or of a
+            JWT access token; ``""`` when neither carries it. Read, not verified: it comes
+            straight from the token endpoint over TLS and is used only to recognise the company.
     """
 
     access_token: str = field(repr=False)
@@ -71,6 +76,7 @@ class TokenRecord:
     refresh_token: str | None = field(default=None, repr=False)
     scope: str = ""
     token_type: str = "Bearer"  # noqa: S105 - the token kind, not a token
+    company_tenant_id: str = ""
 
     def to_dict(self) -> dict[str, str | None]:
         """JSON-ready form, for an application that stores tokens itself (encrypt it)."""
@@ -80,6 +86,7 @@ class TokenRecord:
             "refresh_token": self.refresh_token,
             "scope": self.scope,
             "token_type": self.token_type,
+            "company_tenant_id": self.company_tenant_id,
         }
 
     @classmethod
@@ -94,7 +101,22 @@ class TokenRecord:
             refresh_token=data.get("refresh_token"),
             scope=data.get("scope") or "",
             token_type=data.get("token_type") or "Bearer",
+            company_tenant_id=data.get("company_tenant_id") or "",
         )
+
+
+def jwt_claim(token: object, name: str) -> str:
+    """Claim ``name`` of a JWT's payload as text (``""`` when ``token`` is no JWT, the claim is
+    missing or not a short string). Decodes only; the signature is not checked."""
+    if not isinstance(token, str) or token.count(".") != 2 or len(token) > 16_384:
+        return ""
+    payload = token.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    value = claims.get(name) if isinstance(claims, dict) else None
+    return value if isinstance(value, str) and len(value) <= 100 else ""
 
 
 class TokenStore(Protocol):
@@ -344,6 +366,8 @@ class TokenProvider:
             refresh_token=body.get("refresh_token") or previous_refresh,
             scope=body.get("scope") or scope,
             token_type=body.get("token_type") or "Bearer",
+            company_tenant_id=jwt_claim(body.get("id_token"), "tenant_id")
+            or jwt_claim(access_token, "tenant_id"),
         )
 
     def known_secrets(self) -> list[str]:

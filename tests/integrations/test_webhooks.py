@@ -256,15 +256,35 @@ def test_a_forged_notification_is_refused_and_the_dispatcher_retries(hooks, sand
 
 @pytest.mark.django_db(transaction=True)
 def test_a_replayed_or_too_old_notification_does_nothing(hooks):
-    first = post(hooks.url, notification(), notification_id="replay-1")
+    body = notification()
+    first = post(hooks.url, body, notification_id="replay-1")
     assert first.status_code == 200 and first.json()["accepted"] == 1
-    again = post(hooks.url, notification(), notification_id="replay-1")
+    again = post(hooks.url, body, notification_id="replay-1")
     assert again.status_code == 200 and again.json() == {"accepted": 0, "duplicates": 1}
     old = post(hooks.url, notification(at=timezone.now() - dt.timedelta(minutes=10)))
     assert old.status_code == 401
     future = post(hooks.url, notification(at=timezone.now() + dt.timedelta(minutes=10)))
     assert future.status_code == 401
     assert WebhookNotification.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_captured_body_resent_with_new_header_ids_is_a_replay(hooks, monkeypatch):
+    """The header id is not signed: the replay key is the signed body's SHA-256."""
+    body = notification(key="10005")
+    answers = [post(hooks.url, body, notification_id=f"forged-{n}") for n in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [a.json() for a in answers] == [{"accepted": 1, "duplicates": 0}] + [{"accepted": 0, "duplicates": 1}] * 2
+    assert hooks.enqueued == [hooks.integration.pk]
+    reads = []
+    original = webhooks.APPLY["Customer"]
+    monkeypatch.setitem(webhooks.APPLY, "Customer", lambda *args: reads.append(args[2]) or original(*args))
+    hooks.work()
+    assert reads == ["10005"]  # Visma.net read once
+    assert WebhookNotification.objects.get().notification_id == webhooks.body_digest(json.dumps(body).encode())
+    # A new change (another signed body) of the same record is taken.
+    assert post(hooks.url, notification(key="10005", at=timezone.now() + dt.timedelta(seconds=1)),
+                notification_id="forged-0").json()["accepted"] == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -396,3 +416,38 @@ def test_the_status_page_says_when_webhooks_stopped(tenant_a, office_a, client, 
     assert 'data-testid="webhooks" data-state="stopped"' in page
     assert "gestopt" in page
     assert f"elke {integration.sync_interval_seconds} s" in page
+
+
+# ---- the company's tenant id comes from the connection, not from a fixture ----------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_company_activated_through_the_wizard_receives_its_notifications(
+        live_server, sandbox, vismanet_settings, tenant_a, office_a, monkeypatch):
+    from devtools import demo as demo_run
+
+    vismanet_settings.VISMANET_WEBHOOK_SECRETS = [SECRET]
+    monkeypatch.setattr(tasks.sync_first_import, "delay", lambda pk: None)
+    integration = demo_run.activate_integration(tenant_a, office_a, sandbox.url)
+    assert integration.company_tenant_id.lower() == TENANT.lower()  # the token's tenant claim
+    hooks = Hooks(sandbox, live_server.url + PATH, integration)
+    monkeypatch.setattr(webhooks, "_enqueue", hooks.enqueued.append)
+    hooks.control("POST", "/webhooks/subscriptions", json={"url": hooks.url, "secret": SECRET, "retryInterval": 0.2})
+    sandbox.control.change_customer(TENANT, "10001", {"name": "Via de wizard"})
+    hooks.wait_for(entity="Customer", id="10001")
+    assert hooks.enqueued == [integration.pk]
+    with tenant_context(tenant_a):
+        assert WebhookNotification.objects.filter(integration=integration, object_key="10001").count() == 1
+        hooks.work()
+        assert Customer.objects.get(number="10001").name == "Via de wizard"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_integration_activated_without_a_tenant_id_gets_it_at_its_next_token_renewal(
+        vismanet_integration, tenant_a, sandbox):
+    Integration.all_tenants.filter(pk=vismanet_integration.pk).update(company_tenant_id="")
+    with tenant_context(tenant_a), client_for(vismanet_integration) as client:
+        stale = client._tokens.access_token("api")
+        client._tokens.renew_after_401("api", stale)  # what the next sync does when the token expires
+    vismanet_integration.refresh_from_db()
+    assert vismanet_integration.company_tenant_id.lower() == TENANT.lower()

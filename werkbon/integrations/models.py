@@ -631,8 +631,9 @@ class WebhookOutcome(models.TextChoices):
 
 class WebhookNotification(TenantScopedModel):
     """One accepted (signed, fresh, first-seen) webhook notification for this tenant's
-    company: a hint to read one record again. Unique per notification id, so a repeated
-    delivery is recognised; kept for the status page's freshness figures."""
+    company: a hint to read one record again. Unique per ``notification_id``, which is the
+    SHA-256 of the signed body (``webhooks.body_digest``), not the dispatcher's unsigned header,
+    so a repeated or replayed delivery is recognised; kept for the status page's freshness figures."""
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="notifications")
     notification_id = models.CharField(max_length=100)

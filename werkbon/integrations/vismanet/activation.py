@@ -361,9 +361,12 @@ def start_connect(integration: Integration, redirect_uri: str) -> AuthorizationR
         return client.authorization_request(redirect_uri=redirect_uri)
 
 
-def read_company(client: VismaNetClient) -> ConnectedCompany:
+def read_company(client: VismaNetClient, *, tenant_id: str = "") -> ConnectedCompany:
     """The company the client's token is bound to: the organisation's name, and its
     number from the company list when that legacy list answers (else the org code).
+    ``tenant_id`` is the company's Visma.net tenant id the token names
+    (``TokenRecord.company_tenant_id``, the ``tenant_id`` claim Visma Connect puts in the
+    token; reference §2.2/§2.6): the ``TenantId`` webhook notifications carry.
 
     Raises VismaNetError when the organisation cannot be read.
     """
@@ -380,20 +383,21 @@ def read_company(client: VismaNetClient) -> ConnectedCompany:
     same_name = [c for c in companies if (c.name or "").strip().lower() == name.strip().lower()]
     if len(same_name) == 1 and same_name[0].id is not None:
         number = str(same_name[0].id)
-    return ConnectedCompany(name=name, number=number, tenant_id="")
+    return ConnectedCompany(name=name, number=number, tenant_id=tenant_id)
 
 
 def finish_connect(integration: Integration, *, code: str, redirect_uri: str,
                    code_verifier: str) -> ConnectedCompany:
     """Exchange the code (tokens stored encrypted), read the bound company and store its
-    name and number on the integration.
+    name, number and tenant id (the token's, what webhooks name the company by) on the
+    integration.
 
     Raises vismanet errors (``ReconnectRequired`` for a spent or wrong code) and
     ActivationError when no company comes back.
     """
     with connect_client(integration) as client:
-        client.exchange_code(code=code, redirect_uri=redirect_uri, code_verifier=code_verifier)
-        company = read_company(client)
+        token = client.exchange_code(code=code, redirect_uri=redirect_uri, code_verifier=code_verifier)
+        company = read_company(client, tenant_id=token.company_tenant_id)
     integration.company_name = company.name[:255]
     integration.company_number = company.number[:100]
     integration.company_tenant_id = company.tenant_id[:100]

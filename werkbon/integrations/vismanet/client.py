@@ -79,7 +79,12 @@ class CredentialTokenStore:
         return record
 
     def save(self, key: str, record: TokenRecord) -> None:
-        """Store ``record`` under ``key``, row-locked so concurrent saves keep each other's keys."""
+        """Store ``record`` under ``key``, row-locked so concurrent saves keep each other's keys.
+
+        A token that names its company (``record.company_tenant_id``) fills the integration's
+        empty ``company_tenant_id``: an integration activated before Werkbon read it gets it at
+        its next token renewal (the sync renews at least once per token lifetime), so the
+        webhook receiver recognises the company (docs/sync-rules.md, "Webhooks")."""
         self._check_thread()
         with transaction.atomic():
             credential = Credential.all_tenants.select_for_update().get(pk=self._row().pk)
@@ -87,6 +92,9 @@ class CredentialTokenStore:
             records[key] = record.to_dict()
             credential.tokens = json.dumps(records)
             credential.save(update_fields=["tokens", "updated_at"])
+            if record.company_tenant_id:
+                Integration.all_tenants.filter(pk=self.integration_id, company_tenant_id="").update(
+                    company_tenant_id=record.company_tenant_id[:100])
         self._cache[key] = record
 
     def clear(self) -> None:

@@ -10,8 +10,10 @@ What Visma documents and what this code assumes: ``docs/reference/visma-webhooks
   ``VISMANET_WEBHOOK_MAX_AGE_SECONDS`` old (and not more than :data:`FUTURE_SKEW` ahead). Anything
   else is refused with 401 and logged for support. The company (``TenantId`` in the body, else
   ``x-vwd-tenant-id``) picks the tenant(s) whose ACTIVE integration is connected to it; an unknown
-  company is logged and answered 200 (nothing to retry). A notification id already received is a
-  replay: logged, 200, nothing done. Otherwise one :class:`WebhookNotification` row per tenant,
+  company is logged and answered 200 (nothing to retry). A notification is known by the SHA-256
+  of its signed body (:func:`body_digest`), never by the unsigned ``x-vwd-notification-id`` header
+  (kept for the log only): a body already received is a replay or a repeated delivery, logged,
+  200, nothing done, however its headers changed. Otherwise one :class:`WebhookNotification` row per tenant,
   and the job is enqueued after commit: the answer never waits for Visma.net.
 * **Apply** (:func:`process_notifications`, under the tenant's ``sync`` lease, so it never runs
   beside the poll): notifications of the same record are read once; the record is fetched again
@@ -144,7 +146,9 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class Hint:
-    """What a verified notification says: which record of which company to read again."""
+    """What a verified notification says: which record of which company to read again.
+    ``notification_id`` is :func:`body_digest` of the signed body (the replay key);
+    ``header_id`` the dispatcher's unsigned ``x-vwd-notification-id``, for the log only."""
 
     notification_id: str
     company: str
@@ -152,6 +156,14 @@ class Hint:
     key: str
     event: str
     notified_at: dt.datetime
+    header_id: str = ""
+
+
+def body_digest(body: bytes) -> str:
+    """The replay key of a notification: ``"sha256:"`` + the hex SHA-256 of the signed body
+    (71 characters). The signature covers exactly these bytes, so a resent body is recognised
+    whatever headers come with it."""
+    return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def signature_ok(body: bytes, signature: str | None, secrets: list[str]) -> bool:
@@ -197,15 +209,15 @@ def parse(body: bytes, headers: Any, now: dt.datetime) -> Hint:
         raise Refused(401, f"too old ({notified_at.isoformat()})")
     if notified_at - now > FUTURE_SKEW:
         raise Refused(401, f"from the future ({notified_at.isoformat()})")
-    notification_id = str(headers.get(HEADER_NOTIFICATION) or data.get("notificationId") or "")[:100]
+    header_id = str(headers.get(HEADER_NOTIFICATION) or data.get("notificationId") or "")[:100]
     company = str(data.get("TenantId") or headers.get(HEADER_TENANT) or "")[:100]
     entity, key = str(data.get("entity") or ""), data.get("id")
-    if not notification_id or not company:
-        raise Refused(400, "no notification id or company")
+    if not company:
+        raise Refused(400, "no company")
     if entity not in ENTITIES or not isinstance(key, str) or not key or len(key) > MAX_KEY:
         raise Refused(400, f"unknown entity {entity[:40]!r} or key")
-    return Hint(notification_id, company, entity, key, str(headers.get(HEADER_EVENT) or data.get("event") or "")[:60],
-                notified_at)
+    return Hint(body_digest(body), company, entity, key,
+                str(headers.get(HEADER_EVENT) or data.get("event") or "")[:60], notified_at, header_id)
 
 
 def _enqueue(integration_id: int) -> None:
@@ -254,8 +266,8 @@ def receive(request: HttpRequest) -> JsonResponse:
                     transaction.on_commit(lambda pk=integration.pk: _enqueue(pk))
             except IntegrityError:
                 duplicates += 1
-                logger.info("webhook %s replayed or repeated for tenant %s: ignored", hint.notification_id,
-                            integration.tenant_id)
+                logger.info("webhook %s (dispatcher id %s) replayed or repeated for tenant %s: ignored",
+                            hint.notification_id, hint.header_id or "-", integration.tenant_id)
                 continue
             accepted += 1
     return JsonResponse({"accepted": accepted, "duplicates": duplicates})
