@@ -30,6 +30,10 @@
   };
 
   let store = null, data = null, syncing = false, retryMs = RETRY_MIN_MS, retryTimer = null;
+  // Whose queue and data may be used (security review): "store" is set only for a user the
+  // server confirmed (or, offline, the last one it confirmed in this browser, if nobody
+  // logged in since); "confirmed": the server said so on this page. Nothing is sent before.
+  let confirmed = false;
 
   // --- small DOM helpers (text only: nothing from the data is parsed as HTML) --------------
   function h(tag, attrs, ...children) {
@@ -142,11 +146,15 @@
   }
 
   async function replay() {
-    if (syncing || !store) return;
+    if (syncing) return;
     syncing = true;
     clearTimeout(retryTimer);
     document.body.dataset.syncing = "true";
     try {
+      if (!confirmed && !(await refresh())) {
+        if (store && $("app-login") === null && (await store.count())) scheduleRetry();
+        return;
+      }
       for (;;) {
         const pending = await store.pending();
         if (!pending.length) break;
@@ -163,7 +171,8 @@
           })));
           response = await fetch(URLS.actions, {
             method: "POST", credentials: "same-origin",
-            headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken(), "Accept": "application/json"},
+            headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken(), "Accept": "application/json",
+              "X-Werkbon-Queue-Owner": String(store.user.id)},
             body: JSON.stringify(actions),
           });
         } catch (err) {
@@ -174,6 +183,11 @@
         if (response.status === 401 || response.status === 403) {
           message("Log opnieuw in om te verzenden; de acties blijven bewaard.");
           showLogin();
+          return;
+        }
+        if (response.status === 409) {  // another user logged in meanwhile: find out who
+          confirmed = false;
+          await refresh();
           return;
         }
         if (response.status === 413 && batch.length === 1) {  // never accepted: say so, keep it
@@ -214,33 +228,56 @@
   }
 
   // --- the offline data ---------------------------------------------------------------------
-  async function refresh() {
+  async function refresh(candidate) {
+    candidate = candidate || store;  // whose ETag is asked about (not yet confirmed at start)
     let response;
     try {
-      const saved = store ? await store.getData() : null;
+      const saved = candidate ? await candidate.getData() : null;
       const headers = {"Accept": "application/json"};
       if (saved && saved.etag) headers["If-None-Match"] = saved.etag;
       response = await fetch(URLS.data, {credentials: "same-origin", headers: headers, cache: "no-store"});
     } catch (err) {
       return false;  // offline: keep what we have
     }
-    if (response.status === 401) { showLogin(); return false; }
-    if (response.status === 304) {
-      if (store) await store.setMeta("last_sync", new Date().toISOString());
+    if (response.status === 401) { confirmed = false; showLogin(); return false; }
+    if (response.status === 304 && candidate) {  // the same data, so the same user
+      confirmed = true;
+      await candidate.setMeta("last_sync", new Date().toISOString());
+      if (store !== candidate) {
+        store = candidate; data = ((await store.getData()) || {}).data || null;
+        await draw();
+      }
+      await showOthers();
       return true;
     }
     if (!response.ok) return false;
     const fresh = await response.json();
     if (store && (store.user.id !== fresh.user.id || store.user.tenant !== fresh.user.tenant)) {
-      store.db.close();  // another user logged in: their database is deleted, never shown
+      store.db.close();  // another user logged in: their data are deleted, never shown
       store = null; data = null;
     }
+    if (candidate && candidate !== store) candidate.db.close();
     store = await WerkbonStore.forUser(fresh.user);
+    confirmed = true;
+    await showOthers();
     await store.putData(fresh, response.headers.get("ETag"));
     await store.setMeta("last_sync", new Date().toISOString());
     data = fresh;
     await draw();
     return true;
+  }
+
+  // Actions of other users waiting on this phone: a count and a name, never their details.
+  async function showOthers() {
+    let el = $("others-waiting");
+    if (!el) {
+      el = h("p", {class: "msg-error", testid: "others-waiting", role: "status"});
+      $("sync-message").after(el);
+    }
+    const others = store ? await WerkbonStore.waitingOfOthers(store.user) : [];
+    el.replaceChildren(...others.map((o) => h("span", {}, (o.count === 1 ? "Er wacht nog 1 actie" : "Er wachten nog " + o.count + " acties")
+      + " van " + (o.name || "een andere gebruiker") + "; log in als " + (o.name || "die gebruiker") + " om ze te versturen. ")));
+    el.hidden = !others.length;
   }
 
   function showLogin() {
@@ -532,8 +569,8 @@
   async function logOut() {
     const waiting = store ? await store.count() : 0;
     const what = waiting === 1 ? "Er wacht nog 1 actie" : "Er wachten nog " + waiting + " acties";
-    if (waiting && !window.confirm(what + " op verzending. Ze worden pas verzonden als u weer inlogt op dit toestel; als iemand anders inlogt, gaan ze verloren. Toch uitloggen?")) return;
-    WerkbonStore.forget();
+    if (waiting && !window.confirm(what + " op verzending. Ze worden pas verzonden als u weer inlogt op dit toestel. Toch uitloggen?")) return;
+    await WerkbonStore.forget(store);
     const form = h("form", {method: "post", action: URLS.logout}, h("input", {type: "hidden", name: "csrfmiddlewaretoken", value: csrfToken()}));
     document.body.append(form);
     form.submit();
@@ -573,13 +610,20 @@
     window.addEventListener("offline", netState);
     window.addEventListener("hashchange", draw);
     netState();
-    store = await WerkbonStore.forCurrentUser();
-    const saved = store ? await store.getData() : null;
-    data = saved ? saved.data : null;
-    await draw();
+    // The last user the server confirmed in this browser: shown only after the server said
+    // so again, or offline (no answer) when nobody logged in since (offline-login.js).
+    const stored = await WerkbonStore.forCurrentUser();
     await registerWorker();
-    if (await refresh()) await replay();
-    else if (store && (await store.count())) scheduleRetry();
+    if (await refresh(stored)) await replay();
+    else if ($("app-login") === null) {  // no answer (offline): nobody says who is logged in
+      if (!store && stored) {
+        store = stored;
+        const saved = await store.getData();
+        data = saved ? saved.data : null;
+      }
+      await draw();
+      if (store && (await store.count())) scheduleRetry();
+    }
     body.dataset.ready = "true";
   }
 
