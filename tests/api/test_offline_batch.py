@@ -249,3 +249,25 @@ def test_queued_photos_and_signatures_reach_their_services_once(phone, tenant_a,
     assert bad["status"] == "refused" and bad["errors"] == {"payload.image": [bad["detail"]]}
     assert bad["detail"] == ("De afbeelding is geen geldige base64: stuur de bytes van het "
                              "bestand in base64.")  # Dutch, without the field's internal name
+
+
+def test_a_queue_of_another_user_is_refused_whole_and_nothing_is_applied(phone, tenant_a, tech_a,
+                                                                        world):
+    """Another user logged in on the phone (security review): the app names the queue's owner
+    in ``X-Werkbon-Queue-Owner``; a different owner gets 409 in Dutch and nothing is booked.
+    Without the header (API clients) the batch is applied as before."""
+    batch = [action("time.add", world["order"], kind="work", minutes=7, date=TODAY)]
+    for owner in (str(tech_a.pk + 1000), "piet", ""):
+        response = phone.post("/api/v1/actions", json.dumps(batch), content_type="application/json",
+                              headers={"X-Werkbon-Queue-Owner": owner})
+        assert response.status_code == 409, response.content
+        assert "andere gebruiker" in response.json()["detail"]
+    with tenant_context(tenant_a):
+        assert not TimeEntry.objects.filter(work_order=world["order"]).exists()
+        assert not AppliedAction.objects.exists()
+    response = phone.post("/api/v1/actions", json.dumps(batch), content_type="application/json",
+                          headers={"X-Werkbon-Queue-Owner": str(tech_a.pk)})
+    assert response.status_code == 200 and response.json()[0]["status"] == "applied"
+    assert send(phone, batch)[0]["status"] == "already_applied"  # no header: as before
+    with tenant_context(tenant_a):
+        assert TimeEntry.objects.get(work_order=world["order"]).minutes == 7

@@ -288,8 +288,91 @@ def test_log_out_warns_with_a_queue_and_the_next_user_sees_nothing_of_it(
     expect(page.locator('[data-testid="app-user"]')).to_have_text("Fatima")
     expect(page.locator('[data-testid="app-orders"]')).to_contain_text("Niets voor u gepland")
     expect_queue(page, 0)
+    # the previous user's data are gone; only his waiting action stays, for him alone
+    expect(page.locator('[data-testid="others-waiting"]')).to_have_text(
+        "Er wacht nog 1 actie van Piet Jansen; log in als Piet Jansen om ze te versturen.")
+    names = page.evaluate("indexedDB.databases().then(list => list.map(d => d.name).sort())")
+    assert names == sorted([f"werkbon-u{tenant_a.pk}-{other.pk}", f"werkbon-u{tenant_a.pk}-{tech_a.pk}"])
+    assert read_db(page, f"werkbon-u{tenant_a.pk}-{tech_a.pk}") == {"data": 0, "queue": 1}
+
+
+def read_db(page, name: str) -> dict[str, int]:
+    """How many records one user's offline database holds in "data" and "queue"."""
+    return page.evaluate("""async (name) => {
+      const db = await idb.openDB(name, 1);
+      const out = {data: await db.count("data"), queue: await db.count("queue")};
+      db.close();
+      return out;
+    }""", name)
+
+
+def test_the_next_user_never_sees_nor_sends_the_previous_users_queue(
+        phone_page, live_server, tenant_a, tech_a, job):
+    """Security review: Piet queues 7 minutes offline on an order shared with Fatima; Fatima
+    logs in without Piet logging out. She sees none of Piet's orders (online, and offline after
+    a reload), "Nu verzenden" sends nothing of his; Piet logs in again: his queue is sent,
+    once. Piet logs out with an empty queue: his offline database is deleted."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import make_user
+
+    page = phone_page
+    base = live_server.url
+    order = job["order"]
+    fatima = make_user(tenant_a, "fatima", "technician", first_name="Fatima", last_name="Bakker")
+    with tenant_context(tenant_a):
+        order.technicians.add(fatima)  # the order is shared; the second one is Piet's only
+        other_customer = Customer.objects.create(number="10002", name="Garage Fatima")
+        own = services.create_work_order(
+            customer=other_customer, description="Alleen Piet", technicians=[tech_a],
+            work_address=WorkAddress.objects.create(customer=other_customer, street="Dorpsweg"),
+            planned_start=timezone.now())
+    log_in(page, base, tech_a.username)
+    open_app(page, base)
+    expect(page.locator(f'[data-testid="app-open-order-{own.number}"]')).to_have_count(1)
+    go_offline_and_reload(page)
+    page.locator(f'[data-testid="app-open-order-{order.number}"]').tap()
+    page.fill('[data-testid="app-time-minutes"]', "7")
+    page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 1)
+
+    page.context.set_offline(False)
+    log_in(page, base, fatima.username)  # Piet never logged out
+    page.goto(f"{base}/werkorders/app/")
+    expect(page.locator('[data-testid="app-user"]')).to_have_text("Fatima Bakker")
+    expect(page.locator('[data-testid="others-waiting"]')).to_have_text(
+        "Er wacht nog 1 actie van Piet Jansen; log in als Piet Jansen om ze te versturen.")
+    page.click('[data-testid="sync-now"]')
+    expect(page.locator("body[data-syncing]")).to_have_count(0)
+    expect_queue(page, 0)
+    expect(page.locator(f'[data-testid="app-open-order-{own.number}"]')).to_have_count(0)
+    expect(page.locator('[data-testid="app-orders"]')).not_to_contain_text("Alleen Piet")
+    expect(page.locator('[data-testid="app-orders"]')).not_to_contain_text("Garage Fatima")
+    go_offline_and_reload(page)
+    expect(page.locator('[data-testid="app-user"]')).to_have_text("Fatima Bakker")
+    expect(page.locator(f'[data-testid="app-open-order-{own.number}"]')).to_have_count(0)
+    expect(page.locator('[data-testid="app-orders"]')).not_to_contain_text("Alleen Piet")
+    expect_queue(page, 0)
+    with tenant_context(tenant_a):
+        assert not TimeEntry.objects.filter(work_order=order).exists()
+        assert not AppliedAction.objects.exists()
+
+    page.context.set_offline(False)
+    log_in(page, base, tech_a.username)
+    open_app(page, base)
+    expect(page.locator('[data-testid="app-user"]')).to_have_text("Piet Jansen")
+    expect_queue(page, 0)
+    expect(page.locator('[data-testid="others-waiting"]')).to_be_hidden()
+    with tenant_context(tenant_a):
+        entry = TimeEntry.objects.get(work_order=order)
+        assert (entry.technician_id, entry.minutes) == (tech_a.pk, 7)
+        assert AppliedAction.objects.count() == 1
+
+    page.goto(f"{base}/werkorders/mijn/")
+    page.click('[data-testid="logout"]')
+    page.wait_for_url("**/accounts/login/**")
     names = page.evaluate("indexedDB.databases().then(list => list.map(d => d.name))")
-    assert names == [f"werkbon-u{tenant_a.pk}-{other.pk}"]  # the previous user's data are gone
+    assert f"werkbon-u{tenant_a.pk}-{tech_a.pk}" not in names
 
 
 def test_a_new_deployment_updates_the_app_without_losing_the_queue(

@@ -1263,7 +1263,16 @@ def apply_actions(request: HttpRequest, payload: list[ActionIn] = Body(...)) -> 
     result per action in the same order: ``applied``, ``already_applied`` (its client id was
     applied before: nothing changed, the first result is returned) or ``refused`` (with the
     reason for the user in ``detail``; nothing changed). A refused action does not stop the
-    ones after it. The same rules as the single endpoints (werkbon/workorders/actions.py)."""
+    ones after it. The same rules as the single endpoints (werkbon/workorders/actions.py).
+
+    Header ``X-Werkbon-Queue-Owner`` (optional, the offline app sends it): the user id of
+    the queue's owner on the phone. When it is not the logged-in user (another user logged
+    in on the same phone) the whole batch is refused with 409 and nothing is applied, so a
+    queue is never booked under someone else's name. Without the header: as before."""
+    owner = request.headers.get("X-Werkbon-Queue-Owner")
+    if owner is not None and owner.strip() != str(_user(request).pk):
+        raise HttpError(409, _("These actions were made by another user on this phone; they "
+                               "are sent only when that user logs in again."))
     if len(payload) > limits.MAX_ACTIONS_PER_BATCH:
         raise _field_error("__all__", _("Enter at most %(max)s values.")
                            % {"max": limits.MAX_ACTIONS_PER_BATCH})

@@ -41,6 +41,10 @@
 
   let local = [];  // work orders made on site that wait in the queue (see localOrders)
   let store = null, data = null, syncing = false, retryMs = RETRY_MIN_MS, retryTimer = null;
+  // Whose queue and data may be used (security review): "store" is set only for a user the
+  // server confirmed (or, offline, the last one it confirmed in this browser, if nobody
+  // logged in since); "confirmed": the server said so on this page. Nothing is sent before.
+  let confirmed = false;
 
   // --- small DOM helpers (text only: nothing from the data is parsed as HTML) --------------
   function h(tag, attrs, ...children) {
@@ -181,11 +185,15 @@
   }
 
   async function replay() {
-    if (syncing || !store) return;
+    if (syncing) return;
     syncing = true;
     clearTimeout(retryTimer);
     document.body.dataset.syncing = "true";
     try {
+      if (!confirmed && !(await refresh())) {
+        if (store && $("app-login") === null && (await store.count())) scheduleRetry();
+        return;
+      }
       for (;;) {
         const pending = await store.pending();
         if (!pending.length) break;
@@ -202,7 +210,8 @@
           })));
           response = await fetch(URLS.actions, {
             method: "POST", credentials: "same-origin",
-            headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken(), "Accept": "application/json"},
+            headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken(), "Accept": "application/json",
+              "X-Werkbon-Queue-Owner": String(store.user.id)},
             body: JSON.stringify(actions),
           });
         } catch (err) {
@@ -213,6 +222,11 @@
         if (response.status === 401 || response.status === 403) {
           message(gettext("Log in again to send; the actions are kept."));
           showLogin();
+          return;
+        }
+        if (response.status === 409) {  // another user logged in meanwhile: find out who
+          confirmed = false;
+          await refresh();
           return;
         }
         if (response.status === 413 && batch.length === 1) {  // never accepted: say so, keep it
@@ -253,33 +267,58 @@
   }
 
   // --- the offline data ---------------------------------------------------------------------
-  async function refresh() {
+  async function refresh(candidate) {
+    candidate = candidate || store;  // whose ETag is asked about (not yet confirmed at start)
     let response;
     try {
-      const saved = store ? await store.getData() : null;
+      const saved = candidate ? await candidate.getData() : null;
       const headers = {"Accept": "application/json"};
       if (saved && saved.etag) headers["If-None-Match"] = saved.etag;
       response = await fetch(URLS.data, {credentials: "same-origin", headers: headers, cache: "no-store"});
     } catch (err) {
       return false;  // offline: keep what we have
     }
-    if (response.status === 401) { showLogin(); return false; }
-    if (response.status === 304) {
-      if (store) await store.setMeta("last_sync", new Date().toISOString());
+    if (response.status === 401) { confirmed = false; showLogin(); return false; }
+    if (response.status === 304 && candidate) {  // the same data, so the same user
+      confirmed = true;
+      await candidate.setMeta("last_sync", new Date().toISOString());
+      if (store !== candidate) {
+        store = candidate; data = ((await store.getData()) || {}).data || null;
+        await draw();
+      }
+      await showOthers();
       return true;
     }
     if (!response.ok) return false;
     const fresh = await response.json();
     if (store && (store.user.id !== fresh.user.id || store.user.tenant !== fresh.user.tenant)) {
-      store.db.close();  // another user logged in: their database is deleted, never shown
+      store.db.close();  // another user logged in: their data are deleted, never shown
       store = null; data = null;
     }
+    if (candidate && candidate !== store) candidate.db.close();
     store = await WerkbonStore.forUser(fresh.user);
+    confirmed = true;
+    await showOthers();
     await store.putData(fresh, response.headers.get("ETag"));
     await store.setMeta("last_sync", new Date().toISOString());
     data = fresh;
     await draw();
     return true;
+  }
+
+  // Actions of other users waiting on this phone: a count and a name, never their details.
+  async function showOthers() {
+    let el = $("others-waiting");
+    if (!el) {
+      el = h("p", {class: "msg-error", testid: "others-waiting", role: "status"});
+      $("sync-message").after(el);
+    }
+    const others = store ? await WerkbonStore.waitingOfOthers(store.user) : [];
+    el.replaceChildren(...others.map((o) => h("span", {}, interpolate(ngettext(
+      "%(count)s action of %(name)s is still waiting; log in as %(name)s to send it.",
+      "%(count)s actions of %(name)s are still waiting; log in as %(name)s to send them.", o.count),
+      {count: o.count, name: o.name || gettext("another user")}, true) + " ")));
+    el.hidden = !others.length;
   }
 
   function showLogin() {
@@ -643,8 +682,8 @@
   async function logOut() {
     const waiting = store ? await store.count() : 0;
     const what = interpolate(ngettext("%(count)s action is still waiting to be sent.", "%(count)s actions are still waiting to be sent.", waiting), {count: waiting});
-    if (waiting && !window.confirm(what + " " + gettext("They are only sent when you log in again on this device; if someone else logs in, they are lost. Log out anyway?"))) return;
-    WerkbonStore.forget();
+    if (waiting && !window.confirm(what + " " + gettext("They are only sent when you log in again on this device. Log out anyway?"))) return;
+    await WerkbonStore.forget(store);
     const form = h("form", {method: "post", action: URLS.logout}, h("input", {type: "hidden", name: "csrfmiddlewaretoken", value: csrfToken()}));
     document.body.append(form);
     form.submit();
@@ -686,13 +725,20 @@
     window.addEventListener("offline", netState);
     window.addEventListener("hashchange", draw);
     netState();
-    store = await WerkbonStore.forCurrentUser();
-    const saved = store ? await store.getData() : null;
-    data = saved ? saved.data : null;
-    await draw();
+    // The last user the server confirmed in this browser: shown only after the server said
+    // so again, or offline (no answer) when nobody logged in since (offline-login.js).
+    const stored = await WerkbonStore.forCurrentUser();
     await registerWorker();
-    if (await refresh()) await replay();
-    else if (store && (await store.count())) scheduleRetry();
+    if (await refresh(stored)) await replay();
+    else if ($("app-login") === null) {  // no answer (offline): nobody says who is logged in
+      if (!store && stored) {
+        store = stored;
+        const saved = await store.getData();
+        data = saved ? saved.data : null;
+      }
+      await draw();
+      if (store && (await store.count())) scheduleRetry();
+    }
     body.dataset.ready = "true";
   }
 

@@ -1,6 +1,7 @@
 /* Log out with actions still waiting (issue 12): warn first. On every page with the
  * "Uitloggen" button (base.html); reads the offline app's queue of the user on this phone
- * (offline-store.js). Without IndexedDB or without a queue it does nothing. */
+ * (offline-store.js). Then deletes that user's offline database (only the waiting queue stays,
+ * for that user alone). Without IndexedDB it does nothing. */
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", () => {
@@ -11,14 +12,17 @@
     form.addEventListener("submit", async (event) => {
       if (confirmed) return;
       event.preventDefault();
-      let waiting = 0;
+      let waiting = 0, store = null;
       try {
-        const store = await WerkbonStore.forCurrentUser();
+        store = await WerkbonStore.forCurrentUser();
         waiting = store ? await store.count() : 0;
-        if (store) store.db.close();
       } catch (err) { waiting = 0; }
-      if (waiting && !window.confirm(form.dataset.queueWarning.replace("%(count)s", String(waiting)))) return;
-      WerkbonStore.forget();
+      if (waiting && !window.confirm(form.dataset.queueWarning.replace("%(count)s", String(waiting)))) {
+        if (store) store.db.close();
+        return;
+      }
+      // the user's offline database is deleted (with actions waiting: all but the queue)
+      try { await WerkbonStore.forget(store); } catch (err) { /* log out anyway */ }
       confirmed = true;
       form.submit();
     });

@@ -6,9 +6,14 @@
  *          {seq, client_id, action, work_order, payload, created_at, state, reason}
  *          state "pending" (waits to be sent) or "refused" (the server said no: shown
  *          with its Dutch reason until the technician dismisses it)
- *   meta   key/value: "last_sync" (ISO time of the last successful sync)
- * localStorage "werkbon.offline.user" names the database of the user who last downloaded
- * data on this phone; a different user downloading deletes every other user's database. */
+ *   meta   key/value: "last_sync" (ISO time of the last successful sync), "owner"
+ *          ({id, tenant, name} of the user whose database it is)
+ * localStorage "werkbon.offline.user" names the database of the last user the server
+ * confirmed in this browser (offline-app.js draws it offline only); the login page
+ * (offline-login.js) and logging out remove it. A different user downloading deletes every
+ * other user's database, except the queue of actions still waiting: that stays, without
+ * the data, for its owner only (sent when the owner logs in again; others see a count).
+ * Logging out (forget) deletes the user's database, or with actions waiting its data. */
 (function () {
   "use strict";
   const PREFIX = "werkbon-u";
@@ -16,8 +21,10 @@
 
   function dbName(user) { return PREFIX + user.tenant + "-" + user.id; }
 
-  function open(user) {
-    return idb.openDB(dbName(user), 1, {
+  function open(user) { return openName(dbName(user)); }
+  async function openName(name) {
+    const db = await idb.openDB(name, 1, {
+      blocking() { db.close(); },  // another page deletes it (a logout): let it
       upgrade(db) {
         db.createObjectStore("data");
         const queue = db.createObjectStore("queue", {keyPath: "seq", autoIncrement: true});
@@ -25,17 +32,33 @@
         db.createObjectStore("meta");
       },
     });
+    return db;
   }
 
   function currentUser() {
     try { return JSON.parse(localStorage.getItem(POINTER) || "null"); } catch (e) { return null; }
   }
 
-  async function deleteOthers(user) {
+  async function otherNames(user) {
     const keep = user ? dbName(user) : null;
     const all = indexedDB.databases ? await indexedDB.databases() : [];
-    await Promise.all(all.filter((d) => d.name && d.name.startsWith(PREFIX) && d.name !== keep)
-      .map((d) => idb.deleteDB(d.name)));
+    return all.map((d) => d.name).filter((n) => n && n.startsWith(PREFIX) && n !== keep);
+  }
+  const isPending = (e) => e.state === "pending";
+
+  // Empty queue: the whole database goes; actions waiting: only the data go (customers,
+  // addresses, orders), the queue stays for its owner. Never waits long for other pages.
+  async function drop(name, db) {
+    db = db || await openName(name);
+    const waiting = (await db.getAll("queue")).filter(isPending).length;
+    if (waiting) await db.clear("data");
+    db.close();
+    if (!waiting) await Promise.race([idb.deleteDB(name), new Promise((r) => setTimeout(r, 1000))]);
+    return waiting;
+  }
+
+  async function deleteOthers(user) {
+    await Promise.all((await otherNames(user)).map((n) => drop(n).catch(() => 0)));
   }
 
   class Store {
@@ -46,8 +69,26 @@
       if (!previous || previous.id !== user.id || previous.tenant !== user.tenant) {
         await deleteOthers(user);  // another user on this phone: nothing of theirs is kept
       }
-      localStorage.setItem(POINTER, JSON.stringify({id: user.id, tenant: user.tenant, name: user.name}));
-      return new Store(user, await open(user));
+      const owner = {id: user.id, tenant: user.tenant, name: user.name};
+      localStorage.setItem(POINTER, JSON.stringify(owner));
+      const store = new Store(user, await open(user));
+      await store.setMeta("owner", owner);
+      return store;
+    }
+
+    // Other users' actions still waiting on this phone: [{name, count}] (no details).
+    static async waitingOfOthers(user) {
+      const out = [];
+      for (const n of await otherNames(user)) {
+        try {
+          const db = await openName(n);
+          const count = (await db.getAll("queue")).filter(isPending).length;
+          const owner = await db.get("meta", "owner");
+          db.close();
+          if (count) out.push({name: (owner && owner.name) || "", count: count});
+        } catch (err) { /* unreadable: nothing to say */ }
+      }
+      return out;
     }
 
     static async forCurrentUser() {
@@ -55,7 +96,15 @@
       return user ? new Store(user, await open(user)) : null;
     }
 
-    static forget() { localStorage.removeItem(POINTER); }
+    // Logging out: the user's database is deleted (with actions waiting, only its data).
+    static async forget(store) {
+      const user = currentUser();
+      localStorage.removeItem(POINTER);
+      if (!user) return;
+      try {
+        await drop(dbName(user), store && store.user.id === user.id && store.user.tenant === user.tenant ? store.db : null);
+      } catch (err) { /* the pointer is gone: nobody is shown this database */ }
+    }
 
     async getData() { return (await this.db.get("data", "offline")) || null; }
     async putData(data, etag) { await this.db.put("data", {data: data, etag: etag}, "offline"); }
