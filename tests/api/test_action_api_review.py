@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
@@ -252,12 +253,16 @@ def test_a_technician_deletes_only_their_own_photos_the_office_any(tenant_a, tec
     with tenant_context(tenant_a):
         order.technicians.add(colleague)
         photo = attachments.add_photo(order, user=tech_a, image_bytes=png())
+    page = login(colleague).get(reverse("workorders:my_work_order", args=[order.pk])).content.decode()
+    assert page.count('data-testid="delete-photo"') == 0  # no button for another's photo
     refused = send(login(colleague), [action("photo.delete", order, photo_id=photo.pk)])[0]
     assert refused["code"] == 403
     assert refused["detail"] == "U kunt alleen wijzigen wat u zelf hebt geregistreerd."
     with tenant_context(tenant_a):
         assert WorkOrderPhoto.objects.filter(pk=photo.pk).exists()
         own = attachments.add_photo(order, user=colleague, image_bytes=png())
+    page = login(colleague).get(reverse("workorders:my_work_order", args=[order.pk])).content.decode()
+    assert page.count('data-testid="delete-photo"') == 1  # only for their own
     assert send(login(colleague), [action("photo.delete", order, photo_id=own.pk)])[0][
         "status"] == "applied"
     assert send(login(office_a), [action("photo.delete", order, photo_id=photo.pk)])[0][
