@@ -24,7 +24,10 @@ Error bodies (all JSON):
 * 429 ``{"detail": message}``: too many wrong API tokens from this address (login
   throttling, :mod:`werkbon.accounts.throttling`): wait for the cool-off;
 * 422 ``{"detail": [{"loc", "msg", "type"}...], "errors": {field: [message, ...]}}``:
-  invalid input, with the messages per field (``__all__`` for the body as a whole).
+  invalid input, with the messages per field (``__all__`` for the body as a whole);
+  for a batch (``POST /api/v1/actions``) refused as a whole ``detail`` is one text for the
+  user instead, per action ("Actie 1: …"), and ``errors`` is keyed ``<index>.<field>``.
+  Text with NUL or an unpaired surrogate (JSON ``"\ud800"``) is such a 422 in every field.
 """
 
 from __future__ import annotations
@@ -123,9 +126,61 @@ class FieldErrors(Exception):
     """Input that is well formed but wrong (an unknown customer number, …): a 422 with
     ``errors`` ``{field: [message]}`` like a schema validation error."""
 
-    def __init__(self, errors: dict[str, list[str]]) -> None:
+    def __init__(self, errors: dict[str, list[str]], detail: str | None = None) -> None:
         super().__init__(errors)
         self.errors = errors
+        self.detail = detail
+
+
+class BatchValidationErrorOut(Schema):
+    """A 422 on a batch as a whole (``POST /api/v1/actions``): ``detail`` one text for the
+    user, per action (``Actie 1: …``, counted from 1); ``errors`` the same per field
+    (``<index from 0>.<field>``) for programs."""
+
+    detail: str
+    errors: dict[str, list[str]]
+
+
+# Fields of a batch's action whose own message would be unclear without the field's name.
+def _batch_field_message(field: str, error: dict[str, Any]) -> str:
+    if field == "work_order":
+        return _("the work order must be a valid number (or the client id of a work order "
+                 "made on site)")
+    if field == "client_id":
+        return _("the client id must be a UUID")
+    if field == "action":
+        return _("the action: %(message)s") % {"message": _message(error)}
+    if field == "version":
+        return _("the version: %(message)s") % {"message": _message(error)}
+    if field == "payload":
+        return _("the payload: %(message)s") % {"message": _message(error)}
+    return _message(error)
+
+
+def batch_errors(errors: Iterable[dict[str, Any]]) -> FieldErrors:
+    """The validation errors of a batch of actions (loc ``(index, field, …)`` after the body
+    and parameter name) as one Dutch text per action plus ``errors`` per field."""
+    per_field: dict[str, list[str]] = {}
+    per_action: dict[int | None, list[str]] = {}
+    for error in errors:
+        loc = list(error.get("loc", ()))
+        loc = loc[1:] if loc[:1] == ["body"] else loc
+        loc = loc[1:2 + 1] if loc[:1] == ["payload"] else loc[:2]
+        index = loc[0] if loc and isinstance(loc[0], int) else None
+        field = str(loc[1]) if index is not None and len(loc) > 1 else ""
+        message = _batch_field_message(field, error) if index is not None else _message(error)
+        key = f"{index}.{field}" if index is not None and field else (
+            str(index) if index is not None else "__all__")
+        if message not in per_field.setdefault(key, []):
+            per_field[key].append(message)
+        if message not in per_action.setdefault(index, []):
+            per_action[index].append(message)
+    parts = []
+    for index, messages in per_action.items():
+        text = "; ".join(messages)
+        parts.append(text if index is None else _("Action %(number)s: %(problem)s")
+                     % {"number": index + 1, "problem": text})
+    return FieldErrors(per_field, detail=". ".join(parts))
 
 
 # The responses every operation documents besides its own (the bodies are described above).
@@ -190,6 +245,10 @@ def _message(error: dict[str, Any]) -> str:
         "decimal_whole_digits": lambda: _("Enter at most %(max)s digits before the decimal sign.")
         % {"max": ctx.get("whole_digits")},
         "string_nul": lambda: _("NUL characters are not allowed."),
+        # a lone surrogate ("\ud800" in the JSON): no character, cannot be stored
+        "string_unicode": lambda: _("The text contains an invalid character; type it again."),
+        "string_surrogate": lambda: _("The text contains an invalid character; type it again."),
+        "answer_type": lambda: _("Enter text, a number, or true or false."),
         "date_window": lambda: _("Enter a date from %(min)s to %(max)s.") % {
             "min": ctx.get("min"), "max": ctx.get("max")},
         "too_long": lambda: _("Enter at most %(max)s values.") % {"max": ctx.get("max_length")},
@@ -225,8 +284,14 @@ api = NinjaAPI(
 )
 
 
+# URL names of operations whose body is a list of actions (their 422 is batch_errors').
+BATCH_URL_NAMES = {"apply_actions"}
+
+
 @api.exception_handler(ValidationError)
 def _on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if getattr(request.resolver_match, "url_name", None) in BATCH_URL_NAMES:
+        return _on_field_errors(request, batch_errors(exc.errors))
     detail: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
@@ -244,6 +309,9 @@ def _on_field_errors(request: HttpRequest, exc: FieldErrors) -> HttpResponse:
         for field, messages in exc.errors.items()
         for message in messages
     ]
+    if exc.detail is not None:  # a batch: one text for the user
+        return api.create_response(request, {"detail": exc.detail, "errors": exc.errors},
+                                   status=422)
     return api.create_response(request, _validation_body(detail, exc.errors), status=422)
 
 

@@ -114,7 +114,7 @@ def test_the_office_changes_photos_until_archived_a_technician_until_completed(
     ("photos", {"image": ""}, "image", "Stuur een afbeelding."),
     ("photos", {"image": b64(jpeg()), "caption": "x" * (limits.MAX_CAPTION_LENGTH + 1)}, "caption",
      "Vul hoogstens"),
-    ("signature", {"signer_name": "Zoë", "image": b64(HTML)}, "image", "Dit bestand is geen afbeelding"),
+    ("signature", {"signer_name": "Zoë", "image": b64(HTML)}, "image", "De handtekening kon niet als afbeelding worden gelezen"),
     ("signature", {"signer_name": "Zoë", "image": b64(b"\x89PNG" + b"\x00" * limits.MAX_SIGNATURE_BYTES)},
      "image", "De handtekening is te groot (hoogstens 1 MB)."),
     ("signature", {"signer_name": "Zoë", "image": ""}, "image",

@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -62,8 +64,10 @@ from werkbon.workorders.models import (
     TimeEntry,
     WorkAddress,
     WorkOrder,
+    WorkOrderPhoto,
     WorkOrderStatus,
 )
+from werkbon.workorders.photos import prepare_photo
 from werkbon.workorders.units import counted_quantity_problem
 
 # Until completed, the order's technicians may still add and correct their registrations.
@@ -303,8 +307,11 @@ def _apply_once(action: Action, user: User, work_order: WorkOrder | int | None,
 # --- the actions ---------------------------------------------------------------------------
 
 
-def _own_record(user: User, record: TimeEntry | MaterialLine) -> None:
-    if not user.is_office and record.technician_id != user.pk:
+def _own_record(user: User, record: TimeEntry | MaterialLine | WorkOrderPhoto) -> None:
+    # The one own-only rule: a technician changes only what they registered (time, material,
+    # photos); the office any (until archived, refusal()).
+    owner = record.added_by_id if isinstance(record, WorkOrderPhoto) else record.technician_id
+    if not user.is_office and owner != user.pk:
         raise ActionRefused(_("You can only change what you registered yourself."), status=403)
 
 
@@ -443,8 +450,14 @@ def delete_material(order: WorkOrder, *, user: User, line: MaterialLine | int) -
 
 def save_form(order: WorkOrder, *, user: User, template: FormTemplate | int,
               answers: list[tuple[int, object]] | None = None,
-              photos: dict[int, object] | None = None) -> FilledForm:
-    """``form.save``: fill in or change a custom form (:func:`services.save_form`)."""
+              photos: dict[int, object] | None = None,
+              photo_bytes: list[tuple[int, bytes]] | None = None) -> FilledForm:
+    """``form.save``: fill in or change a custom form (:func:`services.save_form`).
+
+    ``photos``: question id → a photo already checked (``photos.prepare_photo``);
+    ``photo_bytes``: ``(question id, the image's bytes)`` as the API receives them, decoded
+    only here, after the caller may act and the client id is new, and only when each is
+    for a photo question of the template, once (else AnswersError, field ``photos.<id>``)."""
     if not isinstance(template, FormTemplate):
         template_pk = template
         found = FormTemplate.objects.filter(pk=template_pk, is_active=True).first() \
@@ -452,6 +465,15 @@ def save_form(order: WorkOrder, *, user: User, template: FormTemplate | int,
         if found is None:
             raise ActionRefused(_("Unknown form template."), field="template_id")
         template = found
+    if photo_bytes:
+        if errors := services.form_photo_errors(template, [pk for pk, _data in photo_bytes]):
+            raise services.AnswersError(errors)
+        photos = dict(photos or {})
+        for question_id, data in photo_bytes:
+            try:
+                photos[question_id] = prepare_photo(ContentFile(data, name="foto"))
+            except ValidationError as error:
+                raise services.AnswersError({f"photos.{question_id}": error.messages}) from error
     return services.save_form(order, user=user, template=template, answers_given=answers,
                               photos=photos)
 
@@ -612,7 +634,11 @@ def add_photo(order: WorkOrder, *, user: User, image_bytes: bytes, caption: str 
 
 def delete_photo(order: WorkOrder, *, user: User, photo: int) -> bool:
     """``photo.delete``: delete photo ``photo`` (its id) of the order; False when it has no
-    such photo (deleted already). Who may: as ``photo.add``."""
+    such photo (deleted already). Who may: as ``photo.add``, and a technician only the photos
+    they added (403, as time and material lines)."""
+    found = WorkOrderPhoto.objects.filter(pk=photo, work_order=order).first()
+    if found is not None:
+        _own_record(user, found)
     return attachments.delete_photo(order, user=user, photo_id=photo)
 
 

@@ -36,7 +36,13 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Header, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    StringConstraints,
+    WrapValidator,
+)
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
@@ -72,11 +78,28 @@ OFFICE_ONLY = {"x-werkbon-office-only": True}
 
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _refuse_nul(value: str) -> str:
-    # PostgreSQL cannot store NUL in text: refused here instead of failing on save.
+    # PostgreSQL cannot store NUL in text, and a lone surrogate (JSON "\ud800") cannot be
+    # encoded as UTF-8: both refused here (a 422) instead of failing on save (a 500).
     if "\x00" in value:
         raise PydanticCustomError("string_nul", "NUL characters are not allowed.")
+    if _SURROGATE.search(value):
+        raise PydanticCustomError("string_surrogate", "unpaired surrogate")
     return value
+
+
+def _one_answer(value: Any, handler: Any) -> Any:
+    """An answer value: text, a number, true/false or null; anything else (a list, an object)
+    one error instead of one per member of the union. Text without NUL or lone surrogates."""
+    if isinstance(value, str):
+        _refuse_nul(value)
+    try:
+        return handler(value)
+    except PydanticValidationError:
+        raise PydanticCustomError("answer_type", "text, a number, true/false or null") from None
 
 
 def _date_in_window(value: dt.date) -> dt.date:
@@ -329,7 +352,7 @@ class MaterialLineIn(Schema):
 
 class AnswerIn(Schema):
     question_id: Id
-    value: str | bool | int | float | None = Field(
+    value: Annotated[str | bool | int | float | None, WrapValidator(_one_answer)] = Field(
         None, description="text; number; yes_no as true/false or \"yes\"/\"no\"; "
         "choice as one of the question's choices. Photos are added in the app.")
 
@@ -1256,7 +1279,9 @@ def _apply_one(request: HttpRequest, item: ActionIn) -> dict[str, Any]:
             "errors": None}
 
 
-@router.post("/actions", response=_image_responses(list[ActionResultOut]), tags=["actions"],
+@router.post("/actions", response={**_image_responses(list[ActionResultOut]),
+                                    422: werkbon_api.BatchValidationErrorOut},
+             tags=["actions"], url_name="apply_actions",
              summary="Apply a batch of actions in order (the offline queue)")
 def apply_actions(request: HttpRequest, payload: list[ActionIn] = Body(...)) -> Any:  # noqa: B008
     """Applies each action in the order sent, each in its own transaction, and answers one
@@ -1274,8 +1299,8 @@ def apply_actions(request: HttpRequest, payload: list[ActionIn] = Body(...)) -> 
         raise HttpError(409, _("These actions were made by another user on this phone; they "
                                "are sent only when that user logs in again."))
     if len(payload) > limits.MAX_ACTIONS_PER_BATCH:
-        raise _field_error("__all__", _("Enter at most %(max)s values.")
-                           % {"max": limits.MAX_ACTIONS_PER_BATCH})
+        message = _("Send at most %(max)s actions at once.") % {"max": limits.MAX_ACTIONS_PER_BATCH}
+        raise werkbon_api.FieldErrors({"__all__": [message]}, detail=message)
     return [_apply_one(request, item) for item in payload]
 
 

@@ -9,8 +9,10 @@ as base64 (:class:`ImageIn`), already downscaled on the phone to at most
 This module extends :data:`werkbon.workorders.api.BATCH_PAYLOADS` (imported at the end of
 that module):
 
-* ``form.save`` takes ``photos``: ``[{"question_id", "image"}]`` besides the answers
-  (``services.save_form``'s ``photos``; refused per question with the photo's message);
+* ``form.save`` takes ``photos``: ``[{"question_id", "image"}]`` besides the answers, the
+  image as photo.add's (file object or base64 text); only base64-decoded here: the action
+  (``actions.save_form``, ``photo_bytes``) decodes the images after the authorisation and
+  the client-id lookup, one per photo question of the template (else 422 per question);
 * ``photo.add`` and ``signature.capture`` take the queue's file object
   (``{"name", "content_type", "data"}``) as their ``image`` as well as base64 text: their
   schemas are the API's own (``PhotoIn``, ``SignatureIn`` in werkbon/workorders/api.py).
@@ -18,40 +20,42 @@ that module):
 
 from __future__ import annotations
 
-import base64
-import binascii
-from typing import Any
+from typing import Annotated, Any
 
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from pydantic import AfterValidator, BeforeValidator
 
-from werkbon.workorders import limits, services
-from werkbon.workorders.api import BATCH_PAYLOADS, BoundedText, FilledFormIn, Id, _form_kwargs
-from werkbon.workorders.photos import prepare_photo
-
-# base64 of MAX_PHOTO_BYTES (4 characters per 3 bytes)
-MAX_IMAGE_BASE64 = (limits.MAX_PHOTO_BYTES + 2) // 3 * 4
+from werkbon.workorders import limits
+from werkbon.workorders.api import (
+    BATCH_PAYLOADS,
+    BoundedText,
+    FilledFormIn,
+    Id,
+    _base64_chars,
+    _form_kwargs,
+    _image_text,
+    _photo_image,
+)
 
 
 class ImageIn(Schema):
+    """The queue's file object (documentation of the accepted shape)."""
+
     name: BoundedText(200) = ""
     content_type: BoundedText(100) = ""
-    data: str = Field(max_length=MAX_IMAGE_BASE64, description="the file's bytes, base64")
-
-
-def image_bytes(image: ImageIn) -> bytes:
-    """The decoded bytes; LifecycleError (a Dutch message) when they are not base64."""
-    try:
-        return base64.b64decode(image.data, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise services.LifecycleError(_("The photo could not be read; take it again.")) from error
+    data: str = Field(max_length=_base64_chars(limits.MAX_PHOTO_BYTES),
+                      description="the file's bytes, base64")
 
 
 class FormPhotoIn(Schema):
     question_id: Id
-    image: ImageIn
+    # As photo.add's image: the queue's file object or base64 text (a data URL too); not
+    # base64 is a 422 naming this field. Only the bytes: decoded as an image by the action
+    # (actions.save_form), after who may act and whether the client id was applied.
+    image: Annotated[str, BeforeValidator(_image_text), AfterValidator(_photo_image)] = Field(
+        description="the queue's file object ({name, content_type, data}) or base64 text; "
+        f"at most {limits.MAX_PHOTO_BYTES} bytes",
+        json_schema_extra={"maxLength": _base64_chars(limits.MAX_PHOTO_BYTES) + 40})
 
 
 class OfflineFormIn(FilledFormIn):
@@ -60,15 +64,8 @@ class OfflineFormIn(FilledFormIn):
 
 def _offline_form_kwargs(payload: OfflineFormIn) -> dict[str, Any]:
     kwargs = _form_kwargs(payload)
-    photos: dict[int, Any] = {}
-    for photo in payload.photos:
-        try:
-            photos[photo.question_id] = prepare_photo(ContentFile(image_bytes(photo.image),
-                                                                  name=photo.image.name or "foto"))
-        except ValidationError as error:
-            raise services.AnswersError({f"photos.{photo.question_id}": error.messages}) from error
-    if photos:
-        kwargs["photos"] = photos
+    if payload.photos:
+        kwargs["photo_bytes"] = [(photo.question_id, photo.image) for photo in payload.photos]
     return kwargs
 
 

@@ -56,30 +56,39 @@ RASTER_FORMATS: dict[str, tuple[str, str]] = {
 }
 
 
-def _not_an_image() -> ValidationError:
+def _not_an_image(signature: bool = False) -> ValidationError:
+    if signature:
+        return ValidationError(_("The signature could not be read as an image; let the "
+                                 "customer sign again."), code="not_an_image")
     return ValidationError(_("This file is not an image. Use a JPEG or PNG photo."),
                            code="not_an_image")
 
 
-def _open_checked(handle: IO[bytes], max_pixels: int = MAX_PHOTO_PIXELS) -> Image.Image:
+def _open_checked(handle: IO[bytes], max_pixels: int = MAX_PHOTO_PIXELS,
+                  signature: bool = False) -> Image.Image:
     """Open ``handle`` as a raster image of an accepted format and at most ``max_pixels``
-    pixels (read from the header only)."""
+    pixels (read from the header only); the messages for a signature when ``signature``."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(handle, formats=list(RASTER_FORMATS))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise _too_many_pixels(max_pixels) from error
+        raise _too_many_pixels(max_pixels, signature) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise _not_an_image() from error
+        raise _not_an_image(signature) from error
     width, height = image.size
     if width * height > max_pixels:
         image.close()
-        raise _too_many_pixels(max_pixels)
+        raise _too_many_pixels(max_pixels, signature)
     return image
 
 
-def _too_many_pixels(max_pixels: int = MAX_PHOTO_PIXELS) -> ValidationError:
+def _too_many_pixels(max_pixels: int = MAX_PHOTO_PIXELS, signature: bool = False) -> ValidationError:
+    if signature:
+        return ValidationError(
+            _("The signature has too many pixels (at most %(megapixels)s megapixels); let the "
+              "customer sign again.") % {"megapixels": max(1, max_pixels // 1_000_000)},
+            code="too_many_pixels")
     return ValidationError(
         _("This photo has too many pixels (at most %(megapixels)s megapixels); take it "
           "again at a lower resolution.") % {"megapixels": max_pixels // 1_000_000},
@@ -179,7 +188,7 @@ def prepare_signature(data: bytes) -> tuple[bytes, int, int]:
         raise ValidationError(
             _("The signature is too large (at most %(megabytes)s MB).")
             % {"megabytes": MAX_SIGNATURE_BYTES // (1024 * 1024)}, code="too_large")
-    image = _open_checked(io.BytesIO(data), MAX_SIGNATURE_PIXELS)
+    image = _open_checked(io.BytesIO(data), MAX_SIGNATURE_PIXELS, signature=True)
     try:
         image.load()
         rgba = image.convert("RGBA")
@@ -187,7 +196,7 @@ def prepare_signature(data: bytes) -> tuple[bytes, int, int]:
         flat.alpha_composite(rgba)
         grey = flat.convert("L")
     except (OSError, SyntaxError, ValueError) as error:
-        raise _not_an_image() from error
+        raise _not_an_image(signature=True) from error
     finally:
         image.close()
     ink = sum(grey.histogram()[:INK_LEVEL])

@@ -29,6 +29,7 @@ from werkbon.workorders.models import (
     Customer,
     FilledForm,
     FormAnswer,
+    FormQuestion,
     FormTemplate,
     InstalledObject,
     Item,
@@ -372,6 +373,30 @@ def delete_material_line(line: MaterialLine) -> None:
     line.delete()
 
 
+def form_photo_errors(template: FormTemplate, question_ids: list[int],
+                      questions: dict[int, FormQuestion] | None = None) -> dict[str, list[str]]:
+    """Why photos for ``question_ids`` cannot be part of ``template``, per ``photos.<id>``
+    (empty when they can): each must be a photo question of the template, once (so at most
+    as many photos as the template has photo questions)."""
+    if questions is None:
+        questions = {q.pk: q for q in template.questions.all()}
+    errors: dict[str, list[str]] = {}
+    seen: set[int] = set()
+    for question_id in question_ids:
+        question = questions.get(question_id)
+        if question is None:
+            message = _("Question %(id)s is not part of the form.") % {"id": question_id}
+        elif question.kind != QuestionKind.PHOTO:
+            message = _("Question %(label)s does not take a photo.") % {"label": question.label}
+        elif question_id in seen:
+            message = _("Question %(label)s takes one photo.") % {"label": question.label}
+        else:
+            seen.add(question_id)
+            continue
+        errors.setdefault(f"photos.{question_id}", []).append(message)
+    return errors
+
+
 @transaction.atomic
 def save_form(
     work_order: WorkOrder, *, user: User, template: FormTemplate,
@@ -404,8 +429,8 @@ def save_form(
             errors.setdefault(f"answers.{index}.value", []).append(error)
         elif value is not None:
             values[question.pk] = value
-    photos = {pk: p for pk, p in (photos or {}).items()
-              if pk in questions and questions[pk].kind == QuestionKind.PHOTO}
+    errors.update(form_photo_errors(template, list(photos or {}), questions=questions))
+    photos = dict(photos or {})
     existing = FilledForm.objects.filter(work_order=work_order, template=template).first()
     stored = {a.question_id: a for a in (existing.answers.all() if existing else [])}
     answered = {pk for pk, a in stored.items() if a.value or a.photo}

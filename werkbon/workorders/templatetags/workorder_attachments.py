@@ -23,8 +23,8 @@ OPEN_STATUSES = (WorkOrderStatus.OPEN, WorkOrderStatus.PLANNED)
 @register.simple_tag(takes_context=True)
 def attachment_state(context: template.Context, order: WorkOrder) -> dict[str, Any]:
     """``signature`` (or None), ``photos``, ``can_sign`` (before completion), ``can_change_photos``
-    (the office until archived, a technician until completed: ``actions.may``) and the input
-    bounds."""
+    (the office until archived, a technician until completed: ``actions.may``),
+    ``deletable_photo_ids`` (a technician's own photos) and the input bounds."""
     request = context.get("request")
     user = getattr(request, "user", None)
     acting = user is not None and user.is_authenticated
@@ -41,6 +41,9 @@ def attachment_state(context: template.Context, order: WorkOrder) -> dict[str, A
         "can_sign": order.status in OPEN_STATUSES and acting
         and actions.may(user, order, "signature.capture"),
         "can_change_photos": acting and actions.may(user, order, "photo.add"),
+        # Delete buttons: the office any photo, a technician only their own (photo.delete).
+        "deletable_photo_ids": {p.pk for p in records[1]
+                                if acting and (user.is_office or p.added_by_id == user.pk)},
         "max_name": MAX_SIGNER_NAME_LENGTH,
         "max_caption": MAX_CAPTION_LENGTH,
         "max_upload": MAX_PHOTOS_PER_UPLOAD,
