@@ -69,7 +69,8 @@
   }
   function when(iso) {
     if (!iso) return "—";
-    return new Date(iso).toLocaleString(locale(), {weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit"});
+    // The company's time, whatever the phone's time zone (the site shows Europe/Amsterdam too).
+    return new Date(iso).toLocaleString(locale(), {weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", timeZone: "Europe/Amsterdam"});
   }
   // The language: the user's choice (Django's language cookie, set by the language switch),
   // else the site's default (data-default-language). The catalogs of every offered language
@@ -112,7 +113,7 @@
     $("queue-count").textContent = String(pending.length);
     $("queue-label").textContent = ngettext("action waiting to be sent", "actions waiting to be sent", pending.length);
     const last = store ? await store.getMeta("last_sync") : null;
-    $("last-sync").textContent = last ? new Date(last).toLocaleString(locale()) : gettext("not yet");
+    $("last-sync").textContent = last ? new Date(last).toLocaleString(locale(), {timeZone: "Europe/Amsterdam"}) : gettext("not yet");
     $("queue-list").replaceChildren(...pending.map((e) => h("li", {testid: "queued-action", "data-action": e.action},
       actionName(e.action) + " · " + gettext("work order") + " " + orderNumber(e.work_order) + " · " + describe(e))));
     $("refused-list").replaceChildren(...refused.map((e) => h("li", {class: "msg-error", testid: "refused-action"},
