@@ -195,6 +195,10 @@ def test_it_reloads_the_work_addresses_of_the_chosen_customer(office_client, cus
     assert "Elders" not in html
     bad = office_client.get(reverse("workorders:work_address_options"), {"customer": "x"})
     assert bad.status_code == 200
+    # An id beyond any row (more digits than the database's integers hold) lists nothing.
+    huge = office_client.get(reverse("workorders:work_address_options"), {"customer": "9" * 30})
+    assert huge.status_code == 200 and "<option" not in huge.content.decode().replace(
+        '<option value="">', "")
 
 
 def test_it_filters_and_searches_the_list(office_client, planned_order, customer, tech_a):

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from werkbon.accounts.models import User
 from werkbon.workorders import actions, external, limits, services
 from werkbon.workorders.actions import OPEN_STATUSES
-from werkbon.workorders.forms import CompleteForm
-from werkbon.workorders.models import WorkOrder, WorkOrderStatus
+from werkbon.workorders.forms import CompleteForm, small_id
+from werkbon.workorders.models import Customer, WorkAddress, WorkOrder, WorkOrderStatus
 
 PAGE_SIZE = 25
 __all__ = ["OPEN_STATUSES", "apply_action"]
@@ -146,3 +146,17 @@ def query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+def address_options(request: HttpRequest, customers: QuerySet[Customer]) -> HttpResponse:
+    """The ``<option>``s of the active work addresses of the customer in ``?customer=`` (htmx,
+    when the customer changes), if that customer is one of ``customers``; none for an id that
+    is not a number within ``limits.MAX_ID``."""
+    customer_id = request.GET.get("customer", "")
+    addresses = (
+        WorkAddress.objects.filter(customer__in=customers, customer_id=int(customer_id),
+                                   is_active=True)
+        if small_id(customer_id)
+        else WorkAddress.objects.none()
+    )
+    return render(request, "workorders/_address_options.html", {"addresses": addresses})

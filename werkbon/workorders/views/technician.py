@@ -30,10 +30,11 @@ from werkbon.workorders.forms import (
     TimeEntryForm,
     WorkOrderSearchForm,
 )
-from werkbon.workorders.models import FormTemplate, WorkAddress, WorkOrder, WorkOrderStatus
+from werkbon.workorders.models import FormTemplate, WorkOrder, WorkOrderStatus
 from werkbon.workorders.search import work_order_match
 from werkbon.workorders.views.common import (
     OPEN_STATUSES,
+    address_options,
     apply_action,
     complete_form,
     form_errors,
@@ -236,11 +237,4 @@ def create_on_site(request: HttpRequest) -> HttpResponse:
 @require_GET
 def on_site_address_options(request: HttpRequest) -> HttpResponse:
     """The ``<option>``s of an active customer's active work addresses (htmx)."""
-    customer_id = request.GET.get("customer", "")
-    addresses = (
-        WorkAddress.objects.filter(customer__in=actions.on_site_customers(),
-                                   customer_id=int(customer_id), is_active=True)
-        if customer_id.isdigit() and len(customer_id) < 19
-        else WorkAddress.objects.none()
-    )
-    return render(request, "workorders/_address_options.html", {"addresses": addresses})
+    return address_options(request, actions.on_site_customers())

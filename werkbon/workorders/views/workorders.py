@@ -24,11 +24,11 @@ from werkbon.workorders.forms import (
     WorkOrderForm,
 )
 from werkbon.workorders.models import (
+    Customer,
     FormTemplate,
     MaterialLine,
     TimeEntry,
     TimeKind,
-    WorkAddress,
     WorkOrder,
     WorkOrderStatus,
 )
@@ -36,6 +36,7 @@ from werkbon.workorders.pdf import render_work_order_pdf
 from werkbon.workorders.search import work_order_match
 from werkbon.workorders.units import minutes_to_hours
 from werkbon.workorders.views.common import (
+    address_options,
     apply_action,
     complete_form,
     order_for_member,
@@ -130,13 +131,7 @@ def work_order_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def work_address_options(request: HttpRequest) -> HttpResponse:
     """The ``<option>``s of a customer's work addresses (htmx, when the customer changes)."""
-    customer_id = request.GET.get("customer", "")
-    addresses = (
-        WorkAddress.objects.filter(customer_id=int(customer_id), is_active=True)
-        if customer_id.isdigit()
-        else WorkAddress.objects.none()
-    )
-    return render(request, "workorders/_address_options.html", {"addresses": addresses})
+    return address_options(request, Customer.objects.all())
 
 
 @office_required
