@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from werkbon.accounts.permissions import office_required, tenant_member_required
 from werkbon.workorders.external import managing_system
-from werkbon.workorders.forms import ItemForm, ItemGroupForm
+from werkbon.workorders.forms import ItemForm, ItemGroupForm, small_id
 from werkbon.workorders.limits import MAX_SEARCH_LENGTH
 from werkbon.workorders.models import Item, ItemGroup
 from werkbon.workorders.views.common import paginate, query_without_page
@@ -33,8 +33,10 @@ def item_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     items = _search(Item.objects.select_related("group"), q)
     group = request.GET.get("group", "")
-    if group.isdigit():
+    if small_id(group):
         items = items.filter(group_id=int(group))
+    elif group.isdigit():  # beyond any row's id (limits.MAX_ID): no such group
+        items = items.none()
     return render(request, "workorders/item_list.html", {
         "page": paginate(request, items), "q": q, "group": group,
         "groups": ItemGroup.objects.all(), "query": query_without_page(request),
