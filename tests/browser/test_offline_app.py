@@ -476,3 +476,37 @@ def test_a_work_order_made_on_site_offline_with_time_reaches_the_server_once(
         assert new.work_address_id is not None
         assert list(new.time_entries.values_list("minutes", "technician")) == [(35, tech_a.pk)]
         assert AppliedAction.objects.filter(user=tech_a).count() == 2
+
+
+def test_report_completed_offline_asks_where_to_mail_and_the_mail_goes_there(
+        phone_page, live_server, tenant_a, tech_a, job):
+    """When the company e-mails signed work orders, the app's "Gereed melden" shows the
+    customer's address (as the web page does), the technician corrects it offline, and the
+    completion sent later queues the mail to the corrected address, in Dutch labels."""
+    from playwright.sync_api import expect
+
+    from werkbon.customermail.models import CustomerMail
+
+    tenant_a.customer_mail_enabled = True
+    tenant_a.save()
+    order = job["order"]
+    Customer.all_tenants.filter(pk=order.customer_id).update(email="info@korrel.example")
+    page = phone_page
+    base = live_server.url
+    log_in(page, base, tech_a.username)
+    open_app(page, base)
+    go_offline_and_reload(page)
+    page.locator(f'[data-testid="app-open-order-{order.number}"]').tap()
+    email = page.locator('[data-testid="app-customer-email"]')
+    expect(email).to_have_value("info@korrel.example")
+    expect(page.locator("label", has=email)).to_contain_text("Werkbon e-mailen naar")
+    expect(page.locator('[data-testid="app-complete"]')).to_have_text("Gereed melden")
+    email.fill("jan@korrel.example")
+    page.fill('[data-testid="app-signed-by"]', "J. de Korrel")
+    page.click('[data-testid="app-complete"]')  # the fixture accepts the confirm()
+    expect_queue(page, 1)
+    page.context.set_offline(False)
+    expect_queue(page, 0)
+    with tenant_context(tenant_a):
+        assert WorkOrder.objects.get(pk=order.pk).status == WorkOrderStatus.COMPLETED
+        assert list(CustomerMail.objects.values_list("recipient", flat=True)) == ["jan@korrel.example"]

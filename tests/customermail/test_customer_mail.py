@@ -335,6 +335,35 @@ def test_the_api_completion_takes_the_address_too(mail_on, planned_order, tech_a
     assert CustomerMail.all_tenants.get().recipient == "zoe@bakkerij.example"
 
 
+def test_the_phone_queue_takes_the_address_and_refuses_a_bad_one_in_dutch(mail_on, planned_order, tech_a):
+    """The offline app's "Gereed melden" queues ``customer_email`` with ``workorder.complete``;
+    the batch endpoint applies it as the web page does (left undone after issue 12)."""
+    from tests.api.test_offline_batch import action, send
+    from werkbon.workorders import offline
+
+    with tenant_context(mail_on):
+        data = offline.offline_data(tech_a)
+    assert data["customer_mail"] is True and data["limits"]["max_email"] == 254
+    (shown,) = [o for o in data["orders"] if o["id"] == planned_order.pk]
+    assert shown["customer"]["email"] == planned_order.customer.email
+    phone = login(tech_a)
+    bad = send(phone, [action("workorder.complete", planned_order,
+                              customer_email="zoe@bakkerij.example\r\nBcc: all@example.com")])[0]
+    assert bad["status"] == "refused" and "geen geldig e-mailadres" in bad["detail"], bad
+    assert not CustomerMail.all_tenants.exists()
+    good = send(phone, [action("workorder.complete", planned_order, signed_by_name="Zoë",
+                               customer_email=" zoe@bakkerij.example ")])[0]
+    assert good["status"] == "applied"
+    assert CustomerMail.all_tenants.get().recipient == "zoe@bakkerij.example"
+
+
+def test_the_offline_data_says_when_the_company_does_not_mail(tenant_a, planned_order, tech_a):
+    from werkbon.workorders import offline
+
+    with tenant_context(tenant_a):
+        assert offline.offline_data(tech_a)["customer_mail"] is False
+
+
 def test_an_invalid_customer_address_fails_with_the_dutch_action(mail_on, planned_order, tech_a, smtp):
     from werkbon.workorders.models import Customer
 

@@ -166,6 +166,15 @@ def test_signing_again_replaces_the_signature_and_a_completed_order_cannot_be_si
         attachments.capture_signature(planned_order, user=tech_a, signer_name="C", image_bytes=canvas_png())
 
 
+def test_the_completion_form_offers_the_signers_name_so_it_is_not_typed_twice(tech_client, planned_order):
+    page = reverse("workorders:my_work_order", args=[planned_order.pk])
+    assert 'data-testid="signed-by" placeholder="naam van de klant" value=""' in tech_client.get(
+        page, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    sign(tech_client, planned_order, canvas_png())
+    html = tech_client.get(page, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert 'data-testid="signed-by" placeholder="naam van de klant" value="Zoë de Vries"' in html
+
+
 # ---- signature required before "gereed melden" ----------------------------------------------
 
 

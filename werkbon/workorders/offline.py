@@ -7,7 +7,8 @@
 * ``orders``: the open work orders planned to the technician up to the end of the
   ``limits.OFFLINE_DAYS_AHEAD``-th day after today (today and the next seven days, plus
   open orders whose day has passed and orders without a planned start), soonest first,
-  at most ``limits.MAX_OFFLINE_ORDERS``; each with customer, work address (the order's own
+  at most ``limits.MAX_OFFLINE_ORDERS``; each with customer (number, name, phone and the
+  e-mail address "Gereed melden" fills in), work address (the order's own
   copy), description, installations at the work address (with their history, see
   :func:`installations_for`), and what is registered so far (time, materials, forms);
 * ``items``: the active items, at most ``limits.MAX_OFFLINE_ITEMS`` (number, description,
@@ -21,6 +22,9 @@
   ``workorder.create_on_site`` with them; otherwise ``[]`` and that action is not offered;
 * ``actions``: the action names the batch endpoint applies for a technician (the app
   offers only those; ``form.photos`` when a queued ``form.save`` may carry photos);
+* ``customer_mail``: whether the company e-mails the signed work order to the customer
+  (``Tenant.customer_mail_enabled``); then "Gereed melden" asks for the address, as the web
+  page does, and queues it with ``workorder.complete`` as ``customer_email``;
 * ``limits``: the input limits the phone checks before queueing (the server checks again).
 
 The body is versioned by its SHA-256 (:func:`etag`): the view answers ``304 Not
@@ -116,6 +120,7 @@ def _order(order: WorkOrder, user: User, installations: dict[int, list[dict[str,
             "number": customer.number if customer else order.display_customer_number,
             "name": customer.name if customer else order.display_customer_name,
             "phone": customer.phone if customer else "",
+            "email": customer.email if customer else "",
         },
         "address": {
             "name": address.name if address else "",
@@ -196,6 +201,8 @@ def offline_data(user: User) -> dict[str, Any]:
     return {
         "format": FORMAT_VERSION,
         "user": {"id": user.pk, "tenant": user.tenant_id, "name": user.display_name},
+        # Whether "Gereed melden" asks where the signed work order is e-mailed (issue 11).
+        "customer_mail": bool(user.tenant.customer_mail_enabled),
         "orders": [_order(order, user, installations) for order in orders],
         "items": [list(row) for row in items],
         "templates": [{
@@ -216,6 +223,7 @@ def offline_data(user: User) -> dict[str, Any]:
             "max_note": limits.MAX_NOTE_LENGTH,
             "max_answer": limits.MAX_ANSWER_LENGTH,
             "max_signed_by": limits.MAX_SIGNED_BY_LENGTH,
+            "max_email": limits.MAX_EMAIL_LENGTH,
             "max_photo_bytes": limits.MAX_PHOTO_BYTES,
             "max_entry_age_days": limits.MAX_ENTRY_AGE_DAYS,
             "max_description": limits.MAX_DESCRIPTION_LENGTH,

@@ -32,7 +32,7 @@
     "time.add": N_("Register time"), "time.correct": N_("Correct time"), "time.delete": N_("Delete time"),
     "material.add": N_("Register material"), "material.correct": N_("Correct material"),
     "material.delete": N_("Delete material"), "form.save": N_("Save form"),
-    "photo.add": N_("Add photo"), "signature.capture": N_("Signature"), "workorder.complete": N_("Report as done"),
+    "photo.add": N_("Add photo"), "signature.capture": N_("Signature"), "workorder.complete": N_("Report completed"),
     "workorder.create_on_site": N_("Make work order"),
   };
 
@@ -489,7 +489,7 @@
       section(gettext("Material"), h("ul", {class: "rows", testid: "material-rows"}, materialRows), canChange ? materialForm(order) : null),
       section(gettext("Forms"), h("ul", {class: "rows"}, formsDone), canChange ? formChooser(order) : null),
       can("photo.add") ? section(gettext("Photos"), h("ul", {class: "rows"}, photos), canChange ? photoForm(order) : null) : null,
-      canChange ? section(gettext("Report as done"), completeForm(order)) : null);
+      canChange ? section(gettext("Report completed"), completeForm(order)) : null);
   }
 
   // The actions the server applies from the queue (the offline data name them).
@@ -667,6 +667,8 @@
     });
     canvas.addEventListener("pointerup", () => { last = null; });
     const clear = h("button", {type: "button", class: "link", on: {click: () => { ctx.clearRect(0, 0, canvas.width, canvas.height); drawn = false; }}}, gettext("Clear"));
+    // Where the signed work order is e-mailed, when the company does that (the web page asks too).
+    const email = data.customer_mail ? h("input", {type: "email", maxlength: data.limits.max_email, autocomplete: "off", value: (order.customer && order.customer.email) || "", testid: "app-customer-email"}) : null;
     return h("form", {class: "stacked", testid: "app-complete-form", on: {submit: async (ev) => {
       ev.preventDefault();
       if (!window.confirm(gettext("Report this work order as done?"))) return;
@@ -674,9 +676,12 @@
         const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
         await store.enqueue("signature.capture", order.id, {signer_name: name.value, image: new File([blob], "handtekening.png", {type: "image/png"})});
       }
-      await queue("workorder.complete", order, {signed_by_name: name.value});
-    }}}, field(gettext("Signed by"), name), can("signature.capture") ? [h("p", {}, gettext("Signature of the customer")), canvas, clear] : null,
-    h("button", {type: "submit", class: "primary big", testid: "app-complete"}, gettext("Report as done")));
+      const payload = {signed_by_name: name.value};
+      if (email) payload.customer_email = email.value.trim();
+      await queue("workorder.complete", order, payload);
+    }}}, field(gettext("Signed by"), name), email ? field(gettext("E-mail work order to"), email) : null,
+    can("signature.capture") ? [h("p", {}, gettext("Signature of the customer")), canvas, clear] : null,
+    h("button", {type: "submit", class: "primary big", testid: "app-complete"}, gettext("Report completed")));
   }
 
   // --- log out, service worker --------------------------------------------------------------

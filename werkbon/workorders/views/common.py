@@ -15,7 +15,7 @@ from werkbon.accounts.models import User
 from werkbon.workorders import actions, external, limits, services
 from werkbon.workorders.actions import OPEN_STATUSES
 from werkbon.workorders.forms import CompleteForm, small_id
-from werkbon.workorders.models import Customer, WorkAddress, WorkOrder, WorkOrderStatus
+from werkbon.workorders.models import Customer, Signature, WorkAddress, WorkOrder, WorkOrderStatus
 
 PAGE_SIZE = 25
 __all__ = ["OPEN_STATUSES", "apply_action"]
@@ -69,7 +69,7 @@ def complete_form(request: HttpRequest, order: WorkOrder) -> CompleteForm:
     """The completion form of ``order``'s page: after a refused completion the input kept by
     :func:`keep_complete_draft` (bound, so each error shows at its field; taken once, and only
     on the same order's page); else empty with the address the work order was last e-mailed to,
-    or the customer's own address, filled in."""
+    or the customer's own address, filled in, and the signer's name when a signature was drawn."""
     draft = request.session.pop(COMPLETE_DRAFT_KEY, None)
     if isinstance(draft, dict) and draft.get("order") == order.pk:
         form = CompleteForm(data={"signed_by_name": str(draft.get("signed_by_name", "")),
@@ -77,7 +77,13 @@ def complete_form(request: HttpRequest, order: WorkOrder) -> CompleteForm:
         form.is_valid()  # the errors next to the fields
         return form
     address = external.last_email(order) or (order.customer.email if order.customer else "")
-    return CompleteForm(initial={"signed_by_name": "", "customer_email": address})
+    # The name typed under a drawn signature is who signed off: not asked twice.
+    # (order.signature is cached on the order, so the page's own use of it costs no query)
+    try:
+        signer = order.signature.signer_name
+    except Signature.DoesNotExist:
+        signer = ""
+    return CompleteForm(initial={"signed_by_name": signer, "customer_email": address})
 
 
 def form_errors(form) -> str:  # type: ignore[no-untyped-def]
