@@ -41,3 +41,23 @@ def test_it_loads_the_demo_once(settings):
         assert Item.objects.get(number="ARBEID").item_type == "non_stock"
         assert set(WorkOrder.objects.values_list("status", flat=True)) == set(WorkOrderStatus.values)
         assert Customer.objects.filter(name="Bakkerij Müller").exists()
+
+
+def test_the_demo_agrees_with_itself(settings):
+    """An order's text fits its work address, and the installation the archived maintenance
+    order names shows that order in its service history (fresh-user review)."""
+    from werkbon.workorders import installations
+    from werkbon.workorders.models import InstalledObject
+
+    call_command("load_demo", stdout=io.StringIO())
+    tenant = Tenant.objects.get(slug="demo")
+    with tenant_context(tenant):
+        radiator = WorkOrder.objects.get(description__startswith="Radiator in de winkel")
+        assert radiator.work_address.name == "Filiaal Centrum"
+        assert WorkOrder.objects.get(customer_reference="ZK-88").work_address.name == "Locatie Noord"
+        archived = WorkOrder.objects.get(status=WorkOrderStatus.ARCHIVED)
+        (boiler,) = archived.installations.all()
+        assert boiler.name == "CV-ketel" and boiler.work_address_id == archived.work_address_id
+        history = installations.service_history(InstalledObject.objects.get(pk=boiler.pk))
+        assert [entry.order.pk for entry in history] == [archived.pk]
+        assert history[0].work_minutes == 135

@@ -187,30 +187,39 @@ class Command(BaseCommand):
             return timezone.make_aware(
                 dt.datetime.combine(monday + dt.timedelta(days=day), dt.time(hour, minute)))
 
-        def address(customer: Customer) -> WorkAddress:
-            return customer.work_addresses.order_by("id").first()  # type: ignore[return-value]
+        def address(customer: Customer, label: str) -> WorkAddress:
+            """The customer's work address named ``label`` ("" = the main address)."""
+            addresses = customer.work_addresses.order_by("id")
+            return (addresses.filter(name=label).first() if label else None) or addresses.first()  # type: ignore[return-value]
 
         müller, cafe, hendriks, zoe, vve = customers
+        def boiler(customer: Customer) -> list[InstalledObject]:
+            """The CV-ketel at the customer's main address (made with the customer)."""
+            return list(InstalledObject.objects.filter(work_address=address(customer, ""), name="CV-ketel")[:1])
+
         plans = [
-            (müller, "Jaarlijks onderhoud CV-ketel, ook vulkraan nakijken.", "PO-2024-117",
-             [piet], at(0, 8, 30), "archived"),
-            (cafe, "Lekkage onder de bar verhelpen; mengkraan vervangen.", "Bon 5521",
-             [fatima], at(1, 9), "completed"),
-            (hendriks, "Thermostaat vervangen door modulerende thermostaat.", "",
-             [piet], at(2, 13), "planned"),
-            (zoe, "Storing warm water in de keuken, locatie Noord.", "ZK-88",
-             [fatima], at(3, 10, 30), "planned"),
-            (vve, "Expansievat CV-installatie kelder controleren en zo nodig vervangen.",
-             "VvE-2024-03", [piet, fatima], at(4, 8), "planned"),
-            (cafe, "Offerte: nieuwe boiler voor de keuken opnemen.", "", [], None, "open"),
-            (müller, "Filiaal Centrum: radiator tikt, ontluchten.", "", [], None, "open"),
+            (müller, "", "Jaarlijks onderhoud CV-ketel, ook vulkraan nakijken.", "PO-2024-117",
+             [piet], at(0, 8, 30), "archived", boiler(müller)),
+            (cafe, "", "Lekkage onder de bar verhelpen; mengkraan vervangen.", "Bon 5521",
+             [fatima], at(1, 9), "completed", []),
+            (hendriks, "", "Thermostaat vervangen door modulerende thermostaat.", "",
+             [piet], at(2, 13), "planned", []),
+            (zoe, "Locatie Noord", "Storing warm water in de keuken.", "ZK-88",
+             [fatima], at(3, 10, 30), "planned", []),
+            (vve, "", "Expansievat CV-installatie kelder controleren en zo nodig vervangen.",
+             "VvE-2024-03", [piet, fatima], at(4, 8), "planned", boiler(vve)),
+            (cafe, "", "Offerte: nieuwe boiler voor de keuken opnemen.", "", [], None, "open", []),
+            (müller, "Filiaal Centrum", "Radiator in de winkel tikt, ontluchten.", "", [], None,
+             "open", []),
         ]
-        for customer, description, reference, techs, start, status in plans:
+        for customer, label, description, reference, techs, start, status, named in plans:
             order = services.create_work_order(
-                customer=customer, work_address=address(customer), description=description,
+                customer=customer, work_address=address(customer, label), description=description,
                 customer_reference=reference, technicians=techs, planned_start=start,
                 planned_minutes=90,
             )
+            if named:
+                order = services.set_installations(order, installations=named)
             if status in ("completed", "archived"):
                 tech = techs[0]
                 day = timezone.localtime(start).date()
