@@ -238,6 +238,32 @@ def test_a_pdf_without_a_signature_has_no_image(planned_order):
     assert pdf_images(render_work_order_pdf(planned_order)) == []
 
 
+def test_the_pdf_prints_the_installations_and_the_photos_with_their_captions(planned_order, tech_a):
+    """The named installations and the work order's photos (two a row, captions under them)
+    are on the work order's PDF; a caption at its bound without a space and markup in it
+    neither break the PDF nor become markup; an unreadable stored photo is a Dutch line."""
+    from werkbon.workorders import installations as installation_rules
+
+    boiler = installation_rules.create_installation(
+        work_address=planned_order.work_address, name="CV-ketel <b>zolder</b>", brand="Remeha",
+        model="Calenta", serial_number="RC-4417", year_installed=2019)
+    services.set_installations(planned_order, installations=[boiler])
+    long_caption = "x" * MAX_CAPTION_LENGTH
+    for shade, caption in enumerate(("Ketel na onderhoud", long_caption, "Meter <i>1234</i>")):
+        attachments.add_photo(planned_order, user=tech_a, image_bytes=photo_bytes(color=(40 * shade, 90, 160)),
+                              caption=caption)
+    broken = WorkOrderPhoto.objects.order_by("id").last()
+    broken.image.save("kapot.jpg", io.BytesIO(b"<html>geen foto</html>"), save=True)
+    content = render_work_order_pdf(planned_order)
+    text = " ".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).split())
+    assert "Installaties" in text and "CV-ketel <b>zolder</b>" in text and "Remeha Calenta" in text
+    assert "RC-4417" in text and "2019" in text and "Merk en type" in text
+    assert "Foto's" in text and "Ketel na onderhoud" in text and "(foto kon niet gelezen worden)" in text
+    assert "Meter <i>1234</i>" in text
+    assert text.replace(" ", "").count("x" * 50) >= MAX_CAPTION_LENGTH // 50 - 1
+    assert len(pdf_images(content)) == 2  # the two readable photos (different); no signature yet
+
+
 # ---- photos -------------------------------------------------------------------------------
 
 

@@ -25,8 +25,8 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from werkbon.workorders.limits import MAX_PHOTO_BYTES
-from werkbon.workorders.models import QuestionKind, Signature, TimeKind, WorkOrder
+from werkbon.workorders.limits import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_WORK_ORDER
+from werkbon.workorders.models import QuestionKind, Signature, TimeKind, WorkOrder, WorkOrderPhoto
 from werkbon.workorders.photos import downscaled_jpeg
 from werkbon.workorders.units import minutes_to_hours
 
@@ -41,6 +41,10 @@ PHOTO_MAX_HEIGHT = 90 * mm
 # A photo is embedded at most this many pixels on its longest edge (about 200 dpi at
 # 120 mm): a 2000-pixel photo would only make the PDF larger and slower.
 PHOTO_MAX_PIXELS = 1000
+# Work-order photos on the work order itself: two a row, smaller than a form's photo answer.
+ORDER_PHOTO_PIXELS = 800
+ORDER_PHOTO_WIDTH = 80 * mm
+ORDER_PHOTO_HEIGHT = 60 * mm
 # The customer's signature is printed at most this large (its PNG is at most 1200 × 600 px).
 SIGNATURE_MAX_WIDTH = 80 * mm
 SIGNATURE_MAX_HEIGHT = 35 * mm
@@ -171,6 +175,8 @@ def render_work_order_pdf(work_order: WorkOrder, *, show_prices: bool = True) ->
     technician, kind, minutes) with the hour totals per kind, every material line (item
     number, description, quantity and unit as registered, price in EUR unless ``show_prices``
     is False (a technician's copy, see ``Tenant.technicians_see_prices``), note), the
+    installations it names (manual 4.3), its photos with their captions (at most
+    ``limits.MAX_PHOTOS_PER_WORK_ORDER``, at most 800 pixels each), the
     customer's signature (image, signer's name, date and time) when there is one, and who
     signed off and when. Needs the order's tenant context (it reads the tenant-scoped
     relations). An archived work order's PDF is stored: ``history.work_order_pdf``.
@@ -223,6 +229,8 @@ def _render_work_order(order: WorkOrder, *, show_prices: bool) -> bytes:
     else:
         story.append(_p(_("No materials registered.")))
 
+    story += _installations(order)
+    story += _photos(order)
     story.append(_p(_("Sign-off"), H2))
     story += _signature(order)
     if order.completed_at:
@@ -231,6 +239,47 @@ def _render_work_order(order: WorkOrder, *, show_prices: bool) -> bytes:
     else:
         story.append(_p(_("Not completed yet.")))
     return _build(story, f"{_('Work order')} {order.number}")
+
+
+def _installations(order: WorkOrder) -> list:
+    """The installations the order was done on (name, brand and type, serial number, year),
+    or nothing when it names none (manual 4.3)."""
+    named = list(order.installations.order_by("name", "pk"))
+    if not named:
+        return []
+    rows = [[_("Name"), _("Brand and type"), _("Serial number"), _("Year installed")]]
+    rows += [[_p(i.name, SMALL), _p(" ".join(filter(None, [i.brand, i.model])) or "—", SMALL),
+              _p(i.serial_number or "—", SMALL), str(i.year_installed or "—")] for i in named]
+    table = Table(rows, colWidths=[None, 55 * mm, 40 * mm, 22 * mm], repeatRows=1, splitInRow=1)
+    table.setStyle(TABLE_STYLE)
+    return [_p(_("Installations"), H2), table]
+
+
+def _photo_cell(photo) -> list:  # type: ignore[no-untyped-def]
+    """One work-order photo, downscaled (at most ``ORDER_PHOTO_PIXELS``), with its caption."""
+    try:
+        with photo.image.open("rb") as handle:
+            data, width, height = downscaled_jpeg(handle.read(MAX_PHOTO_BYTES + 1), ORDER_PHOTO_PIXELS)
+    except (OSError, ValueError, ValidationError):
+        return [_p(_("(photo could not be read)"), SMALL), *_paragraphs(photo.caption, SMALL)]
+    scale = min(ORDER_PHOTO_WIDTH / width, ORDER_PHOTO_HEIGHT / height)
+    return [Image(io.BytesIO(data), width=width * scale, height=height * scale, hAlign="LEFT"),
+            *_paragraphs(photo.caption, SMALL)]
+
+
+def _photos(order: WorkOrder) -> list:
+    """The work order's photos, two a row with their captions (at most
+    ``limits.MAX_PHOTOS_PER_WORK_ORDER``), or nothing when it has none."""
+    photos = list(WorkOrderPhoto.objects.filter(work_order=order).order_by("added_at", "pk")
+                  [:MAX_PHOTOS_PER_WORK_ORDER])
+    if not photos:
+        return []
+    cells = [_photo_cell(photo) for photo in photos]
+    rows = [cells[i:i + 2] + [""] * (2 - len(cells[i:i + 2])) for i in range(0, len(cells), 2)]
+    table = Table(rows, colWidths=[85 * mm, 85 * mm], splitInRow=1)
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm)]))
+    return [_p(_("Photos"), H2), table]
 
 
 def _signature(order: WorkOrder) -> list:
