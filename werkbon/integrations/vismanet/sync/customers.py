@@ -35,6 +35,7 @@ from werkbon.integrations.vismanet.mapping.inbound import (
     customer_status,
     customer_work_addresses,
 )
+from werkbon.integrations.vismanet.sync import rows as lean
 from werkbon.integrations.vismanet.sync.agreed import warn_address_changed
 from werkbon.integrations.vismanet.sync.pipeline import Changes, ListSource, Run
 from werkbon.integrations.vismanet.sync.removal import (
@@ -138,7 +139,7 @@ class Customers:
         tenant_id = run.integration.tenant_id
         by_number = {fields["number"]: (record, fields) for record in records
                      if (fields := customer_fields(record))["number"]}
-        if run.first_import and not Customer.objects.filter(number__in=list(by_number)).exists():
+        if run.first_import and lean.ENABLED and not Customer.objects.filter(number__in=list(by_number)).exists():
             return self._insert_new(run, by_number)
         existing = {c.number: c for c in Customer.objects.filter(number__in=list(by_number))}
         if run.first_import:

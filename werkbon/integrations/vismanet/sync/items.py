@@ -20,6 +20,7 @@ from werkbon.integrations.vismanet.mapping.inbound import (
     item_fields,
     item_group_code,
 )
+from werkbon.integrations.vismanet.sync import rows as lean
 from werkbon.integrations.vismanet.sync.agreed import warn_item_changed
 from werkbon.integrations.vismanet.sync.pipeline import (
     INVENTORY_PAGE_SIZE,
@@ -60,7 +61,7 @@ class Items:
         changes = Changes()
         by_number = {r.inventory_number: r for r in records if r.inventory_number}
         groups = self._groups(run, [r for r in by_number.values() if is_importable_item(r)])
-        if run.first_import and not Item.objects.filter(number__in=list(by_number)).exists():
+        if run.first_import and lean.ENABLED and not Item.objects.filter(number__in=list(by_number)).exists():
             return self._insert_new(run, by_number, groups)
         existing = {item.number: item for item in Item.objects.filter(number__in=list(by_number))}
         new, changed = [], []

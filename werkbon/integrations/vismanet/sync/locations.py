@@ -26,6 +26,7 @@ from werkbon.integrations.vismanet.mapping.inbound import (
     location_key,
     location_work_address,
 )
+from werkbon.integrations.vismanet.sync import rows as lean
 from werkbon.integrations.vismanet.sync.customers import (
     ADDRESS_FIELDS,
     ADDRESS_ROW,
@@ -57,10 +58,10 @@ class Locations:
         """
         changes = Changes()
         numbers = {r.baccount.number for r in records if r.baccount and r.baccount.number and r.location_id}
-        if run.first_import:
-            lean = self._insert_new(run, records, numbers)
-            if lean is not None:
-                return lean
+        if run.first_import and lean.ENABLED:
+            inserted = self._insert_new(run, records, numbers)
+            if inserted is not None:
+                return inserted
         customers = {c.number: c for c in Customer.objects.filter(number__in=numbers)}
         addresses: dict[int, list[WorkAddress]] = defaultdict(list)
         for address in WorkAddress.objects.filter(customer__in=customers.values()):
