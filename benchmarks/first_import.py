@@ -106,8 +106,8 @@ class RssSampler(threading.Thread):
         return self.peak - self.start_rss
 
 
-def watch_customers(sampler: RssSampler, checkpoints: dict[int, int], every: int = 10_000) -> None:
-    """Note the peak RSS so far each time the customers stored pass a multiple of ``every``
+def watch_customers(sampler: RssSampler, checkpoints: dict[int, tuple[int, int]], every: int = 10_000) -> None:
+    """Note (RSS now, peak RSS so far) each time the customers stored pass a multiple of ``every``
     (wraps the customers table's ``store``: the benchmark's own instrument, not the import's)."""
     from werkbon.integrations.vismanet.sync import customers as customers_table
 
@@ -119,7 +119,7 @@ def watch_customers(sampler: RssSampler, checkpoints: dict[int, int], every: int
         changes = original(self, run, records)
         before, seen[0] = seen[0], seen[0] + len(records)
         if seen[0] // every > before // every:
-            checkpoints[seen[0]] = sampler.peak
+            checkpoints[seen[0]] = (sampler.process.memory_info().rss, sampler.peak)
         return changes
 
     table.store = store.__get__(table)  # type: ignore[method-assign]
@@ -189,7 +189,7 @@ def main() -> None:
         with tenant_context(tenant):
             sampler = RssSampler()
             sampler.start()
-            checkpoints: dict[int, int] = {}
+            checkpoints: dict[int, tuple[int, int]] = {}
             watch_customers(sampler, checkpoints)
             if args.tracemalloc:
                 tracemalloc.start()
@@ -247,8 +247,9 @@ def main() -> None:
         print(f"  peak memory: RSS growth {rss_growth / 1024:,.0f} KiB{traced}; peak RSS "
               f"{(sampler.start_rss + rss_growth) / 2**20:,.0f} MiB")
         if checkpoints:
-            print("  peak RSS by customers stored: " + ", ".join(
-                f"{count:,}: {peak / 2**20:,.0f} MiB" for count, peak in sorted(checkpoints.items())))
+            print("  RSS now / peak so far, by customers stored: " + ", ".join(
+                f"{count:,}: {now / 2**20:,.0f} / {peak / 2**20:,.0f} MiB"
+                for count, (now, peak) in sorted(checkpoints.items())))
         per_run = idle_calls / args.idle_runs
         print(f"Idle tenant: {idle_calls} API calls in {args.idle_runs} incremental runs without changes "
               f"= {per_run:.1f} per run = {per_run * 3600 / DEFAULT_INTERVAL_SECONDS:,.0f} per hour "
