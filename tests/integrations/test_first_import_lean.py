@@ -18,7 +18,7 @@ from werkbon.integrations.vismanet.sync.customers import ADDRESS_FIELDS
 from werkbon.integrations.vismanet.sync.customers import FIELDS as CUSTOMER_FIELDS
 from werkbon.workorders.models import ContactPerson, Customer, Item, ItemGroup, WorkAddress
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 T = demo.DEMO_TENANT_ID
 
@@ -65,7 +65,7 @@ def import_company(sandbox, slug: str, *, lean: bool, monkeypatch, existing: str
 
 
 def test_the_lean_path_stores_what_the_general_path_stores(sandbox, vismanet_settings, monkeypatch):
-    sandbox.control.settings(T, maxPageSize=7, maxPageSizeInventory=7)  # many pages of each table
+    sandbox.control.settings(T, maxPageSize=25, maxPageSizeInventory=25)  # many pages of each table
     lean, lean_calls = import_company(sandbox, "lean", lean=True, monkeypatch=monkeypatch)
     general, general_calls = import_company(sandbox, "general", lean=False, monkeypatch=monkeypatch)
     assert general_calls == []
@@ -77,7 +77,7 @@ def test_the_lean_path_stores_what_the_general_path_stores(sandbox, vismanet_set
 
 
 def test_a_page_with_a_customer_werkbon_has_takes_the_general_path(sandbox, vismanet_settings, monkeypatch):
-    sandbox.control.settings(T, maxPageSize=7, maxPageSizeInventory=7)
+    sandbox.control.settings(T, maxPageSize=25, maxPageSizeInventory=25)
     numbers = [c["number"] for c in sandbox.control._call("GET", f"/companies/{T}/customers")
                if c["status"] == "Active"]
     lean, _calls = import_company(sandbox, "lean", lean=True, monkeypatch=monkeypatch, existing=numbers[0])
