@@ -13,8 +13,13 @@ OAuth flow. Then it prints:
 
 * the first import: seconds, records read (the progress count: customers, items,
   locations), records/s, rows stored, API calls;
+* Werkbon's own share two ways: the wall time minus the sandbox's own answer times (its
+  request log's ``durationMs``, latency fault included; the calls are sequential), and the
+  CPU time of the importing thread (``time.thread_time``: parsing, mapping, SQL, but not the
+  sandbox, which is another process); and the sandbox's own time per full 1,000-record page;
 * peak memory while importing: the largest RSS growth (psutil, sampled every 50 ms, KiB),
-  and with ``--tracemalloc`` the peak of Python allocations (slows the import down, so the
+  the peak RSS after every 10,000 customers stored (flat from 10,000 to 50,000), with
+  ``--debug`` the same under ``DJANGO_DEBUG=true``, and with ``--tracemalloc`` the peak of Python allocations (slows the import down, so the
   throughput of that run is lower);
 * an idle tenant: the API calls of N incremental runs with no change in Visma.net (from the
   sandbox's request log), per run and per hour at the default 60-second interval.
@@ -37,7 +42,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import load  # noqa: E402
+from _common import load, summary  # noqa: E402
 
 DEFAULT_INTERVAL_SECONDS = 60
 
@@ -80,7 +85,7 @@ def items(count: int) -> list[dict]:
 
 
 class RssSampler(threading.Thread):
-    """Samples this process's RSS every 50 ms; ``peak`` is the largest seen."""
+    """Samples this process's RSS every 50 ms; ``peak`` is the largest seen (bytes)."""
 
     def __init__(self) -> None:
         import psutil
@@ -101,6 +106,25 @@ class RssSampler(threading.Thread):
         return self.peak - self.start_rss
 
 
+def watch_customers(sampler: RssSampler, checkpoints: dict[int, tuple[int, int]], every: int = 10_000) -> None:
+    """Note (RSS now, peak RSS so far) each time the customers stored pass a multiple of ``every``
+    (wraps the customers table's ``store``: the benchmark's own instrument, not the import's)."""
+    from werkbon.integrations.vismanet.sync import customers as customers_table
+
+    table = customers_table.TABLE
+    original = type(table).store
+    seen = [0]
+
+    def store(self, run, records):  # type: ignore[no-untyped-def]
+        changes = original(self, run, records)
+        before, seen[0] = seen[0], seen[0] + len(records)
+        if seen[0] // every > before // every:
+            checkpoints[seen[0]] = (sampler.process.memory_info().rss, sampler.peak)
+        return changes
+
+    table.store = store.__get__(table)  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=10_000)
@@ -108,6 +132,9 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--idle-runs", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="2,000 customers and 1,000 items")
+    parser.add_argument("--debug", action="store_true",
+                        help="run with DJANGO_DEBUG=true (Django keeps its query log: the memory worst case; "
+                             "a Celery worker switches DEBUG off, werkbon.celery.no_debug_in_workers)")
     parser.add_argument("--profile", action="store_true", help="print the 25 slowest functions (cProfile)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also trace Python allocations (exact peak, but it slows the import down)")
@@ -132,7 +159,7 @@ def main() -> None:
 
         os.environ.update(
             WERKBON_VAR_DIR=var_dir.name, DJANGO_SETTINGS_MODULE="werkbon.settings",
-            WERKBON_ENV="development", DJANGO_DEBUG=os.environ.get("DJANGO_DEBUG", "false"),
+            WERKBON_ENV="development", DJANGO_DEBUG="true" if args.debug else os.environ.get("DJANGO_DEBUG", "false"),
             VISMANET_ERP_BASE_URL=url, VISMANET_SALESORDER_BASE_URL=url, VISMANET_CONNECT_BASE_URL=url,
             VISMANET_CONTEXT_BASE_URL=f"{url}/API", VISMANET_CLIENT_ID=demo.CLIENT_ID,
             VISMANET_CLIENT_SECRET=demo.CLIENT_SECRET,
@@ -162,9 +189,12 @@ def main() -> None:
         with tenant_context(tenant):
             sampler = RssSampler()
             sampler.start()
+            checkpoints: dict[int, tuple[int, int]] = {}
+            watch_customers(sampler, checkpoints)
             if args.tracemalloc:
                 tracemalloc.start()
             started = time.perf_counter()
+            cpu_started = time.thread_time()
             if args.profile:
                 import cProfile
                 import pstats
@@ -172,16 +202,22 @@ def main() -> None:
                 with cProfile.Profile() as profile:
                     sync.first_import(integration)
                 pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+                pstats.Stats(profile).sort_stats("tottime").print_stats(25)
             else:
                 sync.first_import(integration)
             seconds = time.perf_counter() - started
+            cpu_seconds = time.thread_time() - cpu_started
             traced_peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
             tracemalloc.stop()
             rss_growth = sampler.stop()
             integration.refresh_from_db()
             assert integration.first_import_finished_at, "the first import did not finish"
             calls = control.request_count(path="^/v1/")
-            server_ms = sum(entry["durationMs"] for entry in control.requests(path="^/v1/"))
+            answered = control.requests(path="^/v1/")
+            server_ms = sum(entry["durationMs"] for entry in answered)
+            # The sandbox's own time for a full 1,000-record page: its answer minus the latency fault.
+            full_pages = [entry["durationMs"] - args.latency_ms for entry in answered
+                          if "pageSize=1000" in str(entry.get("query", "")) and "pageNumber" in str(entry.get("query", ""))]
             rows = {"customers": Customer.objects.count(), "items": Item.objects.count(),
                     "work addresses": WorkAddress.objects.count(), "contact persons": ContactPerson.objects.count()}
 
@@ -191,17 +227,29 @@ def main() -> None:
             idle_calls = control.request_count(path="^/v1/")
 
         records = integration.progress_done
+        from django.conf import settings
+
         print(f"First import of {args.customers:,} customers and {args.items:,} items "
-              f"({args.latency_ms} ms latency per call, SQLite):")
+              f"({args.latency_ms} ms latency per call, SQLite, DEBUG={settings.DEBUG}):")
         print(f"  time:        {seconds:.1f} s, {calls} API calls answered in {server_ms / 1000:.1f} s "
               f"(latency included); {load()}")
-        print(f"  Werkbon's own share: {seconds - server_ms / 1000:.1f} s (the time minus the sandbox's "
-              f"answers, which are sequential); network floor {calls * args.latency_ms / 1000:.1f} s")
+        print(f"  Werkbon's own share: {seconds - server_ms / 1000:.1f} s wall (the time minus the sandbox's "
+              f"answers, which are sequential); {cpu_seconds:.1f} s CPU of the importing thread "
+              f"({cpu_seconds * 1000 / max(records, 1):.3f} ms a record); network floor "
+              f"{calls * args.latency_ms / 1000:.1f} s")
+        if full_pages:
+            print(f"  sandbox:     its own time per 1,000-record page (answer minus the {args.latency_ms} ms fault): "
+                  f"{summary(full_pages)} over {len(full_pages)} pages")
         print(f"  records:     {records:,} read (customers + items + locations) -> {records / seconds:,.0f} records/s")
         print(f"  customers:   {args.customers / seconds:,.0f} customers/s")
         print("  stored:      " + ", ".join(f"{count:,} {name}" for name, count in rows.items()))
         traced = f", tracemalloc peak {traced_peak / 1024:,.0f} KiB" if traced_peak is not None else ""
-        print(f"  peak memory: RSS growth {rss_growth / 1024:,.0f} KiB{traced}")
+        print(f"  peak memory: RSS growth {rss_growth / 1024:,.0f} KiB{traced}; peak RSS "
+              f"{(sampler.start_rss + rss_growth) / 2**20:,.0f} MiB")
+        if checkpoints:
+            print("  RSS now / peak so far, by customers stored: " + ", ".join(
+                f"{count:,}: {now / 2**20:,.0f} / {peak / 2**20:,.0f} MiB"
+                for count, (now, peak) in sorted(checkpoints.items())))
         per_run = idle_calls / args.idle_runs
         print(f"Idle tenant: {idle_calls} API calls in {args.idle_runs} incremental runs without changes "
               f"= {per_run:.1f} per run = {per_run * 3600 / DEFAULT_INTERVAL_SECONDS:,.0f} per hour "

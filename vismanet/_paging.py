@@ -10,7 +10,10 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from vismanet._endpoints import Endpoint
 from vismanet._errors import PaginationError, UnexpectedResponseError
@@ -95,6 +98,45 @@ def _erp_records(body: Any, endpoint: Endpoint) -> tuple[list[Any], int | None, 
     return body, None, None
 
 
+@cache
+def _page_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def _model_of(parse: Callable[[Any], Any]) -> type[BaseModel] | None:
+    """The model when ``parse`` is a model's own ``model_validate`` (then a whole page can be
+    validated from the raw body in one call), else None."""
+    model = getattr(parse, "__self__", None)
+    if (isinstance(model, type) and issubclass(model, BaseModel)
+            and getattr(parse, "__func__", None) is BaseModel.model_validate.__func__):
+        return model
+    return None
+
+
+def _erp_page_fast(content: bytes, model: type[BaseModel]) -> tuple[list[Any], int | None, int | None] | None:
+    """Items, totalCount and maxPageSize of a JSON-array page validated straight from the
+    bytes (pydantic's ``validate_json``: no intermediate dicts, about a third less CPU than
+    ``json.loads`` plus a ``model_validate`` per record, for the same models). None when the
+    body is not a plain array of valid records: then the general path decodes it and raises
+    its usual errors."""
+    if not content.lstrip().startswith(b"["):
+        return None
+    try:
+        items = _page_adapter(model).validate_json(content)
+    except ValidationError:
+        return None
+    if not items:
+        return [], None, None
+    metadata = getattr(items[0], "metadata", None)
+    if metadata is None:
+        metadata = (items[0].model_extra or {}).get("metadata")
+    if isinstance(metadata, dict):
+        return items, metadata.get("totalCount"), metadata.get("maxPageSize")
+    if metadata is not None:
+        return items, getattr(metadata, "total_count", None), getattr(metadata, "max_page_size", None)
+    return items, None, None
+
+
 def paginate_erp(
     transport: Transport,
     endpoint: Endpoint,
@@ -120,6 +162,8 @@ def paginate_erp(
     if start_page < 1:
         raise ValueError(f"start_page is 1-based, not {start_page}")
 
+    model = _model_of(parse)
+
     def pages() -> Iterator[Page[T]]:
         guard = _LoopGuard(endpoint)
         number, seen = start_page, 0
@@ -129,8 +173,13 @@ def paginate_erp(
         while True:
             query = [*params, ("pageNumber", str(number)), ("pageSize", str(page_size))]
             response = transport.request(endpoint, path_params=path_params, params=query)
-            body = decode_json(response, endpoint)
-            records, total, max_page = _erp_records(body, endpoint)
+            fast = _erp_page_fast(response.content, model) if model is not None else None
+            if fast is not None:
+                records, total, max_page = fast
+            else:
+                body = decode_json(response, endpoint)
+                records, total, max_page = _erp_records(body, endpoint)
+                records = [parse(record) for record in records]
             if not records:
                 return
             guard.check(response.content, number)
@@ -143,7 +192,7 @@ def paginate_erp(
             if skipped is None and size_known:
                 skipped = (start_page - 1) * size
             server_time = parse_http_date(response.headers.get("Date"))
-            yield Page([parse(record) for record in records], number, total, server_time)
+            yield Page(records, number, total, server_time)
             seen += len(records)
             if total is not None and skipped is not None:
                 if skipped + seen >= total:

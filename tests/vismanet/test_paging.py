@@ -195,3 +195,33 @@ def test_it_gives_each_page_the_servers_time_from_the_date_header(fake, make_cli
 @pytest.mark.parametrize("value", [None, "", "yesterday", "Thu, 99 Jan 2026 09:00:00 GMT"])
 def test_it_reads_no_server_time_from_a_missing_or_unreadable_date_header(value):
     assert parse_http_date(value) is None
+
+
+def test_a_page_validated_from_the_raw_body_equals_one_validated_record_by_record(fake, make_client):
+    """The list reads a JSON array page with one pydantic ``validate_json`` (issue 14); the
+    records are the same models, extra fields and timestamps included."""
+    from vismanet import Customer
+
+    rows = [{"number": str(i), "name": f"Klant {i}", "mainAddress": {"city": "Utrecht", "country": {"id": "NL"}},
+             "lastModifiedDateTime": "2025-06-01T08:00:00.000", "somethingNew": [i],
+             "metadata": {"totalCount": 3, "maxPageSize": 1000}} for i in range(3)]
+    fake.on("GET", "/v1/customer", lambda request: httpx.Response(200, json=rows))
+    listed = list(make_client().customers.list(page_size=1000))
+    assert listed == [Customer.model_validate(row) for row in rows]
+    assert listed[0].last_modified_date_time == datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
+    assert listed[2].model_extra == {"somethingNew": [2]}
+    assert page_numbers(fake) == [1]  # totalCount read from the parsed metadata
+
+
+def test_an_invalid_record_still_raises_the_validation_error(fake, make_client):
+    from pydantic import ValidationError
+
+    fake.on("GET", "/v1/customer", lambda request: httpx.Response(200, json=[{"number": {"not": "text"}}]))
+    with pytest.raises(ValidationError):
+        list(make_client().customers.list(page_size=10))
+
+
+def test_a_records_wrapper_body_is_still_read(fake, make_client):
+    fake.on("GET", "/v1/customer", lambda request: httpx.Response(
+        200, json={"records": [{"number": "7"}], "totalCount": 1}))
+    assert [c.number for c in make_client().customers.list(page_size=10)] == ["7"]

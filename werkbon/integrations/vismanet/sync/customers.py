@@ -35,6 +35,7 @@ from werkbon.integrations.vismanet.mapping.inbound import (
     customer_status,
     customer_work_addresses,
 )
+from werkbon.integrations.vismanet.sync import rows as lean
 from werkbon.integrations.vismanet.sync.agreed import warn_address_changed
 from werkbon.integrations.vismanet.sync.pipeline import Changes, ListSource, Run
 from werkbon.integrations.vismanet.sync.removal import (
@@ -42,11 +43,19 @@ from werkbon.integrations.vismanet.sync.removal import (
     note_inactive_in_use,
     retire_work_address,
 )
+from werkbon.integrations.vismanet.sync.rows import insert_rows
 from werkbon.workorders.models import ActiveStatus, ContactPerson, Customer, WorkAddress
 
 FIELDS = ["name", "status", "address_line1", "address_line2", "postal_code", "city", "country", "email", "phone"]
 ADDRESS_FIELDS = ["name", "street", "house_number", "postal_code", "city", "country"]
 CUSTOMER_KEYS = (MAIN, INVOICE, DELIVERY)
+# The lean first-import path (rows.py): the columns each new row carries, in this order.
+CUSTOMER_ROW = ["number", *FIELDS]
+ADDRESS_ROW = ["customer", "external_key", *ADDRESS_FIELDS]
+CONTACT_ROW = ["customer", "name", "email", "phone", "function"]
+MSG_ON_HOLD = gettext_noop("Customer %(number)s is on hold in Visma.net: work orders for it cannot be "
+                           "sent until it is released")
+ACT_ON_HOLD = gettext_noop("Release the customer in Visma.net before archiving its work orders.")
 ROLE_LABELS = {
     MAIN: gettext_noop("Main contact"),
     INVOICE: gettext_noop("Invoice contact"),
@@ -130,6 +139,8 @@ class Customers:
         tenant_id = run.integration.tenant_id
         by_number = {fields["number"]: (record, fields) for record in records
                      if (fields := customer_fields(record))["number"]}
+        if run.first_import and lean.ENABLED and not Customer.objects.filter(number__in=list(by_number)).exists():
+            return self._insert_new(run, by_number)
         existing = {c.number: c for c in Customer.objects.filter(number__in=list(by_number))}
         if run.first_import:
             # An inactive customer is not brought in at all (one summary line), instead of
@@ -164,13 +175,8 @@ class Customers:
                 if diff.get("status") == ActiveStatus.INACTIVE:
                     note_inactive_in_use(changes, customer)
             if customer_status(record.status)[1] == StatusNote.ON_HOLD:
-                changes.note(
-                    LogLevel.WARNING, self.log_table,
-                    gettext_noop("Customer %(number)s is on hold in Visma.net: work orders for it cannot be "
-                                 "sent until it is released"),
-                    {"number": number}, number,
-                    action=gettext_noop("Release the customer in Visma.net before archiving its work orders."),
-                )
+                changes.note(LogLevel.WARNING, self.log_table, MSG_ON_HOLD, {"number": number}, number,
+                             action=ACT_ON_HOLD)
         Customer.objects.bulk_create(new, batch_size=500)
         Customer.objects.bulk_update(changed, [*FIELDS, "updated_at"], batch_size=500)
         # Addresses and contacts of every customer on the page: a new delivery address
@@ -178,6 +184,39 @@ class Customers:
         customers = {number: existing[number] for number in by_number}
         self._store_addresses(run, by_number, customers, changes)
         self._store_contacts(run, by_number, customers)
+        return changes
+
+    def _insert_new(self, run: Run, by_number: dict[str, Any]) -> Changes:
+        """The first import's page of customers none of which Werkbon has yet: the same rows
+        the general path would store (customers, their work addresses and contact persons;
+        inactive ones left out, on-hold ones with a warning), as plain INSERTs (rows.py).
+        The added-notes are not made: the first import logs one summary per table."""
+        changes = Changes()
+        now = timezone.now()
+        constants = {"tenant": run.integration.tenant_id}
+        rows = []
+        for number, (record, fields) in list(by_number.items()):
+            if record.status == CustomerStatus.INACTIVE:
+                del by_number[number]
+                changes.skipped_inactive += 1
+                continue
+            rows.append(tuple(fields[name] for name in CUSTOMER_ROW))
+            if customer_status(record.status)[1] == StatusNote.ON_HOLD:
+                changes.note(LogLevel.WARNING, self.log_table, MSG_ON_HOLD, {"number": number}, number,
+                             action=ACT_ON_HOLD)
+        changes.added += insert_rows(Customer, CUSTOMER_ROW, rows, constants, now)
+        ids = dict(Customer.objects.filter(number__in=list(by_number)).values_list("number", "pk"))
+        addresses, contacts = [], []
+        functions = {role: gettext(label)[:100] for role, label in ROLE_LABELS.items()}
+        for number, (record, _fields) in by_number.items():
+            pk = ids[number]
+            # A new customer has no address yet: every one of the record's (already without
+            # identical ones) is added, as the general path does.
+            addresses.extend((pk, key, *(fields[name] for name in ADDRESS_FIELDS))
+                             for key, fields in customer_work_addresses(record))
+            contacts.extend((pk, c.name, c.email, c.phone, functions[c.role]) for c in customer_contacts(record))
+        changes.added += insert_rows(WorkAddress, ADDRESS_ROW, addresses, constants, now)
+        insert_rows(ContactPerson, CONTACT_ROW, contacts, constants, now)
         return changes
 
     @staticmethod

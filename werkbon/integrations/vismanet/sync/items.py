@@ -20,6 +20,7 @@ from werkbon.integrations.vismanet.mapping.inbound import (
     item_fields,
     item_group_code,
 )
+from werkbon.integrations.vismanet.sync import rows as lean
 from werkbon.integrations.vismanet.sync.agreed import warn_item_changed
 from werkbon.integrations.vismanet.sync.pipeline import (
     INVENTORY_PAGE_SIZE,
@@ -33,9 +34,11 @@ from werkbon.integrations.vismanet.sync.removal import (
     note_removal,
     retire_item,
 )
+from werkbon.integrations.vismanet.sync.rows import insert_rows
 from werkbon.workorders.models import ActiveStatus, Item, ItemGroup
 
 FIELDS = ["description", "unit", "sales_price", "item_type", "status", "group"]
+ITEM_ROW = ["number", *FIELDS]  # the lean first-import path's columns (rows.py)
 
 
 class Items:
@@ -57,8 +60,10 @@ class Items:
         """
         changes = Changes()
         by_number = {r.inventory_number: r for r in records if r.inventory_number}
-        existing = {item.number: item for item in Item.objects.filter(number__in=list(by_number))}
         groups = self._groups(run, [r for r in by_number.values() if is_importable_item(r)])
+        if run.first_import and lean.ENABLED and not Item.objects.filter(number__in=list(by_number)).exists():
+            return self._insert_new(run, by_number, groups)
+        existing = {item.number: item for item in Item.objects.filter(number__in=list(by_number))}
         new, changed = [], []
         now = timezone.now()
         for number, record in by_number.items():
@@ -94,6 +99,26 @@ class Items:
                     note_inactive_in_use(changes, item)
         Item.objects.bulk_create(new, batch_size=500)
         Item.objects.bulk_update(changed, [*FIELDS, "updated_at"], batch_size=500)
+        return changes
+
+    @staticmethod
+    def _insert_new(run: Run, by_number: dict[str, InventoryItem], groups: dict[str, ItemGroup]) -> Changes:
+        """The first import's page of items none of which Werkbon has yet: the non-stock,
+        not inactive ones as plain INSERTs (rows.py), as the general path would store them;
+        no added-notes (the first import logs one summary per table)."""
+        changes = Changes()
+        rows = []
+        for record in by_number.values():
+            if not is_importable_item(record):
+                continue  # a stock item: never imported
+            if record.status in INACTIVE_ITEM_STATUSES:
+                changes.skipped_inactive += 1
+                continue
+            fields = item_fields(record)
+            group = groups.get(item_group_code(record))
+            fields["group"] = group.pk if group is not None else None
+            rows.append(tuple(fields[name] for name in ITEM_ROW))
+        changes.added += insert_rows(Item, ITEM_ROW, rows, {"tenant": run.integration.tenant_id}, timezone.now())
         return changes
 
     @staticmethod
