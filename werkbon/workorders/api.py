@@ -646,7 +646,10 @@ def list_work_orders(request: HttpRequest, filters: Query[WorkOrderFilters]) -> 
     if filters.planned_to:
         orders = orders.filter(
             planned_start__lt=_local_midnight(filters.planned_to + dt.timedelta(days=1)))
-    return _Mapped(orders.distinct(), _summary)
+    # No DISTINCT: each filter on technicians joins one (order, technician) pair, so an order
+    # is one row; the count is then an index-only COUNT of the tenant's rows, not a sort of
+    # every column (issue 14).
+    return _Mapped(orders, _summary)
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:

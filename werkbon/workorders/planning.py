@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.utils import dateformat, timezone
@@ -152,6 +152,16 @@ class Card:
     first: bool = True
 
     @property
+    def start_time(self) -> str:
+        """The local start time, "08:00"."""
+        return f"{self.start:%H:%M}"
+
+    @property
+    def start_date(self) -> str:
+        """The local start date, "2025-03-10"."""
+        return self.start.date().isoformat()
+
+    @property
     def multi_day(self) -> bool:
         """Whether the order ends on another local day than it starts (the label then names
         the days)."""
@@ -175,6 +185,11 @@ class Cell:
     cards: list[Card] = field(default_factory=list)
     planned_minutes: int = 0
     available_minutes: int = 0
+
+    @property
+    def iso(self) -> str:
+        """The day as "2025-03-10" (the board's test ids and data attributes)."""
+        return self.day.isoformat()
 
     @property
     def over_capacity(self) -> bool:
@@ -201,14 +216,15 @@ def axis_minutes(tenant: Tenant) -> int:
     return max(60, (tenant.planning_day_end - tenant.planning_day_start) * 60)
 
 
-def card(order: WorkOrder, tenant: Tenant, clashing: bool, day: dt.date | None = None) -> Card:
+def card(order: WorkOrder, tenant: Tenant, clashing: bool, day: dt.date | None = None, *,
+         bounds: tuple[dt.datetime, dt.datetime] | None = None) -> Card:
     """The card of ``order`` on local ``day`` (default: the day it starts): its part of that
-    day placed on the day's axis."""
+    day placed on the day's axis (``bounds``: that day's :func:`day_bounds`, when known)."""
     span = interval(order)
     start, end = (timezone.localtime(t) for t in span)
     first_day = start.date()
     day = day or first_day
-    bounds = day_bounds(day)
+    bounds = bounds or day_bounds(day)
     segment = (max(span[0], bounds[0]), min(span[1], bounds[1]))
     axis = axis_minutes(tenant)
     seg_start = timezone.localtime(segment[0])
@@ -233,24 +249,44 @@ def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.da
     clashing = double_booked(orders)
     cells = {t.pk: [Cell(day, available_minutes=available_minutes(tenant, day)) for day in days]
              for t in technicians}
+    # Each day's bounds and working day once (not per order and day: ~200 orders a week).
+    bounds = [day_bounds(day) for day in days]
+    working = [working_bounds(tenant, day) for day in days]
     for order in orders:
         span = interval(order)
-        spanned = [i for i, day in enumerate(days) if minutes_within(span, day) > 0
+        spanned = [i for i, (day, (start, end)) in enumerate(zip(days, bounds, strict=True))
+                   if min(span[1], end) - max(span[0], start) >= MINUTE
                    or (span[0] == span[1] and timezone.localdate(span[0]) == day)]
-        for technician in order.technicians.all():
-            row = cells.get(technician.pk)
-            if row is None:
-                continue
+        if not spanned:
+            continue  # an earlier order that ends before the week
+        technicians_of_order = [t for t in order.technicians.all() if t.pk in cells]
+        if not technicians_of_order:
+            continue
+        parts = {index: (_shared_minutes(span, working[index]),
+                         card(order, tenant, False, days[index], bounds=bounds[index]))
+                 for index in spanned}
+        for technician in technicians_of_order:
+            row = cells[technician.pk]
             clash = order.pk in clashing.get(technician.pk, ())
             for index in spanned:
                 cell = row[index]
-                cell.planned_minutes += working_minutes_within(tenant, span, cell.day)
-                cell.cards.append(card(order, tenant, clash, cell.day))
+                minutes, shared_card = parts[index]
+                cell.planned_minutes += minutes
+                cell.cards.append(replace(shared_card, double_booked=clash))
     for row in cells.values():
         for cell in row:
             cell.cards.sort(key=lambda c: (c.segment or interval(c.order))[0])
             assign_lanes(cell.cards)
     return cells, clashing
+
+
+MINUTE = dt.timedelta(minutes=1)
+
+
+def _shared_minutes(span: tuple[dt.datetime, dt.datetime], bounds: tuple[dt.datetime, dt.datetime]) -> int:
+    """Whole minutes of ``span`` inside ``bounds`` (0 when apart)."""
+    shared = min(span[1], bounds[1]) - max(span[0], bounds[0])
+    return max(0, int(shared.total_seconds() // 60))
 
 
 def assign_lanes(cards: list[Card]) -> None:

@@ -75,7 +75,9 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         if data["q"] and data["q"].strip():
-            orders = orders.filter(work_order_match(data["q"]))
+            # A subquery (a semi-join): the search joins material lines, and a DISTINCT over
+            # the page's columns made every page (and its count) sort the whole tenant.
+            orders = orders.filter(pk__in=WorkOrder.objects.filter(work_order_match(data["q"])).values("pk"))
         if data["status"]:
             orders = orders.filter(status=data["status"])
         if data["technician"]:
@@ -93,7 +95,9 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
     elif form.is_bound:
         # A filter out of range is shown with its message; never the whole list as if filtered.
         orders = orders.none()
-    page = paginate(request, orders.distinct())
+    # One row per order without DISTINCT: a technician filter joins one (order, technician)
+    # pair; counted up to COUNT_LIMIT (views/common.py).
+    page = paginate(request, orders)
     billing = external.billing_statuses(getattr(request, "tenant", None), [o.number for o in page])
     for order in page:
         order.billing = billing.get(order.number)
