@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from werkbon.accounts.models import Role, User
@@ -397,11 +398,22 @@ class OfficeTimeEntryForm(TimeEntryForm):
         technicians = technicians_of_current_tenant().filter(planned).distinct()
         field = self.fields["technician"]
         field.queryset = technicians  # validation
-        found = list(technicians)  # one query: the options are these rows (not asked again)
+        prefetched = getattr(order, "_prefetched_objects_cache", {}).get("technicians")
+        if current is None and prefetched is not None:
+            # The order's technicians were read with it (the detail page): the options are
+            # those that are active technicians of the tenant, in the same order, no query.
+            tenant = require_current_tenant()
+            found = [user for user in prefetched
+                     if user.role == Role.TECHNICIAN and user.is_active and user.tenant_id == tenant.pk]
+        else:
+            found = list(technicians)  # one query: the options are these rows (not asked again)
         empty = [("", field.empty_label)] if field.empty_label is not None else []
         field.choices = [*empty, *((user.pk, field.label_from_instance(user)) for user in found)]
         if current is None and len(found) == 1:
             field.initial = found[0].pk
+
+
+ITEM_OPTIONS_SHOWN = 50  # items in the material form's select before a search
 
 
 class MaterialLineForm(forms.Form):
@@ -419,6 +431,13 @@ class MaterialLineForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = Item.objects.filter(status="active")
+
+    @cached_property
+    def item_options(self) -> list[Item]:
+        """The items the select starts with: the first :data:`ITEM_OPTIONS_SHOWN` active
+        items by number (one query); the item search fills the select with the matches, so
+        a catalogue of 20,000 items is not one select on every work order (issue 14)."""
+        return list(Item.objects.filter(status="active").order_by("number")[:ITEM_OPTIONS_SHOWN])
 
     def clean(self) -> dict[str, Any]:
         """An item counted in pieces takes a whole number (the service's own rule)."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
-from django.utils.functional import cached_property
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -151,9 +151,9 @@ class BoundedPaginator(Paginator):
     next page exists (``has_next``), and a number past the last row gives the first page
     (``get_page``). The queryset must be ordered (a stable order for OFFSET paging)."""
 
-    def __init__(self, object_list: QuerySet, per_page: int, limit: int = COUNT_LIMIT) -> None:
+    def __init__(self, object_list: QuerySet, per_page: int, limit: int | None = None) -> None:
         super().__init__(object_list, per_page)
-        self.limit = limit
+        self.limit = COUNT_LIMIT if limit is None else limit
 
     @cached_property
     def count(self) -> int:

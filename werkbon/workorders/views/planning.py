@@ -12,9 +12,8 @@ the card's version and client id, moving only the assignment of the card's techn
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlsplit
-
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.db import connection
