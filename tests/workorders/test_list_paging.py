@@ -98,3 +98,26 @@ def test_a_search_that_matches_several_material_lines_lists_the_order_once(clien
     client.force_login(office_a)
     assert numbers(client.get("/werkorders/?q=expansievat").content.decode()) == [order.number]
     assert numbers(client.get("/werkorders/?q=EXP18").content.decode()) == [order.number]
+
+
+def test_the_customer_filter_offers_the_first_customers_and_the_chosen_one(client, office_a, tenant_a, monkeypatch):
+    import re
+
+    from werkbon.workorders import forms
+
+    monkeypatch.setattr(forms, "CUSTOMER_OPTIONS_SHOWN", 2)
+    with tenant_context(tenant_a):
+        customers = [Customer.objects.create(number=f"K{n}", name=f"Klant {n}") for n in range(4)]
+        order = services.create_work_order(customer=customers[3], work_address=None, description="Werk")
+        services.create_work_order(customer=customers[0], work_address=None, description="Ander werk")
+    client.force_login(office_a)
+
+    def options(page: str) -> list[str]:
+        select = page[page.index('<select name="customer"'):]
+        return re.findall(r'<option value="(\d*)"( selected)?>', select[: select.index("</select>")])
+
+    page = client.get("/werkorders/", headers=NL).content.decode()
+    assert options(page) == [("", " selected"), (str(customers[0].pk), ""), (str(customers[1].pk), "")]
+    page = client.get(f"/werkorders/?customer={customers[3].pk}", headers=NL).content.decode()
+    assert options(page)[-1] == (str(customers[3].pk), " selected")  # beyond the first 2, still chosen
+    assert numbers(page) == [order.number]
