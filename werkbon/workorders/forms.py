@@ -17,10 +17,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db.models import Q
+from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.forms.utils import flatatt
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -217,7 +217,7 @@ class QuickSelect(forms.Select):
                renderer: Any = None) -> str:
         chosen = {str(v) for v in self.format_value(value)}
         options = "".join(
-            format_html('<option value="{}"{}>{}</option>', option, mark_safe(" selected")  # noqa: S308
+            format_html('<option value="{}"{}>{}</option>', option, mark_safe(" selected")
                         if str(option) in chosen else "", label)
             for option, label in self.choices)
         return format_html('<select name="{}"{}>{}</select>', name,
