@@ -87,3 +87,34 @@ def planning_card(context: template.Context, card: object, technician_pk: int, d
             gettext("Time"), start, order.number, gettext("Move")))
     parts.append(mark_safe("</div>"))
     return mark_safe("".join(parts))  # noqa: S308 (every part escaped by format_html)
+
+
+@register.simple_tag(takes_context=True)
+def unplanned_card(context: template.Context, order: object, options: str) -> str:
+    """One order of the planning board's "Not planned" column with its Plan form (drawn in
+    Python, like :func:`planning_card`; up to 50 of them). ``order`` needs ``plan_url``,
+    ``detail_url`` and its customer; ``options``: the technician ``<option>``s."""
+    from django.template.defaulttags import CsrfTokenNode
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    from werkbon.workorders.actions import new_client_id
+
+    customer = order.customer.name if order.customer_id and order.customer.name else "—"  # type: ignore[attr-defined]
+    return format_html(
+        '<div class="job" draggable="true" data-plan-url="{}" data-time="08:00" data-testid="unplanned-{}">\n'
+        '<a href="{}">{}</a> · {}\n<details>\n<summary>{}</summary>\n'
+        '<form method="post" action="{}" class="stacked" data-testid="plan-form-{}">{}'
+        '<input type="hidden" name="client_id" value="{}">\n'
+        '<input type="hidden" name="next" value="{}">\n'
+        '<label>{} <select name="plan-technician" required data-testid="plan-technician">{}</select></label>\n'
+        '<label>{} <input type="date" name="plan-date" required min="2000-01-01" max="2099-12-31" value="{}" '
+        'data-testid="plan-date"></label>\n'
+        '<label>{} <input type="time" name="plan-time" required value="08:00" data-testid="plan-time"></label>\n'
+        '<label>{} <input type="number" name="plan-minutes" min="1" max="10080" value="{}" '
+        'data-testid="plan-minutes"></label>\n'
+        '<button type="submit" class="primary" data-testid="plan-submit">{}</button>\n</form>\n</details>\n</div>',
+        order.plan_url, order.number, order.detail_url, order.number, customer, gettext("Plan"),  # type: ignore[attr-defined]
+        order.plan_url, order.number, CsrfTokenNode().render(context), new_client_id(),  # type: ignore[attr-defined]
+        context.get("next_path", ""), gettext("Technician"), options, gettext("Date"), context.get("today_iso", ""),
+        gettext("Time"), gettext("Duration (minutes)"), order.planned_minutes, gettext("Plan"))  # type: ignore[attr-defined]
