@@ -157,6 +157,11 @@ class Card:
         return f"{self.start:%H:%M}"
 
     @property
+    def end_time(self) -> str:
+        """The local end time, "10:00"."""
+        return f"{self.end:%H:%M}"
+
+    @property
     def start_date(self) -> str:
         """The local start date, "2025-03-10"."""
         return self.start.date().isoformat()
