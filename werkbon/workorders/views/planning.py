@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.db import connection
-from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Prefetch, Q, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -109,7 +109,8 @@ def planning(request: HttpRequest) -> HttpResponse:
         )
         .select_related("customer")
         .only(*BOARD_FIELDS)
-        .prefetch_related("technicians")
+        # Only their ids: the board places cards by technician pk (the rows are `technicians`).
+        .prefetch_related(Prefetch("technicians", queryset=User.objects.only("id")))
         .order_by("planned_start", "number")
     )
     if connection.vendor == "postgresql":
