@@ -47,14 +47,22 @@ def overlaps(a: tuple[dt.datetime, dt.datetime], b: tuple[dt.datetime, dt.dateti
     return a[0] < b[1] and b[0] < a[1]
 
 
+def technicians_of(order: WorkOrder) -> Sequence[User]:
+    """The order's technicians: the list prefetched into ``board_technicians`` (the board:
+    a plain list, without a related manager's queryset per order), else ``technicians``."""
+    prefetched = getattr(order, "board_technicians", None)
+    return prefetched if prefetched is not None else order.technicians.all()
+
+
 def double_booked(orders: Iterable[WorkOrder]) -> dict[int, set[int]]:
     """Per technician pk, the pks of their orders that overlap another order of theirs.
 
-    ``orders`` must have ``planned_start`` set and their technicians prefetched; an order
+    ``orders`` must have ``planned_start`` set and their technicians prefetched (as
+    ``technicians`` or ``board_technicians``, :func:`technicians_of`); an order
     with several technicians counts for each of them."""
     per_technician: dict[int, list[WorkOrder]] = defaultdict(list)
     for order in orders:
-        for technician in order.technicians.all():
+        for technician in technicians_of(order):
             per_technician[technician.pk].append(order)
     result: dict[int, set[int]] = {}
     for technician_pk, own in per_technician.items():
@@ -264,7 +272,7 @@ def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.da
                    or (span[0] == span[1] and timezone.localdate(span[0]) == day)]
         if not spanned:
             continue  # an earlier order that ends before the week
-        technicians_of_order = [t for t in order.technicians.all() if t.pk in cells]
+        technicians_of_order = [t for t in technicians_of(order) if t.pk in cells]
         if not technicians_of_order:
             continue
         parts = {index: (_shared_minutes(span, working[index]),

@@ -110,7 +110,7 @@ def planning(request: HttpRequest) -> HttpResponse:
         .select_related("customer")
         .only(*BOARD_FIELDS)
         # Only their ids: the board places cards by technician pk (the rows are `technicians`).
-        .prefetch_related(Prefetch("technicians", queryset=User.objects.only("id")))
+        .prefetch_related(Prefetch("technicians", queryset=User.objects.only("id"), to_attr="board_technicians"))
         .order_by("planned_start", "number")
     )
     if connection.vendor == "postgresql":
