@@ -28,7 +28,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -60,6 +60,7 @@ from werkbon.workorders.models import (
     Customer,
     FilledForm,
     FormTemplate,
+    InstalledObject,
     Item,
     MaterialLine,
     Signature,
@@ -450,6 +451,13 @@ def _agreed_address_out(order: WorkOrder) -> dict[str, Any] | None:
             "one_line": agreed.one_line()}
 
 
+def _listed(order: WorkOrder, listed: str, relation: str) -> Any:
+    """The related rows prefetched into the list ``listed`` (the list endpoint), else the
+    relation's (prefetched) rows."""
+    rows = getattr(order, listed, None)
+    return rows if rows is not None else getattr(order, relation).all()
+
+
 def _summary(order: WorkOrder) -> dict[str, Any]:
     customer = order.customer
     return {
@@ -466,12 +474,12 @@ def _summary(order: WorkOrder) -> dict[str, Any]:
         "technicians": [
             {"username": t.username, "name": t.display_name,
              "default_warehouse": t.default_warehouse}
-            for t in order.technicians.all()
+            for t in _listed(order, "technician_list", "technicians")
         ],
         "planned_start": _local(order.planned_start),
         "planned_minutes": order.planned_minutes,
         "version": order.version,
-        "installation_ids": [i.pk for i in order.installations.all()],
+        "installation_ids": [i.pk for i in _listed(order, "installation_list", "installations")],
     }
 
 
@@ -646,7 +654,14 @@ def list_work_orders(request: HttpRequest, filters: Query[WorkOrderFilters]) -> 
     if filters.planned_to:
         orders = orders.filter(
             planned_start__lt=_local_midnight(filters.planned_to + dt.timedelta(days=1)))
-    return _Mapped(orders.distinct(), _summary)
+    # No DISTINCT: each filter on technicians joins one (order, technician) pair, so an order
+    # is one row; the count is then an index-only COUNT of the tenant's rows, not a sort of
+    # every column (issue 14). The page's technicians and installation ids as plain lists
+    # (to_attr): a related manager's queryset per order cost more than the rows.
+    orders = orders.prefetch_related(None).prefetch_related(
+        Prefetch("technicians", to_attr="technician_list"),
+        Prefetch("installations", queryset=InstalledObject.objects.only("id"), to_attr="installation_list"))
+    return _Mapped(orders, _summary)
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:

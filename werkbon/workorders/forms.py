@@ -17,9 +17,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db.models import Q
+from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from werkbon.accounts.models import Role, User
@@ -201,6 +205,25 @@ def local_time_ambiguous(date: dt.date, time: dt.time) -> bool:
     return naive.replace(tzinfo=zone).utcoffset() != naive.replace(tzinfo=zone, fold=1).utcoffset()
 
 
+CUSTOMER_OPTIONS_SHOWN = 500  # customers in the work-order list's customer filter
+
+
+class QuickSelect(forms.Select):
+    """A ``<select>`` drawn in Python, one ``format_html`` per option (Django's select
+    renders a template per option: ~0.1 ms each, 50 ms for 500 customers). Same markup:
+    ``name``, the widget's attributes, ``selected`` on the chosen value."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None,
+               renderer: Any = None) -> str:
+        chosen = {str(v) for v in self.format_value(value)}
+        options = "".join(
+            format_html('<option value="{}"{}>{}</option>', option, mark_safe(" selected")
+                        if str(option) in chosen else "", label)
+            for option, label in self.choices)
+        return format_html('<select name="{}"{}>{}</select>', name,
+                           flatatt(self.build_attrs(self.attrs, attrs)), mark_safe(options))  # noqa: S308
+
+
 class WorkOrderFilterForm(forms.Form):
     # What the search looks in: werkbon/workorders/search.py.
     q = forms.CharField(label=_("Search"), required=False,
@@ -228,7 +251,18 @@ class WorkOrderFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["technician"].queryset = technicians_of_current_tenant()
-        self.fields["customer"].queryset = Customer.objects.all()
+        field = self.fields["customer"]
+        field.queryset = Customer.objects.all()  # validation: any customer of the tenant
+        # The options: the first CUSTOMER_OPTIONS_SHOWN customers by name (one query, drawn
+        # in Python), and the chosen one; a tenant with 50,000 customers finds the others
+        # with the search box, which looks in customer names and numbers (issue 14).
+        rows = Customer.objects.values_list("pk", "number", "name")  # as str(customer), no instances
+        shown = list(rows[:CUSTOMER_OPTIONS_SHOWN])
+        chosen = self.data.get("customer") if self.is_bound else None
+        if small_id(chosen) and all(str(pk) != str(chosen) for pk, _n, _m in shown):
+            shown.extend(rows.filter(pk=int(str(chosen))))
+        field.widget = QuickSelect(choices=[("", field.empty_label),
+                                            *((pk, f"{number} {name}") for pk, number, name in shown)])
 
 
 class WorkOrderForm(forms.Form):
@@ -397,11 +431,22 @@ class OfficeTimeEntryForm(TimeEntryForm):
         technicians = technicians_of_current_tenant().filter(planned).distinct()
         field = self.fields["technician"]
         field.queryset = technicians  # validation
-        found = list(technicians)  # one query: the options are these rows (not asked again)
+        prefetched = getattr(order, "_prefetched_objects_cache", {}).get("technicians")
+        if current is None and prefetched is not None:
+            # The order's technicians were read with it (the detail page): the options are
+            # those that are active technicians of the tenant, in the same order, no query.
+            tenant = require_current_tenant()
+            found = [user for user in prefetched
+                     if user.role == Role.TECHNICIAN and user.is_active and user.tenant_id == tenant.pk]
+        else:
+            found = list(technicians)  # one query: the options are these rows (not asked again)
         empty = [("", field.empty_label)] if field.empty_label is not None else []
         field.choices = [*empty, *((user.pk, field.label_from_instance(user)) for user in found)]
         if current is None and len(found) == 1:
             field.initial = found[0].pk
+
+
+ITEM_OPTIONS_SHOWN = 50  # items in the material form's select before a search
 
 
 class MaterialLineForm(forms.Form):
@@ -419,6 +464,13 @@ class MaterialLineForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = Item.objects.filter(status="active")
+
+    @cached_property
+    def item_options(self) -> list[Item]:
+        """The items the select starts with: the first :data:`ITEM_OPTIONS_SHOWN` active
+        items by number (one query); the item search fills the select with the matches, so
+        a catalogue of 20,000 items is not one select on every work order (issue 14)."""
+        return list(Item.objects.filter(status="active").order_by("number")[:ITEM_OPTIONS_SHOWN])
 
     def clean(self) -> dict[str, Any]:
         """An item counted in pieces takes a whole number (the service's own rule)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.utils import dateformat, timezone
@@ -47,14 +47,22 @@ def overlaps(a: tuple[dt.datetime, dt.datetime], b: tuple[dt.datetime, dt.dateti
     return a[0] < b[1] and b[0] < a[1]
 
 
+def technicians_of(order: WorkOrder) -> Sequence[User]:
+    """The order's technicians: the list prefetched into ``board_technicians`` (the board:
+    a plain list, without a related manager's queryset per order), else ``technicians``."""
+    prefetched = getattr(order, "board_technicians", None)
+    return prefetched if prefetched is not None else order.technicians.all()
+
+
 def double_booked(orders: Iterable[WorkOrder]) -> dict[int, set[int]]:
     """Per technician pk, the pks of their orders that overlap another order of theirs.
 
-    ``orders`` must have ``planned_start`` set and their technicians prefetched; an order
+    ``orders`` must have ``planned_start`` set and their technicians prefetched (as
+    ``technicians`` or ``board_technicians``, :func:`technicians_of`); an order
     with several technicians counts for each of them."""
     per_technician: dict[int, list[WorkOrder]] = defaultdict(list)
     for order in orders:
-        for technician in order.technicians.all():
+        for technician in technicians_of(order):
             per_technician[technician.pk].append(order)
     result: dict[int, set[int]] = {}
     for technician_pk, own in per_technician.items():
@@ -152,6 +160,21 @@ class Card:
     first: bool = True
 
     @property
+    def start_time(self) -> str:
+        """The local start time, "08:00"."""
+        return f"{self.start:%H:%M}"
+
+    @property
+    def end_time(self) -> str:
+        """The local end time, "10:00"."""
+        return f"{self.end:%H:%M}"
+
+    @property
+    def start_date(self) -> str:
+        """The local start date, "2025-03-10"."""
+        return self.start.date().isoformat()
+
+    @property
     def multi_day(self) -> bool:
         """Whether the order ends on another local day than it starts (the label then names
         the days)."""
@@ -175,6 +198,11 @@ class Cell:
     cards: list[Card] = field(default_factory=list)
     planned_minutes: int = 0
     available_minutes: int = 0
+
+    @property
+    def iso(self) -> str:
+        """The day as "2025-03-10" (the board's test ids and data attributes)."""
+        return self.day.isoformat()
 
     @property
     def over_capacity(self) -> bool:
@@ -201,14 +229,15 @@ def axis_minutes(tenant: Tenant) -> int:
     return max(60, (tenant.planning_day_end - tenant.planning_day_start) * 60)
 
 
-def card(order: WorkOrder, tenant: Tenant, clashing: bool, day: dt.date | None = None) -> Card:
+def card(order: WorkOrder, tenant: Tenant, clashing: bool, day: dt.date | None = None, *,
+         bounds: tuple[dt.datetime, dt.datetime] | None = None) -> Card:
     """The card of ``order`` on local ``day`` (default: the day it starts): its part of that
-    day placed on the day's axis."""
+    day placed on the day's axis (``bounds``: that day's :func:`day_bounds`, when known)."""
     span = interval(order)
     start, end = (timezone.localtime(t) for t in span)
     first_day = start.date()
     day = day or first_day
-    bounds = day_bounds(day)
+    bounds = bounds or day_bounds(day)
     segment = (max(span[0], bounds[0]), min(span[1], bounds[1]))
     axis = axis_minutes(tenant)
     seg_start = timezone.localtime(segment[0])
@@ -233,24 +262,44 @@ def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.da
     clashing = double_booked(orders)
     cells = {t.pk: [Cell(day, available_minutes=available_minutes(tenant, day)) for day in days]
              for t in technicians}
+    # Each day's bounds and working day once (not per order and day: ~200 orders a week).
+    bounds = [day_bounds(day) for day in days]
+    working = [working_bounds(tenant, day) for day in days]
     for order in orders:
         span = interval(order)
-        spanned = [i for i, day in enumerate(days) if minutes_within(span, day) > 0
+        spanned = [i for i, (day, (start, end)) in enumerate(zip(days, bounds, strict=True))
+                   if min(span[1], end) - max(span[0], start) >= MINUTE
                    or (span[0] == span[1] and timezone.localdate(span[0]) == day)]
-        for technician in order.technicians.all():
-            row = cells.get(technician.pk)
-            if row is None:
-                continue
+        if not spanned:
+            continue  # an earlier order that ends before the week
+        technicians_of_order = [t for t in technicians_of(order) if t.pk in cells]
+        if not technicians_of_order:
+            continue
+        parts = {index: (_shared_minutes(span, working[index]),
+                         card(order, tenant, False, days[index], bounds=bounds[index]))
+                 for index in spanned}
+        for technician in technicians_of_order:
+            row = cells[technician.pk]
             clash = order.pk in clashing.get(technician.pk, ())
             for index in spanned:
                 cell = row[index]
-                cell.planned_minutes += working_minutes_within(tenant, span, cell.day)
-                cell.cards.append(card(order, tenant, clash, cell.day))
+                minutes, shared_card = parts[index]
+                cell.planned_minutes += minutes
+                cell.cards.append(replace(shared_card, double_booked=clash))
     for row in cells.values():
         for cell in row:
             cell.cards.sort(key=lambda c: (c.segment or interval(c.order))[0])
             assign_lanes(cell.cards)
     return cells, clashing
+
+
+MINUTE = dt.timedelta(minutes=1)
+
+
+def _shared_minutes(span: tuple[dt.datetime, dt.datetime], bounds: tuple[dt.datetime, dt.datetime]) -> int:
+    """Whole minutes of ``span`` inside ``bounds`` (0 when apart)."""
+    shared = min(span[1], bounds[1]) - max(span[0], bounds[0])
+    return max(0, int(shared.total_seconds() // 60))
 
 
 def assign_lanes(cards: list[Card]) -> None:

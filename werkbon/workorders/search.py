@@ -6,7 +6,8 @@ customer reference, the work address (name, street, house number, postal code, c
 used material (item number or description). A text of digits only is a number: the work order
 with that number, and those whose customer number, customer reference or a used item number
 contains it (not every house number or description with that digit in it). Material lines
-join many rows: use ``.distinct()`` on the result.
+join many rows: use ``.distinct()`` on the result, or (as the list does) filter on
+``pk__in`` a subquery of the matching orders' ids.
 """
 
 from __future__ import annotations

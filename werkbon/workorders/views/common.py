@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,9 @@ from werkbon.workorders.forms import CompleteForm, small_id
 from werkbon.workorders.models import Customer, Signature, WorkAddress, WorkOrder, WorkOrderStatus
 
 PAGE_SIZE = 25
+# The office lists count their rows up to this many (a bounded COUNT over a LIMIT subquery):
+# beyond it the pages say "Pagina 3 van meer dan 40" and go on while there are rows.
+COUNT_LIMIT = 1000
 __all__ = ["OPEN_STATUSES", "apply_action"]
 
 
@@ -143,8 +147,95 @@ def refuse_if_archived(request: HttpRequest, order: WorkOrder) -> HttpResponse |
     return redirect(order_page_url(request.user, order))  # type: ignore[arg-type]
 
 
+class BoundedPaginator(Paginator):
+    """A paginator that counts at most ``limit`` rows, so a list of 50,000 work orders costs
+    a COUNT over ``limit + 1`` rows, not over all of them (issue 14).
+
+    Up to ``limit`` rows it is Django's paginator (exact page count). Beyond, ``more`` is
+    true and ``num_pages`` is ``limit // per_page`` (shown as "more than"): any page number
+    is allowed while it has rows, each page reads one row beyond its own to know whether a
+    next page exists (``has_next``), and a number past the last row gives the first page
+    (``get_page``). The queryset must be ordered (a stable order for OFFSET paging)."""
+
+    def __init__(self, object_list: QuerySet, per_page: int, limit: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        self.limit = COUNT_LIMIT if limit is None else limit
+
+    @cached_property
+    def count(self) -> int:
+        """The number of rows, at most ``limit + 1`` (one query)."""
+        return self.object_list[: self.limit + 1].count()
+
+    @property
+    def more(self) -> bool:
+        """Whether there are more than ``limit`` rows (the exact number is not counted)."""
+        return self.count > self.limit
+
+    @cached_property
+    def num_pages(self) -> int:
+        """Exact up to ``limit`` rows; beyond, the pages within ``limit`` (at least)."""
+        if self.more:
+            return max(1, self.limit // self.per_page)
+        return super().num_pages
+
+    def validate_number(self, number: object) -> int:
+        if not self.more:
+            return super().validate_number(number)
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            valid = int(number)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(_("That page number is not an integer")) from None
+        if valid < 1:
+            raise EmptyPage(_("That page number is less than 1"))
+        return valid
+
+    def page(self, number: object) -> Page:
+        if not self.more:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        if bottom > limits.MAX_OFFSET:
+            raise EmptyPage(_("That page contains no results"))
+        rows = list(self.object_list[bottom: bottom + self.per_page + 1])
+        if not rows:
+            raise EmptyPage(_("That page contains no results"))
+        return BoundedPage(rows[: self.per_page], number, self, has_more=len(rows) > self.per_page)
+
+    def get_page(self, number: object) -> Page:
+        """The page ``number``; not a number: the first; beyond the rows: the last (exactly
+        counted) or the first (more than ``limit`` rows)."""
+        if not self.more:
+            return super().get_page(number)
+        try:
+            return self.page(number)
+        except (EmptyPage, PageNotAnInteger):
+            return self.page(1)
+
+
+class BoundedPage(Page):
+    """A page of a :class:`BoundedPaginator` with more than ``limit`` rows: ``has_next`` from
+    the extra row read, the page's indexes from its number."""
+
+    def __init__(self, object_list: list, number: int, paginator: BoundedPaginator, *, has_more: bool) -> None:
+        super().__init__(object_list, number, paginator)
+        self.has_more = has_more
+
+    def has_next(self) -> bool:
+        return self.has_more
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def end_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + len(self.object_list)
+
+
 def paginate(request: HttpRequest, queryset: QuerySet) -> Page:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    """Page ``?page=`` of ``queryset`` (ordered), :data:`PAGE_SIZE` rows, counted up to
+    :data:`COUNT_LIMIT` (:class:`BoundedPaginator`)."""
+    return BoundedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def query_without_page(request: HttpRequest) -> str:

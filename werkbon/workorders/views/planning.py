@@ -12,13 +12,18 @@ the card's version and client id, moving only the assignment of the card's techn
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.db import connection
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Prefetch, Q, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -42,6 +47,9 @@ def warn_if_in_the_past(request: HttpRequest, start: dt.datetime | None) -> None
 
 
 UNPLANNED_SHOWN = 50  # work orders in the "Not planned" column of the planning board
+# What the board's cards show of an order (about 200 a busy week: not every column).
+BOARD_FIELDS = ("tenant_id", "number", "status", "version", "planned_start", "planned_minutes",
+                "customer__name", "customer__tenant_id")
 
 
 def warn_if_double_booked(request: HttpRequest, order: WorkOrder) -> None:
@@ -55,6 +63,14 @@ def warn_if_double_booked(request: HttpRequest, order: WorkOrder) -> None:
         ) % {"name": technician.display_name, "number": order.number, "other": other.number,
              "date": start.strftime("%d-%m-%Y"), "start": start.strftime("%H:%M"),
              "end": end.strftime("%H:%M")})
+
+
+def url_for_pk(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` for many pks at the cost of one ``reverse`` (the board
+    links every card twice)."""
+    sentinel = "2147483647"
+    head, tail = reverse(name, args=[int(sentinel)]).split(sentinel)
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 def week_start(day: dt.date) -> dt.date:
@@ -91,12 +107,30 @@ def planning(request: HttpRequest) -> HttpResponse:
             planned_start__gte=start - dt.timedelta(minutes=MAX_PLANNED_MINUTES), planned_start__lt=end,
             status__in=board.BOARD_STATUSES,
         )
-        .select_related("customer", "work_address")
-        .prefetch_related("technicians")
+        .select_related("customer")
+        .only(*BOARD_FIELDS)
+        # Only their ids: the board places cards by technician pk (the rows are `technicians`).
+        .prefetch_related(Prefetch("technicians", queryset=User.objects.only("id"), to_attr="board_technicians"))
         .order_by("planned_start", "number")
     )
+    if connection.vendor == "postgresql":
+        # Not the earlier orders that end before the week (most of the week before: they
+        # have no card); week_cells skips them on any database, PostgreSQL does not send them.
+        orders = orders.alias(planned_end=ExpressionWrapper(
+            F("planned_start") + F("planned_minutes") * Value(dt.timedelta(minutes=1), DurationField()),
+            output_field=DateTimeField())).filter(Q(planned_start__gte=start) | Q(planned_end__gt=start))
+    orders = list(orders)
+    detail_url, plan_url = url_for_pk("workorders:detail"), url_for_pk("workorders:plan")
+    for order in orders:
+        order.detail_url, order.plan_url = detail_url(order.pk), plan_url(order.pk)
     cells, _clashing = board.week_cells(tenant, technicians, days, orders)
-    rows = [{"technician": t, "cells": cells[t.pk]} for t in technicians]
+    # The technician <option>s of the move and plan forms, made once (not per card).
+    options = [(t.pk, format_html('<option value="{}">{}</option>', t.pk, t.display_name)) for t in technicians]
+    rows = [{"technician": t, "cells": cells[t.pk],
+             "options": mark_safe("".join(  # noqa: S308 (each part escaped by format_html)
+                 format_html('<option value="{}" selected>{}</option>', pk, t.display_name) if pk == t.pk
+                 else html for pk, html in options))}
+            for t in technicians]
     double_bookings = [
         {"technician": row["technician"], "day": cell.day,
          "cards": [c for c in cell.cards if c.double_booked]}
@@ -105,7 +139,9 @@ def planning(request: HttpRequest) -> HttpResponse:
     open_orders = WorkOrder.objects.filter(status=WorkOrderStatus.OPEN)
     # At most UNPLANNED_SHOWN (the oldest), each with its plan form: the page stays as fast
     # with 5,000 open orders as with 5; the rest are counted, with a link to the list.
-    unplanned = list(open_orders.select_related("customer", "work_address").order_by("number")[:UNPLANNED_SHOWN])
+    unplanned = list(open_orders.select_related("customer").only(*BOARD_FIELDS).order_by("number")[:UNPLANNED_SHOWN])
+    for order in unplanned:
+        order.detail_url, order.plan_url = detail_url(order.pk), plan_url(order.pk)
     unplanned_more = open_orders.count() - len(unplanned) if len(unplanned) == UNPLANNED_SHOWN else 0
     axis = board.axis_minutes(tenant)
     today = timezone.localdate()
@@ -120,6 +156,10 @@ def planning(request: HttpRequest) -> HttpResponse:
         "previous_week": monday - dt.timedelta(days=7),
         "next_week": monday + dt.timedelta(days=7),
         "technicians": technicians,
+        "technician_options": mark_safe("".join(html for _pk, html in options)),  # noqa: S308
+        "next_path": request.get_full_path(),
+        "today_iso": today.isoformat(),
+        "hour_lines": mark_safe("<span></span>" * (tenant.planning_day_end - tenant.planning_day_start)),  # noqa: S308
         "day_start": tenant.planning_day_start,
         "axis_minutes": axis,
         "hours": [f"{h:02d}:00" for h in range(tenant.planning_day_start, tenant.planning_day_end)],

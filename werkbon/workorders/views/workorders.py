@@ -48,9 +48,10 @@ from werkbon.workorders.views.common import (
 from werkbon.workorders.views.planning import warn_if_in_the_past
 
 
-def time_totals(order: WorkOrder) -> dict[str, object]:
-    """Minutes and hours (the rounding rule applied once per sum) per kind of time."""
-    entries = list(order.time_entries.all())
+def time_totals(order: WorkOrder, entries: list[TimeEntry] | None = None) -> dict[str, object]:
+    """Minutes and hours (the rounding rule applied once per sum) per kind of time, of
+    ``entries`` (the order's time entries, read when not given)."""
+    entries = list(order.time_entries.all()) if entries is None else entries
     work = sum(e.minutes for e in entries if e.kind == TimeKind.WORK)
     travel = sum(e.minutes for e in entries if e.kind == TimeKind.TRAVEL)
     return {
@@ -75,7 +76,9 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         if data["q"] and data["q"].strip():
-            orders = orders.filter(work_order_match(data["q"]))
+            # A subquery (a semi-join): the search joins material lines, and a DISTINCT over
+            # the page's columns made every page (and its count) sort the whole tenant.
+            orders = orders.filter(pk__in=WorkOrder.objects.filter(work_order_match(data["q"])).values("pk"))
         if data["status"]:
             orders = orders.filter(status=data["status"])
         if data["technician"]:
@@ -93,7 +96,9 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
     elif form.is_bound:
         # A filter out of range is shown with its message; never the whole list as if filtered.
         orders = orders.none()
-    page = paginate(request, orders.distinct())
+    # One row per order without DISTINCT: a technician filter joins one (order, technician)
+    # pair; counted up to COUNT_LIMIT (views/common.py).
+    page = paginate(request, orders)
     billing = external.billing_statuses(getattr(request, "tenant", None), [o.number for o in page])
     for order in page:
         order.billing = billing.get(order.number)
@@ -139,7 +144,7 @@ def work_address_options(request: HttpRequest) -> HttpResponse:
 def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(
         WorkOrder.objects.select_related("customer", "work_address", "completed_by",
-                                         "archived_by", "created_by"),
+                                         "archived_by", "created_by").prefetch_related("technicians"),
         pk=pk,
     )
     editable = not order.is_archived
@@ -148,19 +153,22 @@ def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if order.planned_start:
         local = timezone.localtime(order.planned_start)
         plan_initial.update(date=local.date(), time=local.time().replace(second=0, microsecond=0))
-    lines = list(order.material_lines.select_related("item").order_by("id"))  # read once
-    first_tech = order.technicians.first()
+    # Each read once (issue 14: no repeated queries): the lines, the time entries (the
+    # table and the totals) and the technicians (the plan form, the time form, the page).
+    lines = list(order.material_lines.select_related("item").order_by("id"))
+    entries = list(order.time_entries.select_related("technician"))
+    first_tech = next(iter(order.technicians.all()), None)
     if first_tech:
         plan_initial["technician"] = first_tech.pk
     return render(request, "workorders/detail.html", {
         "order": order,
         "editable": editable,
-        "entries": order.time_entries.select_related("technician"),
+        "entries": entries,
         "lines": lines,
         "filled_forms": order.forms.select_related("template", "filled_by").prefetch_related(
             "answers__question"),
         "templates": FormTemplate.objects.filter(is_active=True),
-        "totals": time_totals(order),
+        "totals": time_totals(order, entries),
         "time_form": OfficeTimeEntryForm(prefix="time", order=order) if editable else None,
         "material_form": MaterialLineForm(prefix="mat") if editable else None,
         "plan_form": PlanForm(initial=plan_initial, prefix="plan")
