@@ -31,8 +31,11 @@ def attachment_state(context: template.Context, order: WorkOrder) -> dict[str, A
     # Both includes of a page ask: the records are read once per page (kept on the order).
     records = getattr(order, "_attachment_records", None)
     if records is None:
-        records = (Signature.objects.filter(work_order=order).first(),
-                   list(WorkOrderPhoto.objects.filter(work_order=order).order_by("id")))
+        try:  # the reverse one-to-one is cached on the order (the completion form reads it too)
+            signature: Signature | None = order.signature
+        except Signature.DoesNotExist:
+            signature = None
+        records = (signature, list(WorkOrderPhoto.objects.filter(work_order=order).order_by("id")))
         order._attachment_records = records  # type: ignore[attr-defined]
     return {
         "signature": records[0],
