@@ -57,7 +57,7 @@ class Items:
         """
         changes = Changes()
         by_number = {r.inventory_number: r for r in records if r.inventory_number}
-        existing = {item.number: item for item in Item.objects.filter(number__in=list(by_number))}
+        existing = {item.number: item for item in Item.objects.select_related("group").filter(number__in=list(by_number))}
         groups = self._groups(run, [r for r in by_number.values() if is_importable_item(r)])
         new, changed = [], []
         now = timezone.now()
