@@ -160,14 +160,15 @@ class Transport:
 
             observed = self._observe(response)
             status = response.status_code
-            logger.debug(
-                "vismanet %s %s %s -> %d %s",
-                endpoint.name,
-                method,
-                response.request.url.path,
-                status,
-                next(iter(request_ids_from(response.headers).values()), ""),
-            )
+            if logger.isEnabledFor(logging.DEBUG):  # its arguments parse headers: not for nothing
+                logger.debug(
+                    "vismanet %s %s %s -> %d %s",
+                    endpoint.name,
+                    method,
+                    response.request.url.path,
+                    status,
+                    next(iter(request_ids_from(response.headers).values()), ""),
+                )
             if status == 401 and token_key is not None and not refreshed:
                 # One renewal and one more try; it does not count against the retry budget.
                 refreshed = True

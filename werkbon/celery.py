@@ -4,6 +4,11 @@ Workers never run with DEBUG: with it, Django keeps every SQL statement of a con
 memory (up to 9,000, each bulk INSERT of a first-import page a few hundred kilobytes), so a
 long import would grow by hundreds of megabytes. :func:`no_debug_in_workers` switches it off
 when a worker (or each of its pool processes) starts, also with ``DJANGO_DEBUG=true``.
+
+Database connections live as long as ``CONN_MAX_AGE`` says (60 s on PostgreSQL, none on
+SQLite), as in the web server: :func:`close_old_connections` runs before and after every task
+in place of Celery's Django fix-up, which would close them all each time
+(``CELERY_DB_REUSE_MAX``) and so open a new PostgreSQL connection for every job.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_init, worker_process_init
 
 from werkbon import celery_transport
 
@@ -41,3 +46,13 @@ def no_debug_in_workers(**_kwargs: object) -> None:
     for connection in connections.all(initialized_only=True):
         connection.force_debug_cursor = False
     reset_queries()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_connections(**_kwargs: object) -> None:
+    """Close this thread's database connections that are too old (``CONN_MAX_AGE``) or broken,
+    before and after each task; the others are used again by the thread's next task."""
+    from django.db import close_old_connections as close
+
+    close()

@@ -283,6 +283,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("WERKBON_TASK_SOFT_TIME_LIMIT_SECONDS", 600, minimum=1)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes every database connection before and after each task unless
+# this is set; a new PostgreSQL connection per job cost more CPU (worker and server) than an
+# idle sync's own queries. werkbon/celery.py closes them Django's way instead (CONN_MAX_AGE,
+# broken ones), as after a web request.
+CELERY_DB_REUSE_MAX = 10**9
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"

@@ -67,7 +67,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
 
     def get_queryset(self) -> TenantQuerySet:
         tenant = require_current_tenant()
-        return super().get_queryset().filter(tenant=tenant)
+        return super().get_queryset().filter(tenant_id=tenant.pk)  # the same SQL as tenant=, cheaper to build
 
 
 class TenantScopedModel(models.Model):

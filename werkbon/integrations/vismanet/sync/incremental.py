@@ -18,11 +18,15 @@ TABLES = (item_groups.TABLE, items.TABLE, customers.TABLE, locations.TABLE)
 def incremental(client: VismaNetClient, integration: Integration) -> None:
     """One pass over every table; changes are logged one by one (capped per run)."""
     run = Run(integration, first_import=False, job=JOB)
-    for table in TABLES:
-        changes = run_incremental(client, run, table)
-        if table is customers.TABLE and any(n.table == LogTable.WORK_ADDRESS for n in changes.notes):
-            # Addresses that came with a customer are work-address changes on the status page.
-            SyncState.objects.filter(integration=integration, table=SyncTable.WORK_ADDRESSES).update(
-                last_change_at=timezone.now()
-            )
-    run.flush()
+    run.load_states()
+    try:
+        for table in TABLES:
+            changes = run_incremental(client, run, table)
+            if table is customers.TABLE and any(n.table == LogTable.WORK_ADDRESS for n in changes.notes):
+                # Addresses that came with a customer are work-address changes on the status page.
+                SyncState.objects.filter(integration=integration, table=SyncTable.WORK_ADDRESSES).update(
+                    last_change_at=timezone.now()
+                )
+        run.flush()
+    finally:
+        run.finish()  # last_run_at of the tables that changed nothing: one UPDATE

@@ -63,7 +63,7 @@ class Items:
         groups = self._groups(run, [r for r in by_number.values() if is_importable_item(r)])
         if run.first_import and lean.ENABLED and not Item.objects.filter(number__in=list(by_number)).exists():
             return self._insert_new(run, by_number, groups)
-        existing = {item.number: item for item in Item.objects.filter(number__in=list(by_number))}
+        existing = {item.number: item for item in Item.objects.select_related("group").filter(number__in=list(by_number))}
         new, changed = [], []
         now = timezone.now()
         for number, record in by_number.items():

@@ -20,7 +20,10 @@ Rules (``docs/sync-rules.md``):
 * Before every page (and, for orders, every order) a run renews its job's lease through
   :func:`werkbon.integrations.leases.renew` (which checks the holder: a worker that lost its
   lease stops with ``LeaseLost``) and checks that the integration is still ACTIVE (else
-  ``Deactivated``).
+  ``Deactivated``): one read, the integration's status being the lease's guard.
+* An incremental run reads every table's SyncState in one query, and a table that changed
+  nothing (no row, no watermark move) gets its ``last_run_at`` in one UPDATE for all such
+  tables at the end of the run (:meth:`Run.finish`).
 
 The order and quote import (``orders.py``) runs on the same machinery: its v3 list is a
 :class:`ListSource` with ``since_option="modified_since"``, read with
@@ -31,6 +34,7 @@ number) under a :class:`Run`, its watermark capped by the signpost and read back
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -307,11 +311,33 @@ class Run:
         self._held_back: dict[tuple[str, str], int] = {}
         # Per table: inactive records the first import left out (summed for one log line).
         self.skipped_inactive: dict[str, int] = {}
+        self._states: dict[str, SyncState] | None = None  # load_states()
+        self._idle: list[int] = []  # SyncState ids whose last_run_at finish() sets
+        self._guarded = False
+
+    def load_states(self) -> None:
+        """Read every SyncState row of the integration in one query; :meth:`state` then
+        answers from them (an incremental run: the rows exist after the first import)."""
+        self._states = {s.table: s for s in SyncState.objects.filter(integration=self.integration)}
 
     def state(self, table: str) -> SyncState:
         """The integration's SyncState row of ``table`` (created when missing)."""
+        if self._states is not None and table in self._states:
+            return self._states[table]
         state, _created = SyncState.objects.get_or_create(integration=self.integration, table=table)
         return state
+
+    def touch_later(self, state: SyncState) -> None:
+        """``state``'s table ran and changed nothing: :meth:`finish` sets its ``last_run_at``."""
+        self._idle.append(state.pk)
+
+    def finish(self) -> None:
+        """One UPDATE of ``last_run_at`` for every table :meth:`touch_later` named (also after
+        a run that stopped early: those tables did run)."""
+        if self._idle:
+            SyncState.objects.filter(integration=self.integration, pk__in=self._idle).update(
+                last_run_at=timezone.now())
+            self._idle.clear()
 
     def write_notes(self, changes: Changes) -> None:
         """Log entries for the page's notes. During the first import only warnings are
@@ -345,13 +371,19 @@ class Run:
 
     def keep_lease(self) -> None:
         """Before every fetch: stop when the integration was deactivated meanwhile
-        (deactivation stops the jobs at once), else renew this job's lease.
+        (deactivation stops the jobs at once), else renew this job's lease. With a lease,
+        "still active" is the lease's guard, so :func:`leases.renew` checks both in one read
+        (and after every retry wait too); without one (a direct call) it is checked here.
 
         Raises: Deactivated; leases.LeaseLost when another worker took the lease over.
         """
-        if not Integration.objects.filter(pk=self.integration.pk, status=IntegrationStatus.ACTIVE).exists():
-            raise Deactivated
-        leases.renew(self.integration.tenant_id, self.job)
+        tenant_id = self.integration.tenant_id
+        if not self._guarded:
+            active = Integration.objects.filter(pk=self.integration.pk, status=IntegrationStatus.ACTIVE)
+            self._guarded = leases.guard(tenant_id, self.job, active, Deactivated)
+            if not self._guarded and not active.exists():
+                raise Deactivated
+        leases.renew(tenant_id, self.job)
 
 
 def sleep_keeping_lease(integration: Integration, job: str) -> Callable[[float], None]:
@@ -385,15 +417,25 @@ def run_incremental(client: VismaNetClient, run: Run, table: Table) -> Changes:
     for page in read_pages(client, source, run=run):
         newest = largest(newest, page.records)
         last = not page.records or page.is_last
-        with transaction.atomic():
+        with transaction.atomic() if page.records else contextlib.nullcontext():
             changes = table.store(run, page.records) if page.records else Changes()
             run.write_notes(changes)
             total.merge(changes)
             if last:
-                state.refresh_from_db()
                 mark = capped(newest, run.signpost, table.name) if table.incremental else None
-                if mark is not None:  # below the old one only when that was past Visma's clock
-                    state.watermark = mark
-                touch(state, total, timezone.now())
-                state.save()
+                fields: dict[str, Any] = {}
+                if mark is not None and mark != state.watermark:
+                    # below the old one only when that was past Visma's clock
+                    fields["watermark"] = mark
+                if total.any:
+                    fields["last_change_at"] = timezone.now()
+                if not fields:
+                    run.touch_later(state)  # nothing moved: last_run_at with the others, at the end
+                    continue
+                fields["last_run_at"] = fields.get("last_change_at") or timezone.now()
+                # Only these columns: another writer's (the customers' work-address change
+                # time) stays, as the read-modify-save it replaces took care of.
+                SyncState.objects.filter(pk=state.pk).update(**fields)
+                for name, value in fields.items():
+                    setattr(state, name, value)
     return total
