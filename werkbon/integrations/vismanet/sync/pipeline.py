@@ -292,6 +292,19 @@ def capped(newest: dt.datetime | None, signpost: dt.datetime | None, table: str)
     return min(newest, signpost)
 
 
+def watermark_after(newest: dt.datetime | None, signpost: dt.datetime | None, anchored: bool,
+                    table: str) -> dt.datetime | None:
+    """The watermark after a complete incremental run of ``table``: the signpost itself when
+    it was Visma.net's time before the table's first read (``anchored``), else
+    :func:`capped`. Every change made before the signpost was committed when the table was
+    read, so the run has seen it (a late commit is what ``OVERLAP`` re-reads); the next run
+    then asks only for ``>= signpost - OVERLAP``, and an idle company's lists come back
+    empty instead of re-reading its last changes at every run."""
+    if anchored and signpost is not None:
+        return signpost
+    return capped(newest, signpost, table)
+
+
 class Deactivated(Exception):
     """The integration was deactivated while a job ran: stop after the committed page."""
 
@@ -414,7 +427,11 @@ def run_incremental(client: VismaNetClient, run: Run, table: Table) -> Changes:
     source = table.source().since(since)
     total = Changes()
     newest = state.watermark
+    # Whether the run's signpost was Visma.net's time before this table's first read: a
+    # signpost from an earlier table, or from this table's own first page.
+    anchored = run.signpost is not None
     for page in read_pages(client, source, run=run):
+        anchored = anchored or (page.number == 1 and run.signpost is not None)
         newest = largest(newest, page.records)
         last = not page.records or page.is_last
         with transaction.atomic() if page.records else contextlib.nullcontext():
@@ -422,7 +439,7 @@ def run_incremental(client: VismaNetClient, run: Run, table: Table) -> Changes:
             run.write_notes(changes)
             total.merge(changes)
             if last:
-                mark = capped(newest, run.signpost, table.name) if table.incremental else None
+                mark = watermark_after(newest, run.signpost, anchored, table.name) if table.incremental else None
                 fields: dict[str, Any] = {}
                 if mark is not None and mark != state.watermark:
                     # below the old one only when that was past Visma's clock
