@@ -32,9 +32,11 @@ class Meeting:
     def __init__(self) -> None:
         self.started = {"a": threading.Event(), "b": threading.Event()}
         self.saw: dict[str, bool] = {}
+        self.arrivals = {"a": 0, "b": 0}  # a call repeated on the job's thread arrives twice
 
     def arrive(self, side: str) -> None:
         other = "b" if side == "a" else "a"
+        self.arrivals[side] += 1
         self.started[side].set()
         if side not in self.saw:
             self.saw[side] = self.started[other].wait(WAIT_SECONDS)
@@ -72,6 +74,9 @@ def test_the_marker_search_is_sent_with_the_preflight_gets(vismanet_integration,
     record = run(archive_one(tenant_a, office_a, tech_a))
     assert record.status == ExportStatus.SENT
     assert meeting.met, meeting.saw  # in flight together: one round trip, not two
+    # ...and each sent once from its helper thread: none needed the database there (the
+    # tokens were loaded before the wave), so none was repeated on the job's thread after it.
+    assert meeting.arrivals == {"a": 1, "b": 1}
     assert len(documents(sandbox, target, record.marker)) == 1
     search = "api/v3/SalesOrders/SO$" if target == "sales_order" else "customerinvoice$"
     assert sandbox.control.request_count(method="GET", path=search) == 1  # the search was made
@@ -87,6 +92,7 @@ def test_the_status_is_read_while_the_pdf_goes_up(vismanet_integration, sandbox,
     record = run(archive_one(tenant_a, office_a, tech_a))
     assert record.status == ExportStatus.SENT
     assert meeting.met, meeting.saw
+    assert meeting.arrivals == {"a": 1, "b": 1}
     assert record.attachments_done == [f"werkbon-{record.work_order_number}.pdf"]
     assert [a["name"] for a in sandbox.control.attachments(TENANT)] == record.attachments_done
 

@@ -121,8 +121,9 @@ def fetch_all(client: VismaNetClient, calls: list[Callable[[], Any]]) -> list[An
     attachment uploads with the status read) at once on helper threads and return each result
     or the exception it raised, in the order of ``calls``.
 
-    Helper threads only send HTTP requests: a call that would need the database (a token
-    that is not in the store's memory or must be renewed) raises OffThreadDatabaseAccess
+    Helper threads only send HTTP requests: the tokens are loaded on this thread first
+    (``client.ensure_tokens``), and a call that would still need the database (a token
+    that must be renewed) raises OffThreadDatabaseAccess
     there and is repeated on this thread, and a 429's pause is applied here afterwards
     (``client.flush_deferred``). A call that raised OffThreadDatabaseAccess sent nothing
     that took effect (the token is needed before a request, and a renewal follows a 401,
@@ -131,6 +132,10 @@ def fetch_all(client: VismaNetClient, calls: list[Callable[[], Any]]) -> list[An
     """
     if len(calls) <= 1:
         return [_capture(call) for call in calls]
+    # The tokens in the store's memory first (a database read, on this thread): otherwise
+    # every helper thread of a first wave would need the database and be repeated here, one
+    # after another.
+    client.ensure_tokens()
     with ThreadPoolExecutor(max_workers=min(PREFLIGHT_THREADS, len(calls)),
                             thread_name_prefix="werkbon-preflight") as pool:
         results = list(pool.map(_capture, calls))
@@ -147,6 +152,7 @@ def start(client: VismaNetClient, call: Callable[[], Any]) -> Callable[[], Any]:
     it and returns its result or the exception it raised (never raises itself). As in
     :func:`fetch_all`, a call that needed the database is repeated on the waiting thread and
     a 429's pause is applied there."""
+    client.ensure_tokens()  # in the store's memory: the helper thread needs no database
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="werkbon-side-read")
     future = pool.submit(_capture, call)
     pool.shutdown(wait=False)
