@@ -370,6 +370,12 @@ class TokenProvider:
             or jwt_claim(access_token, "tenant_id"),
         )
 
+    def ensure_all(self) -> None:
+        """Load (and renew when needed) the access token of every key this provider serves, on
+        the calling thread, so that later requests find them in the store's memory."""
+        for key in self._scopes:
+            self.access_token(key)
+
     def known_secrets(self) -> list[str]:
         """Values to redact from any text the client emits."""
         values = [self._client_secret]

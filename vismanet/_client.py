@@ -163,6 +163,13 @@ class VismaNetClient:
         self.customer_invoices = CustomerInvoices(self._transport)
         self.attachments = Attachments(self._transport)
 
+    def ensure_tokens(self) -> None:
+        """Load the access token of every API this client calls from the token store on the
+        calling thread, renewing one that is (nearly) expired (``POST /connect/token``), so
+        that requests sent next, also from other threads, find them in the store's memory.
+        Raises ``ReconnectRequired`` (or another ``VismaNetError``) as a request would."""
+        self._tokens.ensure_all()
+
     @property
     def rate_limit(self) -> RateLimitStatus | None:
         """``X-RateLimit-*`` headers of the most recent response that carried them."""

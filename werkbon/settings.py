@@ -267,7 +267,11 @@ if CELERY_BROKER_URL == "werkbon-filesystem://":
         # Broadcast (remote control) messages; the default is ./control in the cwd.
         "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
-        "polling_interval": 0.1,
+        # The worker looks in the folder this often while it is empty: a job (an export
+        # enqueued when the archive commits) waits on average half of it before it starts.
+        # 0.02 s instead of 0.1 s: about 40 ms less per export on average (80 ms at worst)
+        # for about one percent of a core more while idle (issue 14, docs/architecture.md).
+        "polling_interval": 0.02,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Lets several installations (or concurrent test runs) share one Redis database.

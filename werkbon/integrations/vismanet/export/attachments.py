@@ -25,9 +25,11 @@ from werkbon.integrations.models import (
     LogTable,
 )
 from werkbon.integrations.vismanet.config import VismaNetSettings
+from werkbon.integrations.vismanet.export import preflight
 from werkbon.integrations.vismanet.export.outcome import (
     DocumentDeleted,
     PermanentFailure,
+    SideRead,
     error_text,
 )
 from werkbon.integrations.vismanet.mapping import outbound
@@ -105,12 +107,31 @@ def _content(work_order: WorkOrder, kind: str) -> bytes:
 
 
 def upload_missing(integration: Integration, record: ExportRecord, work_order: WorkOrder,
-                   settings: VismaNetSettings, client: VismaNetClient, *, new_document: bool = False) -> None:
+                   settings: VismaNetSettings, client: VismaNetClient, *, new_document: bool = False,
+                   alongside: SideRead | None = None) -> None:
     """Upload the chosen PDFs and images the document does not have yet, each remembered at
     once (``attachments_done``, by file name).
     ``new_document``: the document was made (or found) in this attempt, so nothing of ours can
-    be on it yet and its attachments are not read first. Raises DocumentDeleted (404),
-    PermanentFailure (a file refused) or a VismaNetError."""
+    be on it yet and its attachments are not read first.
+    ``alongside``: a read (the new document's status, :mod:`.document`) sent on a helper thread
+    while the uploads go up, and judged after them on this thread, also when an upload fails
+    (first: its DocumentDeleted wins, as when it was read before the uploads).
+    The uploads themselves go one after another, each remembered before the next is read
+    and sent. Raises DocumentDeleted (404), PermanentFailure (a file refused) or a
+    VismaNetError."""
+    side = preflight.start(client, alongside.fetch) if alongside is not None else None
+    try:
+        _upload_each_missing(integration, record, work_order, settings, client, new_document=new_document)
+    except BaseException:
+        if alongside is not None and side is not None:
+            alongside.judge(side())
+        raise
+    if alongside is not None and side is not None:
+        alongside.judge(side())
+
+
+def _upload_each_missing(integration: Integration, record: ExportRecord, work_order: WorkOrder,
+                         settings: VismaNetSettings, client: VismaNetClient, *, new_document: bool) -> None:
     files = outbound.pdf_files(settings.pdfs, work_order.number)
     if any(kind == outbound.FORMS_PDF for kind, _name in files) and not work_order.forms.exists():
         # No form filled in: a PDF saying "no forms" is noise on the document in Visma.net.

@@ -11,6 +11,7 @@ fails with the action to take (``docs/sync-rules.md`` "The marker").
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -29,7 +30,12 @@ from werkbon.integrations.models import (
 from werkbon.integrations.vismanet.config import TargetOption, VismaNetSettings
 from werkbon.integrations.vismanet.export import preflight
 from werkbon.integrations.vismanet.export.outbox import KIND
-from werkbon.integrations.vismanet.export.outcome import DocumentDeleted, Outcome, PermanentFailure
+from werkbon.integrations.vismanet.export.outcome import (
+    DocumentDeleted,
+    Outcome,
+    PermanentFailure,
+    SideRead,
+)
 from werkbon.integrations.vismanet.hours import units_used
 from werkbon.integrations.vismanet.mapping import outbound
 from werkbon.workorders.models import TimeKind, WorkOrder
@@ -147,14 +153,18 @@ def _check_ours(record: ExportRecord, plan: outbound.DocumentPlan, document: str
                                object_ref=str(record.work_order_number), translate=("reason",))
 
 
-def find_sales_order(client: VismaNetClient, record: ExportRecord, order_type: str,
-                     plan: outbound.DocumentPlan) -> str | None:
-    """The id of an order of ``order_type`` with exactly our marker in its customer-order
-    field, changed since the record was written (minus a margin), or None (``GET
-    /api/v3/SalesOrders/{type}?modifiedSince=…``). Raises PermanentFailure when such an order
-    is not provably ours."""
-    since = record.created_at - SEARCH_MARGIN
-    for summary in client.sales_orders.list(order_type=order_type, modified_since=since):
+def _sales_orders_since(client: VismaNetClient, record: ExportRecord, order_type: str) -> list[Any]:
+    """The summaries of the orders of ``order_type`` changed since the record was written,
+    minus a margin (``GET /api/v3/SalesOrders/{type}?modifiedSince=…``, every page): HTTP
+    only, so it may run on a pre-flight helper thread."""
+    return list(client.sales_orders.list(order_type=order_type, modified_since=record.created_at - SEARCH_MARGIN))
+
+
+def _our_sales_order(record: ExportRecord, order_type: str, plan: outbound.DocumentPlan,
+                     summaries: list[Any]) -> str | None:
+    """The id of the order among ``summaries`` with exactly our marker in its customer-order
+    field, or None; PermanentFailure when it is not provably ours (reads the database)."""
+    for summary in summaries:
         if (summary.customer_order or "") != plan.marker or not summary.order_id:
             continue
         document = f"{order_type} {summary.order_id}"
@@ -165,12 +175,26 @@ def find_sales_order(client: VismaNetClient, record: ExportRecord, order_type: s
     return None
 
 
-def find_invoice(client: VismaNetClient, record: ExportRecord, plan: outbound.DocumentPlan) -> str | None:
-    """The number of an invoice with exactly our marker as external reference, changed since
-    the record was written (minus a margin), or None (``GET /v1/customerinvoice``). Raises
-    PermanentFailure when such an invoice is not provably ours."""
-    since = record.created_at - SEARCH_MARGIN
-    for invoice in client.customer_invoices.list(external_reference=plan.marker, last_modified=since):
+def find_sales_order(client: VismaNetClient, record: ExportRecord, order_type: str,
+                     plan: outbound.DocumentPlan) -> str | None:
+    """The id of an order of ``order_type`` with exactly our marker in its customer-order
+    field, changed since the record was written (minus a margin), or None (``GET
+    /api/v3/SalesOrders/{type}?modifiedSince=…``). Raises PermanentFailure when such an order
+    is not provably ours."""
+    return _our_sales_order(record, order_type, plan, _sales_orders_since(client, record, order_type))
+
+
+def _invoices_since(client: VismaNetClient, record: ExportRecord, plan: outbound.DocumentPlan) -> list[Any]:
+    """The invoices with our marker as external reference changed since the record was
+    written, minus a margin (``GET /v1/customerinvoice``, every page): HTTP only."""
+    return list(client.customer_invoices.list(external_reference=plan.marker,
+                                              last_modified=record.created_at - SEARCH_MARGIN))
+
+
+def _our_invoice(record: ExportRecord, plan: outbound.DocumentPlan, invoices: list[Any]) -> str | None:
+    """The number of the invoice among ``invoices`` with exactly our marker, or None;
+    PermanentFailure when it is not provably ours (reads the database)."""
+    for invoice in invoices:
         if (invoice.external_reference or "") != plan.marker or not invoice.reference_number:
             continue
         if invoice.reference_number in (record.ignored_documents or []):
@@ -179,6 +203,13 @@ def find_invoice(client: VismaNetClient, record: ExportRecord, plan: outbound.Do
         _check_ours(record, plan, invoice.reference_number, customer, False)
         return invoice.reference_number
     return None
+
+
+def find_invoice(client: VismaNetClient, record: ExportRecord, plan: outbound.DocumentPlan) -> str | None:
+    """The number of an invoice with exactly our marker as external reference, changed since
+    the record was written (minus a margin), or None (``GET /v1/customerinvoice``). Raises
+    PermanentFailure when such an invoice is not provably ours."""
+    return _our_invoice(record, plan, _invoices_since(client, record, plan))
 
 
 # ---- make it -------------------------------------------------------------------------------
@@ -228,57 +259,73 @@ def make_document(integration: Integration, record: ExportRecord, work_order: Wo
     plan = outbound.plan_document(facts, settings)
     preflight.require_customer(facts.number, plan.customer_number)
     pin_document_type(record, settings)
+    # The marker search (a document an earlier attempt made, or one that carries our marker
+    # but is not provably ours) is sent in the pre-flight's wave, at once with the GETs, and
+    # judged first: a document it finds is adopted even if the check would fail now. It is
+    # made on every attempt, also the first: a document with our marker made by hand must
+    # never be followed by a second one (docs/sync-rules.md "The marker").
     if record.document_type == ExportDocumentType.SALES_ORDER:
         order_type = record.order_type or settings.sales_order_type
         warehouse = preflight.choose_warehouse(work_order, settings)
-        # Search first: a document an earlier attempt made is adopted even if the check
-        # below would fail now.
-        found = find_sales_order(client, record, order_type, plan)
+        search = preflight.Search(
+            fetch=lambda: _sales_orders_since(client, record, order_type),
+            adopt=lambda summaries: _our_sales_order(record, order_type, plan, summaries))
+        found = preflight.check_master_data(client, record, plan.customer_number, plan.item_numbers, warehouse,
+                                            plan.item_units, search=search)
         if found:
             order_id, kind = found, AttemptOutcome.ADOPTED
         else:
-            preflight.check_master_data(client, record, plan.customer_number, plan.item_numbers, warehouse,
-                                        plan.item_units)
             order_id, kind = _create_sales_order(client, record, plan, order_type, warehouse, quote), \
                 AttemptOutcome.CREATED
         number = f"{order_type} {order_id}"
         record.store_document(ExportDocumentType.SALES_ORDER, number)
     else:
-        found = find_invoice(client, record, plan)
+        search = preflight.Search(
+            fetch=lambda: _invoices_since(client, record, plan),
+            adopt=lambda invoices: _our_invoice(record, plan, invoices))
+        found = preflight.check_master_data(client, record, plan.customer_number, plan.item_numbers, None,
+                                            plan.item_units, search=search)
         if found:
             number, kind = found, AttemptOutcome.ADOPTED
         else:
-            preflight.check_master_data(client, record, plan.customer_number, plan.item_numbers, None,
-                                        plan.item_units)
             number, kind = _create_invoice(client, record, plan), AttemptOutcome.CREATED
         record.store_document(ExportDocumentType.CUSTOMER_INVOICE, number)
     for cut in plan.shortened:  # logged once: the document exists now
         log(integration, LogLevel.WARNING, LogTable.WORK_ORDER, MSG_SHORTENED, action=ACT_SHORTENED,
             params={"number": facts.number, "field": cut.field, "length": cut.length, "limit": cut.limit},
             object_ref=str(facts.number), export=record)
-    read_status_back(integration, record, client, plan.customer_number or "")
     units = units_used(settings, facts.work_minutes, facts.travel_minutes) \
         if kind == AttemptOutcome.CREATED else ""
-    return Outcome(kind, number, {"units": units} if units else {})
+    # The status is read back while the attachments go up (attachments.upload_missing).
+    customer = plan.customer_number or ""
+    return Outcome(kind, number, {"units": units} if units else {},
+                   status_read=SideRead(fetch=lambda: fetch_status(client, record),
+                                        judge=lambda answer: judge_status(integration, record, customer, answer)))
 
 
-def read_status_back(integration: Integration, record: ExportRecord, client: VismaNetClient,
-                     customer: str) -> None:
-    """Read the new document's status (``GET /api/v3/SalesOrders/{type}/{id}`` or ``GET
-    /v1/customerinvoice/{nr}``); one other than on hold (e.g. a credit hold) is stored on the
-    record, shown on the work order and logged as a warning with the action. A 404 raises
-    DocumentDeleted; another error leaves the status unread (it is information only)."""
-    try:
-        if record.document_type == ExportDocumentType.SALES_ORDER:
-            order_type, _sep, order_id = record.document_number.partition(" ")
-            status = client.sales_orders.get(order_type, order_id).status_code or ""
-        else:
-            status = client.customer_invoices.get(record.document_number).status or ""
-    except NotFoundError as error:
-        raise DocumentDeleted(record.document_number, str(error)) from error
-    except VismaNetError:
-        logger.warning("status of %s not read back", record.document_number, exc_info=True)
+def fetch_status(client: VismaNetClient, record: ExportRecord) -> str:
+    """The stored document's status code in Visma.net (``GET /api/v3/SalesOrders/{type}/{id}``
+    or ``GET /v1/customerinvoice/{nr}``), "" when it has none; HTTP only (may run on a
+    helper thread). Raises the ``vismanet`` error of the call."""
+    if record.document_type == ExportDocumentType.SALES_ORDER:
+        order_type, _sep, order_id = record.document_number.partition(" ")
+        return client.sales_orders.get(order_type, order_id).status_code or ""
+    return client.customer_invoices.get(record.document_number).status or ""
+
+
+def judge_status(integration: Integration, record: ExportRecord, customer: str, answer: str | BaseException) -> None:
+    """Judge :func:`fetch_status`'s ``answer`` (the status, or the exception it raised): a 404
+    raises DocumentDeleted; another Visma.net error leaves the status unread (information
+    only); a status other than on hold (e.g. a credit hold) is stored on the record, shown on
+    the work order and logged as a warning with the action. Any other exception is raised."""
+    if isinstance(answer, NotFoundError):
+        raise DocumentDeleted(record.document_number, str(answer)) from answer
+    if isinstance(answer, VismaNetError):
+        logger.warning("status of %s not read back", record.document_number, exc_info=answer)
         return
+    if isinstance(answer, BaseException):
+        raise answer
+    status = answer
     if not status or status == SENT_STATUS or status == record.document_status:
         return
     record.store_document_status(status)
@@ -286,3 +333,14 @@ def read_status_back(integration: Integration, record: ExportRecord, client: Vis
         params={"number": record.work_order_number, "document": record.document_number, "customer": customer,
                 "status": status, "state": state_word(status)},
         translate=("state",), object_ref=str(record.work_order_number), export=record)
+
+
+def read_status_back(integration: Integration, record: ExportRecord, client: VismaNetClient,
+                     customer: str) -> None:
+    """Read the new document's status (:func:`fetch_status`) and judge it (:func:`judge_status`)
+    on this thread. Raises DocumentDeleted on a 404."""
+    try:
+        answer: str | BaseException = fetch_status(client, record)
+    except Exception as error:  # judged like an answer
+        answer = error
+    judge_status(integration, record, customer, answer)

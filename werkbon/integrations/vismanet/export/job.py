@@ -100,8 +100,10 @@ def _steps(integration: Integration, record: ExportRecord, client: VismaNetClien
     if new_document:
         result = _document(integration, record, work_order, settings, client)
     # A document written back to existed before: its attachments are read first.
+    # The new document's status is read while its attachments go up (both after the create).
     attachments.upload_missing(integration, record, work_order, settings, client,
-                               new_document=new_document and result.kind != AttemptOutcome.WRITTEN_BACK)
+                               new_document=new_document and result.kind != AttemptOutcome.WRITTEN_BACK,
+                               alongside=result.status_read)
     return result
 
 

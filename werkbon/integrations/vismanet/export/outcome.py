@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,16 @@ class DocumentDeleted(Exception):
         self.document, self.detail = document, detail
 
 
+@dataclass(frozen=True)
+class SideRead:
+    """A read sent at once with the attachment uploads (the new document's status):
+    ``fetch`` makes the HTTP call only (it may run on a helper thread); ``judge`` gets its
+    answer, or the exception it raised, on the job's thread (it may write and log)."""
+
+    fetch: Callable[[], Any]
+    judge: Callable[[Any], None]
+
+
 @dataclass
 class Outcome:
     """What an attempt achieved (for the log and ``ExportAttempt.outcome``)."""
@@ -102,6 +113,8 @@ class Outcome:
     kind: str  # AttemptOutcome: created, adopted, written_back, attachments
     document: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    # Still to read while the attachments go up (the status of a document made or adopted now).
+    status_read: SideRead | None = field(default=None, repr=False, compare=False)
 
 
 def error_text(error: BaseException) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_noop
@@ -115,23 +116,53 @@ def choose_warehouse(work_order: WorkOrder, settings: VismaNetSettings) -> str:
 PREFLIGHT_THREADS = 8
 
 
-def _fetch_all(client: VismaNetClient, calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the independent GETs in ``calls`` at once on helper threads and return each result
+def fetch_all(client: VismaNetClient, calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the independent calls in ``calls`` (the pre-flight's GETs, the marker search; the
+    attachment uploads with the status read) at once on helper threads and return each result
     or the exception it raised, in the order of ``calls``.
 
-    Helper threads only send HTTP requests: a call that would need the database (a token
-    that is not in the store's memory or must be renewed) raises OffThreadDatabaseAccess
+    Helper threads only send HTTP requests: the tokens are loaded on this thread first
+    (``client.ensure_tokens``), and a call that would still need the database (a token
+    that must be renewed) raises OffThreadDatabaseAccess
     there and is repeated on this thread, and a 429's pause is applied here afterwards
-    (``client.flush_deferred``). With one call there is nothing to overlap.
+    (``client.flush_deferred``). A call that raised OffThreadDatabaseAccess sent nothing
+    that took effect (the token is needed before a request, and a renewal follows a 401,
+    which Visma.net did not apply), so repeating it is safe also for a POST. With one call
+    there is nothing to overlap.
     """
     if len(calls) <= 1:
         return [_capture(call) for call in calls]
+    # The tokens in the store's memory first (a database read, on this thread): otherwise
+    # every helper thread of a first wave would need the database and be repeated here, one
+    # after another.
+    client.ensure_tokens()
     with ThreadPoolExecutor(max_workers=min(PREFLIGHT_THREADS, len(calls)),
                             thread_name_prefix="werkbon-preflight") as pool:
         results = list(pool.map(_capture, calls))
     flush_deferred(client)
     return [_capture(call) if isinstance(result, OffThreadDatabaseAccess) else result
             for call, result in zip(calls, results, strict=True)]
+
+
+_fetch_all = fetch_all  # the earlier name
+
+
+def start(client: VismaNetClient, call: Callable[[], Any]) -> Callable[[], Any]:
+    """Start ``call`` (HTTP only) on a helper thread now; returns a function that waits for
+    it and returns its result or the exception it raised (never raises itself). As in
+    :func:`fetch_all`, a call that needed the database is repeated on the waiting thread and
+    a 429's pause is applied there."""
+    client.ensure_tokens()  # in the store's memory: the helper thread needs no database
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="werkbon-side-read")
+    future = pool.submit(_capture, call)
+    pool.shutdown(wait=False)
+
+    def wait() -> Any:
+        result = future.result()
+        flush_deferred(client)
+        return _capture(call) if isinstance(result, OffThreadDatabaseAccess) else result
+
+    return wait
 
 
 def _capture(call: Callable[[], Any]) -> Any:
@@ -147,29 +178,49 @@ def _result(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Search:
+    """The marker search of an attempt that may follow an earlier create (:mod:`.document`),
+    sent in the pre-flight's wave: ``fetch`` makes the HTTP calls only (it runs on a helper
+    thread) and returns what they found; ``adopt`` judges that on the job's thread (it may
+    read the database) and returns the document to adopt, or None, or raises
+    PermanentFailure (a document with our marker that is not provably ours)."""
+
+    fetch: Callable[[], Any]
+    adopt: Callable[[Any], str | None]
+
+
 def check_master_data(client: VismaNetClient, record: ExportRecord, customer_number: str | None,
                       item_numbers: list[str], warehouse: str | None,
-                      units: dict[str, list[str]] | None = None) -> None:
+                      units: dict[str, list[str]] | None = None, *, search: Search | None = None) -> str | None:
     """Check fresh Visma.net data before the first write (``GET /v1/customer/{nr}``,
     ``GET /v1/inventory/{nr}``, ``GET /v1/warehouse/{id}``): the customer exists and is not
     Inactive/OnHold, every item exists, is Active and non-stock, Visma.net knows each unit in
     ``units`` (item number → the lines' registered units) as the item's base, sales or
     purchase unit (never a quantity sent in another unit), the warehouse exists.
 
-    The GETs are independent reads, so they are sent at once (:func:`_fetch_all`): one
+    The GETs are independent reads, so they are sent at once (:func:`fetch_all`): one
     round trip instead of one per record. The answers are judged in the order they were
     always judged, so the problem reported is the same as when they were fetched one by one.
+    With ``search`` (:class:`Search`), the marker search is sent in the same wave and judged
+    first: the document it finds is returned (an earlier attempt made it; the master data is
+    then not judged, as it does not matter any more), else None after the checks passed.
+
     Raises PermanentFailure naming the first problem and the work order, or the first
-    ``vismanet`` error a fetch raised.
+    ``vismanet`` error a fetch raised (the search's first).
     """
     number = record.work_order_number
-    calls: list[Callable[[], Any]] = []
+    calls: list[Callable[[], Any]] = [search.fetch] if search is not None else []
     if customer_number:
         calls.append(lambda: client.customers.get(customer_number))
     calls.extend((lambda n=item_number: client.inventory.get(n)) for item_number in item_numbers)
     if warehouse:
         calls.append(lambda: client.warehouses.get(warehouse))
-    answers = iter(_fetch_all(client, calls))
+    answers = iter(fetch_all(client, calls))
+    if search is not None:
+        found = search.adopt(_result(next(answers)))
+        if found:
+            return found
     if customer_number:
         params = {"customer": customer_number, "number": number}
         try:
@@ -210,3 +261,4 @@ def check_master_data(client: VismaNetClient, record: ExportRecord, customer_num
             raise PermanentFailure(MSG_WAREHOUSE_UNKNOWN, ACT_WAREHOUSE_UNKNOWN,
                                    {"warehouse": warehouse, "number": number},
                                    object_ref=warehouse, detail=str(error)) from error
+    return None
