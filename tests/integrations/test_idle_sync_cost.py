@@ -10,6 +10,7 @@ whose last changes are minutes old re-reads them in the overlap window.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -92,7 +93,8 @@ def test_an_idle_company_reads_empty_lists_once_its_watermark_is_the_signpost(id
     last change of long ago: the next run asks for ``>= signpost - 5 min`` and gets nothing."""
     for table in ("customers", "items"):
         watermark = SyncState.all_tenants.get(integration=idle, table=table).watermark
-        assert watermark > timezone.now() - dt.timedelta(minutes=5), table  # not LONG_AGO
+        # not LONG_AGO: the signpost less the skew it trusts (pipeline.SIGNPOST_TRUST)
+        assert watermark > timezone.now() - pipeline.SIGNPOST_TRUST - dt.timedelta(minutes=5), table
     read = []
     real_read_page = pipeline.read_page
 
@@ -198,9 +200,47 @@ def test_a_table_read_before_the_signpost_was_known_keeps_its_watermark(idle, sa
 
 
 def test_the_watermark_rule():
-    newest = dt.datetime(2026, 1, 15, 9, tzinfo=dt.UTC)
-    signpost = newest + dt.timedelta(hours=1)
-    assert pipeline.watermark_after(newest, signpost, True, "customers") == signpost
-    assert pipeline.watermark_after(newest, signpost, False, "customers") == newest  # capped()
-    assert pipeline.watermark_after(signpost + dt.timedelta(days=1), signpost, False, "customers") == signpost
-    assert pipeline.watermark_after(newest, None, True, "customers") == newest  # no Date header
+    signpost = dt.datetime(2026, 1, 15, 9, tzinfo=dt.UTC)
+    now = signpost + dt.timedelta(seconds=2)  # our clock
+    long_ago = signpost - dt.timedelta(days=30)
+    recent = signpost - dt.timedelta(minutes=10)
+    trusted = signpost - pipeline.SIGNPOST_TRUST
+    # Anchored: raised from an old stamp to the signpost less the trusted skew.
+    assert pipeline.watermark_after(long_ago, signpost, True, "customers", now) == trusted
+    assert pipeline.watermark_after(None, signpost, True, "customers", now) == trusted
+    # A stamp newer than that stays (capped by the signpost, as capped()).
+    assert pipeline.watermark_after(recent, signpost, True, "customers", now) == recent
+    assert pipeline.watermark_after(signpost + dt.timedelta(days=1), signpost, True, "customers", now) == signpost
+    # A Date a day ahead of our clock: the raise stops short of our clock instead.
+    ahead = signpost + dt.timedelta(days=1)
+    assert pipeline.watermark_after(long_ago, ahead, True, "customers", now) == now - pipeline.SIGNPOST_TRUST
+    # Not anchored: capped() only.
+    assert pipeline.watermark_after(long_ago, signpost, False, "customers", now) == long_ago
+    assert pipeline.watermark_after(signpost + dt.timedelta(days=1), signpost, False, "customers", now) == signpost
+    assert pipeline.watermark_after(long_ago, None, True, "customers", now) == long_ago  # no Date header
+
+
+@pytest.mark.parametrize("ahead", [dt.timedelta(minutes=20), dt.timedelta(days=1)])
+def test_a_date_header_ahead_of_visma_nets_stamps_loses_no_change(idle, sandbox, monkeypatch, ahead):
+    """Visma.net's ``Date`` (its front servers' clock, or a proxy writing local time as GMT)
+    ahead of the clock that stamps ``lastModifiedDateTime`` by more than the overlap: a change
+    made after the run is stamped before the signpost minus the overlap. The watermark must
+    not jump to the signpost past what the stamps and our own clock can vouch for."""
+    real_read_page = pipeline.read_page
+
+    def skewed(client, source, number, page_size=None):
+        page = real_read_page(client, source, number, page_size)
+        if page.server_time is None:
+            return page
+        return dataclasses.replace(page, server_time=page.server_time + ahead)
+
+    _touch_recently(sandbox)  # the run reads records, so its answers bring the signpost
+    monkeypatch.setattr(pipeline, "read_page", skewed)
+    tasks.sync_incremental(idle.pk)
+    monkeypatch.setattr(pipeline, "read_page", real_read_page)
+    sandbox.control.change_customer(T, "100003", {"name": "Gewijzigd na de sync"})  # stamped now
+    tasks.sync_incremental(idle.pk)
+    with tenant_context(idle.tenant):
+        from werkbon.workorders.models import Customer
+
+        assert Customer.objects.get(number="100003").name == "Gewijzigd na de sync"

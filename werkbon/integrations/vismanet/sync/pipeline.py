@@ -59,6 +59,10 @@ from werkbon.integrations.models import (
 logger = logging.getLogger(__name__)
 
 OVERLAP = dt.timedelta(minutes=5)
+# How far an incremental run's watermark stays behind its signpost (and our own clock) when
+# it is raised past the newest stamp read: the skew between Visma.net's HTTP Date and its
+# lastModifiedDateTime stamps that loses no change (watermark_after).
+SIGNPOST_TRUST = dt.timedelta(hours=1)
 PAGE_SIZE = 1000  # asked for; Visma.net clamps it to metadata.maxPageSize
 # The inventory list allows 5,000 a page (reference §7.2, maxPageSize 5000): a fifth of the calls.
 INVENTORY_PAGE_SIZE = 5000
@@ -293,16 +297,26 @@ def capped(newest: dt.datetime | None, signpost: dt.datetime | None, table: str)
 
 
 def watermark_after(newest: dt.datetime | None, signpost: dt.datetime | None, anchored: bool,
-                    table: str) -> dt.datetime | None:
-    """The watermark after a complete incremental run of ``table``: the signpost itself when
-    it was Visma.net's time before the table's first read (``anchored``), else
-    :func:`capped`. Every change made before the signpost was committed when the table was
-    read, so the run has seen it (a late commit is what ``OVERLAP`` re-reads); the next run
-    then asks only for ``>= signpost - OVERLAP``, and an idle company's lists come back
-    empty instead of re-reading its last changes at every run."""
-    if anchored and signpost is not None:
-        return signpost
-    return capped(newest, signpost, table)
+                    table: str, now: dt.datetime | None = None) -> dt.datetime | None:
+    """The watermark after a complete incremental run of ``table``: :func:`capped`, raised to
+    the signpost minus :data:`SIGNPOST_TRUST` when the signpost was Visma.net's time before
+    the table's first read (``anchored``) and that is later.
+
+    Every change made before the signpost was committed when the table was read, so the run
+    has seen it (a late commit is what ``OVERLAP`` re-reads); an idle company's watermark
+    therefore moves up to about the signpost and its lists come back empty instead of
+    re-reading its last changes at every run. Not all the way: the signpost is the HTTP
+    ``Date`` of Visma.net's front servers, the stamps come from its ERP, and a ``Date`` ahead
+    of the stamps by more than ``OVERLAP`` (a skewed clock, local time sent as GMT) would skip
+    every change made in between. The raise stops :data:`SIGNPOST_TRUST` short of the
+    signpost and of our own clock (``now``, default the current time), whichever is earlier,
+    so such a skew up to that much loses nothing; lowering is always safe.
+    Returns None only when there is nothing to go by (no stamp and no signpost)."""
+    mark = capped(newest, signpost, table)
+    if not anchored or signpost is None:
+        return mark
+    floor = min(signpost, now or timezone.now()) - SIGNPOST_TRUST
+    return floor if mark is None or mark < floor else mark
 
 
 class Deactivated(Exception):
