@@ -116,8 +116,10 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 def small_id(value: Any) -> bool:
-    """Whether ``value`` is a posted id that can be looked up (digits, within MAX_ID)."""
-    return bool(value) and str(value).isdigit() and not id_out_of_range(value)
+    """Whether ``value`` is a posted id that can be looked up (ASCII digits, within MAX_ID).
+    ASCII only: ``str.isdigit`` also accepts "²", which ``int()`` refuses (a 500)."""
+    text = str(value)
+    return bool(value) and text.isascii() and text.isdigit() and not id_out_of_range(value)
 
 
 class TechnicianChoiceField(BoundedModelChoiceField):
