@@ -57,3 +57,9 @@ def test_another_tenants_customer_is_neither_offered_nor_filtered_on(client, off
     text = client.get("/werkorders/", {"customer": theirs.pk}, headers=NL).content.decode()
     assert "Klant B" not in text
     assert not re.findall(r'data-testid="order-row-', text)  # a filter out of range lists nothing
+
+
+@pytest.mark.parametrize("value", ["²", "١", "-1", "9" * 30])
+def test_a_hostile_item_group_is_no_500(client, office_a, value):
+    client.force_login(office_a)
+    assert client.get("/werkorders/artikelen/", {"group": value}, headers=NL).status_code == 200
