@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -47,9 +47,20 @@ def item_list(request: HttpRequest) -> HttpResponse:
 @tenant_member_required
 @require_GET
 def item_options(request: HttpRequest) -> HttpResponse:
-    """``<option>``s of active items matching ``q`` (htmx item search on the material form)."""
+    """``<option>``s of active items matching ``q`` (htmx item search on the material form),
+    at most :data:`SEARCH_LIMIT`: the item whose number is ``q`` first, then those whose
+    number starts with it, then the rest by number. The material select starts with the
+    first items only, so the search is the way to any other: an item numbered "200" must not
+    be cut off by 30 numbers such as "120000" that contain it and sort before it."""
     q = request.GET.get("q", "").strip()
-    items = _search(Item.objects.filter(status="active"), q)[:SEARCH_LIMIT]
+    items = _search(Item.objects.filter(status="active"), q)
+    if q:
+        text = q[:MAX_SEARCH_LENGTH]
+        items = items.annotate(rank=Case(When(number__iexact=text, then=Value(0)),
+                                         When(number__istartswith=text, then=Value(1)),
+                                         default=Value(2), output_field=IntegerField()))
+        items = items.order_by("rank", "number")
+    items = items[:SEARCH_LIMIT]
     return render(request, "workorders/_item_options.html", {"items": items})
 
 
