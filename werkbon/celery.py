@@ -8,7 +8,10 @@ when a worker (or each of its pool processes) starts, also with ``DJANGO_DEBUG=t
 Database connections live as long as ``CONN_MAX_AGE`` says (60 s on PostgreSQL, none on
 SQLite), as in the web server: :func:`close_old_connections` runs before and after every task
 in place of Celery's Django fix-up, which would close them all each time
-(``CELERY_DB_REUSE_MAX``) and so open a new PostgreSQL connection for every job.
+(``CELERY_DB_REUSE_MAX``) and so open a new PostgreSQL connection for every job. A kept
+connection that PostgreSQL dropped between two tasks (a restart, a killed backend) is found
+by Django's health check (``CONN_HEALTH_CHECKS``, settings.py) before the next task's first
+query and replaced, so it costs no task (``tests/test_celery_connections.py``).
 """
 
 from __future__ import annotations

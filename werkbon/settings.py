@@ -129,6 +129,10 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'werkbon.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# A kept connection (CONN_MAX_AGE; the workers keep theirs across tasks, werkbon/celery.py)
+# is checked before its first use in each request or task: one that PostgreSQL dropped
+# meanwhile (a restart, a killed backend) is replaced instead of failing that request or task.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server read while a worker writes; IMMEDIATE avoids lock upgrades
