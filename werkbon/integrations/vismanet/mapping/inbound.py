@@ -46,8 +46,21 @@ def location_key(location_id: str) -> str:
     return f"location:{location_id}"
 
 
+def storable(text: str) -> str:
+    """``text`` as every database stores it: NUL characters left out (PostgreSQL refuses them
+    in text) and a lone surrogate (a "\\ud800" escape in Visma.net's JSON; no UTF-8 for it)
+    as "?". Else unchanged (the same object)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 def _text(value: object, limit: int) -> str:
-    return " ".join(str(value).split())[:limit] if value else ""
+    """``value`` as one line of at most ``limit`` storable characters (:func:`storable`),
+    runs of whitespace as one space."""
+    return " ".join(storable(str(value)).split())[:limit] if value else ""
 
 
 # --- customers ------------------------------------------------------------------------
@@ -188,9 +201,9 @@ def is_filled(address: ErpAddress | None) -> bool:
 def work_address_fields(address: ErpAddress, name: str = "") -> dict[str, Any]:
     """``WorkAddress`` values of an ERP address. Lines 2–3 (e.g. a building) go into the
     name after ``name`` because the work address has a single street line."""
-    street, number = split_street(address.address_line1 or "")
-    extra = ", ".join(part.strip() for part in (address.address_line2, address.address_line3)
-                      if part and part.strip())
+    street, number = split_street(storable(address.address_line1 or ""))
+    extra = ", ".join(storable(part).strip() for part in (address.address_line2, address.address_line3)
+                      if part and storable(part).strip())
     if not street and extra:  # only the second line is filled
         street, number = split_street(extra)
         extra = ""
