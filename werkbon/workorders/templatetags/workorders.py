@@ -27,22 +27,32 @@ def client_id_field() -> str:
     return format_html('<input type="hidden" name="client_id" value="{}">', new_client_id())
 
 
-@register.simple_tag(takes_context=True)
-def planning_card(context: template.Context, card: object, technician_pk: int, day_iso: str,
-                  options: str) -> str:
-    """One card of the planning board (werkbon/workorders/views/planning.py): the order's
-    times, number and customer, and for the first card of a planned order its Move form
-    (``options``: the technician ``<option>``s, this row's selected, already safe). Made in
-    Python rather than in the template: a busy week has about 200 cards and a template
-    spends ~0.5 ms on each (issue 14); texts are escaped here (``escape``), numbers and the
-    urls made by ``reverse`` need none. ``card.order`` needs ``plan_url``, ``detail_url`` and
-    its customer."""
+class _BoardTexts:
+    """What every card and cell of one board render shares (translated, escaped and the CSRF
+    input once per page rather than per card: ~200 cards and 70 cells on a busy week)."""
+
+    def __init__(self, context: template.Context) -> None:
+        from html import escape
+
+        from django.template.defaulttags import CsrfTokenNode
+        from django.utils.translation import gettext
+
+        self.archived = f" · {escape(gettext('archived'))}"
+        self.double_booked = escape(gettext("Double-booked"))
+        self.move = escape(gettext("Move"))
+        self.technician = escape(gettext("Technician"))
+        self.date = escape(gettext("Date"))
+        self.time = escape(gettext("Time"))
+        self.capacity_title = escape(gettext("Planned hours / available hours"))
+        self.capacity = gettext("%(planned)s / %(available)s h")
+        self.csrf = CsrfTokenNode().render(context)
+        self.next_path = escape(str(context.get("next_path", "")))
+
+
+def _card_html(card: object, technician_pk: int, day_iso: str, options: str, texts: _BoardTexts) -> str:
     from html import escape
 
-    from django.template.defaulttags import CsrfTokenNode
-    from django.utils.safestring import mark_safe
     from django.utils.text import Truncator
-    from django.utils.translation import gettext
 
     from werkbon.workorders.actions import new_client_id
 
@@ -58,7 +68,7 @@ def planning_card(context: template.Context, card: object, technician_pk: int, d
     status = escape(order.status)
     classes = "".join((f"job status-{status}", " double-booked" if clash else "",
                        " narrow" if card.lanes > 1 else "", "" if first else " continued"))  # type: ignore[attr-defined]
-    archived = f" · {escape(gettext('archived'))}" if order.status == "archived" else ""
+    archived = texts.archived if order.status == "archived" else ""
     plan_url, detail_url = escape(order.plan_url), escape(order.detail_url)
     drag = 'draggable="true" ' if movable else ""
     parts = [
@@ -70,27 +80,84 @@ def planning_card(context: template.Context, card: object, technician_pk: int, d
         f'<a href="{detail_url}"><span class="job-start" aria-hidden="true">{start}</span><span class="job-time">'
         f'<span data-testid="job-time-{number}{suffix}">{when}</span></span> <span class="job-number">{number}</span></a>\n']
     if clash:
-        word = escape(gettext("Double-booked"))
+        word = texts.double_booked
         parts.append(f'<span class="badge-warning" data-testid="double-booked-{number}{suffix}" title="{word}">&#9888; '
                      f'<span class="badge-text">{word}</span></span>\n')
     parts.append(f'<small class="job-customer">{escape(Truncator(customer).chars(28))}</small>\n')
     if movable:
-        move = escape(gettext("Move"))
+        move = texts.move
         parts.append(
             f'<details class="move">\n<summary data-testid="move-{number}">{move}</summary>\n'
             f'<form method="post" action="{plan_url}" class="stacked" data-testid="move-form-{number}">'
-            f'{CsrfTokenNode().render(context)}<input type="hidden" name="client_id" value="{escape(str(new_client_id()))}">\n'
-            f'<input type="hidden" name="next" value="{escape(str(context.get("next_path", "")))}">\n'
+            f'{texts.csrf}<input type="hidden" name="client_id" value="{escape(str(new_client_id()))}">\n'
+            f'<input type="hidden" name="next" value="{texts.next_path}">\n'
             f'<input type="hidden" name="plan-version" value="{int(order.version)}">\n'
             f'<input type="hidden" name="plan-source" value="{int(technician_pk)}">\n'
-            f'<label>{escape(gettext("Technician"))} <select name="plan-technician" required>{options}</select></label>\n'
-            f'<label>{escape(gettext("Date"))} <input type="date" name="plan-date" required min="2000-01-01" '
+            f'<label>{texts.technician} <select name="plan-technician" required>{options}</select></label>\n'
+            f'<label>{texts.date} <input type="date" name="plan-date" required min="2000-01-01" '
             f'max="2099-12-31" value="{escape(card.start_date)}"></label>\n'  # type: ignore[attr-defined]
-            f'<label>{escape(gettext("Time"))} <input type="time" name="plan-time" required value="{start}"></label>\n'
+            f'<label>{texts.time} <input type="time" name="plan-time" required value="{start}"></label>\n'
             f'<button type="submit" class="primary" data-testid="move-submit-{number}">{move}</button>\n'
             f'</form>\n</details>\n')
     parts.append("</div>")
-    return mark_safe("".join(parts))  # noqa: S308 (every text escaped above)
+    return "".join(parts)
+
+
+@register.simple_tag(takes_context=True)
+def planning_card(context: template.Context, card: object, technician_pk: int, day_iso: str,
+                  options: str) -> str:
+    """One card of the planning board (werkbon/workorders/views/planning.py): the order's
+    times, number and customer, and for the first card of a planned order its Move form
+    (``options``: the technician ``<option>``s, this row's selected, already safe). Made in
+    Python rather than in the template: a busy week has about 200 cards and a template
+    spends ~0.5 ms on each (issue 14); texts are escaped here (``escape``), numbers and the
+    urls made by ``reverse`` need none. ``card.order`` needs ``plan_url``, ``detail_url`` and
+    its customer."""
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(_card_html(card, technician_pk, day_iso, options, _BoardTexts(context)))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def planning_rows(context: template.Context, rows: list, hours: list, today: object, hour_lines: str) -> str:
+    """The planning board's ``<tr>`` per technician (``rows``: the view's dicts with
+    ``technician``, ``cells`` (:class:`werkbon.workorders.planning.Cell`) and ``options``):
+    name and hour labels, and per day the planned / available hours and the cards
+    (:func:`planning_card`). Made in Python like the cards (issue 14: the template spent
+    ~0.4 ms per cell, 70 a week); every text escaped here, the capacity figures localized
+    as ``{{ }}`` would (2,5 in Dutch)."""
+    from html import escape
+
+    from django.utils.formats import localize
+    from django.utils.safestring import mark_safe
+
+    texts = _BoardTexts(context)
+    labels = "".join(f"<span>{escape(str(hour))}</span>" for hour in hours)
+    lines = str(hour_lines)  # already safe (the view's spans)
+    out = []
+    for row in rows:
+        technician = row["technician"]
+        username, pk, options = escape(technician.username), int(technician.pk), row["options"]
+        out.append(
+            f'\n        <tr data-testid="row-{username}">\n'
+            f'          <th><div class="tech-name">{escape(technician.display_name)}</div>\n'
+            f'            <div class="hour-labels" aria-hidden="true">{labels}</div>\n'
+            f'          </th>\n          ')
+        for cell in row["cells"]:
+            iso = escape(cell.iso)
+            capacity = texts.capacity % {"planned": escape(localize(cell.planned_hours)),
+                                         "available": escape(localize(cell.available_hours))}
+            cards = "".join(_card_html(c, pk, iso, options, texts) for c in cell.cards)
+            out.append(
+                f'\n            <td class="{"today" if cell.day == today else ""}">\n'
+                f'              <div class="capacity{" over" if cell.over_capacity else ""}" '
+                f'title="{texts.capacity_title}" data-testid="capacity-{username}-{iso}">{capacity}</div>\n'
+                f'              <div class="slot timeline" data-technician="{pk}" data-date="{iso}" '
+                f'data-testid="cell-{username}-{iso}">\n'
+                f'                <div class="hour-lines" aria-hidden="true">{lines}</div>\n'
+                f'                {cards}\n              </div>\n            </td>\n          ')
+        out.append("\n        </tr>\n      ")
+    return mark_safe("".join(out))  # noqa: S308 (every text escaped above)
 
 
 @register.simple_tag(takes_context=True)
