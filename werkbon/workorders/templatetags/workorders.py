@@ -47,6 +47,18 @@ class _BoardTexts:
         self.capacity = gettext("%(planned)s / %(available)s h")
         self.csrf = CsrfTokenNode().render(context)
         self.next_path = escape(str(context.get("next_path", "")))
+        self.day_colon = gettext("%(name)s on %(day)s:")
+        self.plan = escape(gettext("Plan"))
+        self.duration = escape(gettext("Duration (minutes)"))
+        self.today_iso = escape(str(context.get("today_iso", "")))
+
+    @classmethod
+    def of(cls, context: template.Context) -> _BoardTexts:
+        """The texts of this page render (made by its first card, row or list)."""
+        texts = context.render_context.get(cls)
+        if texts is None:
+            texts = context.render_context[cls] = cls(context)
+        return texts
 
 
 def _card_html(card: object, technician_pk: int, day_iso: str, options: str, texts: _BoardTexts) -> str:
@@ -115,7 +127,7 @@ def planning_card(context: template.Context, card: object, technician_pk: int, d
     its customer."""
     from django.utils.safestring import mark_safe
 
-    return mark_safe(_card_html(card, technician_pk, day_iso, options, _BoardTexts(context)))  # noqa: S308
+    return mark_safe(_card_html(card, technician_pk, day_iso, options, _BoardTexts.of(context)))  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)
@@ -131,7 +143,14 @@ def planning_rows(context: template.Context, rows: list, hours: list, today: obj
     from django.utils.formats import localize
     from django.utils.safestring import mark_safe
 
-    texts = _BoardTexts(context)
+    texts = _BoardTexts.of(context)
+    localized: dict[object, str] = {}  # a handful of distinct figures (0, 2, 10, ...)
+
+    def figure(value: object) -> str:
+        if value not in localized:
+            localized[value] = escape(localize(value))
+        return localized[value]
+
     labels = "".join(f"<span>{escape(str(hour))}</span>" for hour in hours)
     lines = str(hour_lines)  # already safe (the view's spans)
     out = []
@@ -161,16 +180,43 @@ def planning_rows(context: template.Context, rows: list, hours: list, today: obj
 
 
 @register.simple_tag(takes_context=True)
+def planning_double_bookings(context: template.Context, double_bookings: list) -> str:
+    """The ``<li>`` per technician and day of the board's double-booked warning
+    (``double_bookings``: the view's dicts with ``technician``, ``day`` and ``cards``):
+    "Monteur 1 op di 02-07: 17 (08:00–09:00), 27 (08:00–09:00)". Made in Python (a busy week
+    has dozens); every text escaped, as ``{{ }}`` would."""
+    from html import escape
+
+    from django.template.base import render_value_in_context
+    from django.template.defaultfilters import date
+    from django.utils.safestring import mark_safe
+
+    texts = _BoardTexts.of(context)
+    out = []
+    for item in double_bookings:
+        technician, day = item["technician"], item["day"]
+        heading = texts.day_colon % {"name": escape(technician.display_name), "day": escape(date(day, "D d-m"))}
+        cards = ",".join(
+            f" {render_value_in_context(c.order.number, context)} ({escape(c.start_time)}–{escape(c.end_time)})"
+            for c in item["cards"])
+        out.append(f'<li data-testid="double-booked-{escape(technician.username)}-{escape(day.isoformat())}">'
+                   f"{heading}{cards}</li>")
+    return mark_safe("".join(out))  # noqa: S308 (every text escaped above)
+
+
+@register.simple_tag(takes_context=True)
 def unplanned_card(context: template.Context, order: object, options: str) -> str:
     """One order of the planning board's "Not planned" column with its Plan form (drawn in
     Python, like :func:`planning_card`; up to 50 of them). ``order`` needs ``plan_url``,
     ``detail_url`` and its customer; ``options``: the technician ``<option>``s."""
-    from django.template.defaulttags import CsrfTokenNode
     from django.utils.html import format_html
-    from django.utils.translation import gettext
+    from django.utils.safestring import mark_safe
 
     from werkbon.workorders.actions import new_client_id
 
+    texts = _BoardTexts.of(context)  # escaped once per page: safe
+    plan, technician, date, time, duration = (mark_safe(text) for text in (  # noqa: S308
+        texts.plan, texts.technician, texts.date, texts.time, texts.duration))
     customer = order.customer.name if order.customer_id and order.customer.name else "—"  # type: ignore[attr-defined]
     return format_html(
         '<div class="job" draggable="true" data-plan-url="{}" data-time="08:00" data-testid="unplanned-{}">\n'
@@ -185,7 +231,7 @@ def unplanned_card(context: template.Context, order: object, options: str) -> st
         '<label>{} <input type="number" name="plan-minutes" min="1" max="10080" value="{}" '
         'data-testid="plan-minutes"></label>\n'
         '<button type="submit" class="primary" data-testid="plan-submit">{}</button>\n</form>\n</details>\n</div>',
-        order.plan_url, order.number, order.detail_url, order.number, customer, gettext("Plan"),  # type: ignore[attr-defined]
-        order.plan_url, order.number, CsrfTokenNode().render(context), new_client_id(),  # type: ignore[attr-defined]
-        context.get("next_path", ""), gettext("Technician"), options, gettext("Date"), context.get("today_iso", ""),
-        gettext("Time"), gettext("Duration (minutes)"), order.planned_minutes, gettext("Plan"))  # type: ignore[attr-defined]
+        order.plan_url, order.number, order.detail_url, order.number, customer, plan,  # type: ignore[attr-defined]
+        order.plan_url, order.number, mark_safe(texts.csrf), new_client_id(),  # type: ignore[attr-defined]  # noqa: S308
+        mark_safe(texts.next_path), technician, options, date, mark_safe(texts.today_iso),  # noqa: S308
+        time, duration, order.planned_minutes, plan)  # type: ignore[attr-defined]
