@@ -209,29 +209,29 @@ def unplanned_card(context: template.Context, order: object, options: str) -> st
     """One order of the planning board's "Not planned" column with its Plan form (drawn in
     Python, like :func:`planning_card`; up to 50 of them). ``order`` needs ``plan_url``,
     ``detail_url`` and its customer; ``options``: the technician ``<option>``s."""
-    from django.utils.html import format_html
+    from html import escape
+
     from django.utils.safestring import mark_safe
 
     from werkbon.workorders.actions import new_client_id
 
-    texts = _BoardTexts.of(context)  # escaped once per page: safe
-    plan, technician, date, time, duration = (mark_safe(text) for text in (  # noqa: S308
-        texts.plan, texts.technician, texts.date, texts.time, texts.duration))
+    texts = _BoardTexts.of(context)  # escaped once per page
     customer = order.customer.name if order.customer_id and order.customer.name else "—"  # type: ignore[attr-defined]
-    return format_html(
-        '<div class="job" draggable="true" data-plan-url="{}" data-time="08:00" data-testid="unplanned-{}">\n'
-        '<a href="{}">{}</a> · {}\n<details>\n<summary>{}</summary>\n'
-        '<form method="post" action="{}" class="stacked" data-testid="plan-form-{}">{}'
-        '<input type="hidden" name="client_id" value="{}">\n'
-        '<input type="hidden" name="next" value="{}">\n'
-        '<label>{} <select name="plan-technician" required data-testid="plan-technician">{}</select></label>\n'
-        '<label>{} <input type="date" name="plan-date" required min="2000-01-01" max="2099-12-31" value="{}" '
-        'data-testid="plan-date"></label>\n'
-        '<label>{} <input type="time" name="plan-time" required value="08:00" data-testid="plan-time"></label>\n'
-        '<label>{} <input type="number" name="plan-minutes" min="1" max="10080" value="{}" '
-        'data-testid="plan-minutes"></label>\n'
-        '<button type="submit" class="primary" data-testid="plan-submit">{}</button>\n</form>\n</details>\n</div>',
-        order.plan_url, order.number, order.detail_url, order.number, customer, plan,  # type: ignore[attr-defined]
-        order.plan_url, order.number, mark_safe(texts.csrf), new_client_id(),  # type: ignore[attr-defined]  # noqa: S308
-        mark_safe(texts.next_path), technician, options, date, mark_safe(texts.today_iso),  # noqa: S308
-        time, duration, order.planned_minutes, plan)  # type: ignore[attr-defined]
+    plan_url, number = escape(order.plan_url), escape(str(order.number))  # type: ignore[attr-defined]
+    return mark_safe(  # noqa: S308 (every text escaped here or in _BoardTexts)
+        f'<div class="job" draggable="true" data-plan-url="{plan_url}" data-time="08:00" data-testid="unplanned-{number}">\n'
+        f'<a href="{escape(order.detail_url)}">{number}</a> · {escape(customer)}\n<details>\n'  # type: ignore[attr-defined]
+        f'<summary>{texts.plan}</summary>\n'
+        f'<form method="post" action="{plan_url}" class="stacked" data-testid="plan-form-{number}">{texts.csrf}'
+        f'<input type="hidden" name="client_id" value="{escape(str(new_client_id()))}">\n'
+        f'<input type="hidden" name="next" value="{texts.next_path}">\n'
+        f'<label>{texts.technician} <select name="plan-technician" required data-testid="plan-technician">{options}'
+        f'</select></label>\n'
+        f'<label>{texts.date} <input type="date" name="plan-date" required min="2000-01-01" max="2099-12-31" '
+        f'value="{texts.today_iso}" data-testid="plan-date"></label>\n'
+        f'<label>{texts.time} <input type="time" name="plan-time" required value="08:00" data-testid="plan-time">'
+        f'</label>\n'
+        f'<label>{texts.duration} <input type="number" name="plan-minutes" min="1" max="10080" '
+        f'value="{int(order.planned_minutes)}" data-testid="plan-minutes"></label>\n'  # type: ignore[attr-defined]
+        f'<button type="submit" class="primary" data-testid="plan-submit">{texts.plan}</button>\n</form>\n</details>\n'
+        f'</div>')
