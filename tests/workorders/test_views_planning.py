@@ -122,3 +122,11 @@ def test_it_escapes_hostile_names_and_localizes_the_hours_on_rows_made_in_python
             f"{first.number} (09:00–10:30), {second.number} (10:00–11:00)</li>") in html
     assert 'data-testid="capacity-tech_a-2025-03-12">2,5 / ' in html
     assert f'<option value="{tech_a.pk}">{name}</option>' in html  # the plan form's select
+
+
+def test_a_card_cuts_a_long_customer_name_to_28_characters_escaped(office_client, customer, tech_a):
+    customer.name = "Van Dijk & Zonen Installatietechniek B.V."
+    customer.save()
+    services.create_work_order(customer=customer, technicians=[tech_a], planned_start=local(2025, 3, 12, 9, 0))
+    html = office_client.get(reverse("workorders:planning"), {"week": "2025-03-12"}).content.decode()
+    assert '<small class="job-customer">Van Dijk &amp; Zonen Installati…</small>' in html

@@ -51,6 +51,21 @@ class _BoardTexts:
         self.plan = escape(gettext("Plan"))
         self.duration = escape(gettext("Duration (minutes)"))
         self.today_iso = escape(str(context.get("today_iso", "")))
+        self.customers: dict[str, str] = {}  # name → escaped and cut to 28 characters
+
+    def customer(self, name: str) -> str:
+        """``name`` as the card shows it: ``Truncator(name).chars(28)``, escaped, once per name
+        (a week's cards share a few hundred customers)."""
+        shown = self.customers.get(name)
+        if shown is None:
+            from html import escape
+            from unicodedata import normalize
+
+            from django.utils.text import Truncator
+
+            text = normalize("NFC", name)  # as Truncator does: a short name comes back as is
+            shown = self.customers[name] = escape(text if len(text) <= 28 else Truncator(text).chars(28))
+        return shown
 
     @classmethod
     def of(cls, context: template.Context) -> _BoardTexts:
@@ -63,8 +78,6 @@ class _BoardTexts:
 
 def _card_html(card: object, technician_pk: int, day_iso: str, options: str, texts: _BoardTexts) -> str:
     from html import escape
-
-    from django.utils.text import Truncator
 
     from werkbon.workorders.actions import new_client_id
 
@@ -95,7 +108,7 @@ def _card_html(card: object, technician_pk: int, day_iso: str, options: str, tex
         word = texts.double_booked
         parts.append(f'<span class="badge-warning" data-testid="double-booked-{number}{suffix}" title="{word}">&#9888; '
                      f'<span class="badge-text">{word}</span></span>\n')
-    parts.append(f'<small class="job-customer">{escape(Truncator(customer).chars(28))}</small>\n')
+    parts.append(f'<small class="job-customer">{texts.customer(customer)}</small>\n')
     if movable:
         move = texts.move
         parts.append(
@@ -187,7 +200,6 @@ def planning_double_bookings(context: template.Context, double_bookings: list) -
     has dozens); every text escaped, as ``{{ }}`` would."""
     from html import escape
 
-    from django.template.base import render_value_in_context
     from django.template.defaultfilters import date
     from django.utils.safestring import mark_safe
 
@@ -197,7 +209,7 @@ def planning_double_bookings(context: template.Context, double_bookings: list) -
         technician, day = item["technician"], item["day"]
         heading = texts.day_colon % {"name": escape(technician.display_name), "day": escape(date(day, "D d-m"))}
         cards = ",".join(
-            f" {render_value_in_context(c.order.number, context)} ({escape(c.start_time)}–{escape(c.end_time)})"
+            f" {escape(str(c.order.number))} ({escape(c.start_time)}–{escape(c.end_time)})"
             for c in item["cards"])
         out.append(f'<li data-testid="double-booked-{escape(technician.username)}-{escape(day.isoformat())}">'
                    f"{heading}{cards}</li>")
