@@ -99,3 +99,34 @@ def test_it_refuses_to_plan_a_completed_order(office_client, completed_order, te
 
 def test_it_survives_a_bad_week_parameter(office_client):
     assert office_client.get(reverse("workorders:planning"), {"week": "x"}).status_code == 200
+
+
+def test_it_escapes_hostile_names_and_localizes_the_hours_on_rows_made_in_python(office_client, customer, tech_a):
+    # The rows, the double-booked list and the unplanned column are made in Python (issue 14):
+    # names from users and Visma.net must come out escaped, the hours as the template did.
+    tech_a.first_name, tech_a.last_name = '<script>alert("x")</script>', "&"
+    tech_a.save()
+    customer.name = "<img src=x onerror=alert(1)>"
+    customer.save()
+    first = services.create_work_order(customer=customer, technicians=[tech_a],
+                                       planned_start=local(2025, 3, 12, 9, 0), planned_minutes=90)
+    second = services.create_work_order(customer=customer, technicians=[tech_a],
+                                        planned_start=local(2025, 3, 12, 10, 0), planned_minutes=60)
+    services.create_work_order(customer=customer, description="Nog plannen")
+    html = office_client.get(reverse("workorders:planning"), {"week": "2025-03-12"}).content.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    name = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp;"
+    assert f'<div class="tech-name">{name}</div>' in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert (f'<li data-testid="double-booked-tech_a-2025-03-12">{name} op wo 12-03: '
+            f"{first.number} (09:00–10:30), {second.number} (10:00–11:00)</li>") in html
+    assert 'data-testid="capacity-tech_a-2025-03-12">2,5 / ' in html
+    assert f'<option value="{tech_a.pk}">{name}</option>' in html  # the plan form's select
+
+
+def test_a_card_cuts_a_long_customer_name_to_28_characters_escaped(office_client, customer, tech_a):
+    customer.name = "Van Dijk & Zonen Installatietechniek B.V."
+    customer.save()
+    services.create_work_order(customer=customer, technicians=[tech_a], planned_start=local(2025, 3, 12, 9, 0))
+    html = office_client.get(reverse("workorders:planning"), {"week": "2025-03-12"}).content.decode()
+    assert '<small class="job-customer">Van Dijk &amp; Zonen Installati…</small>' in html

@@ -230,17 +230,19 @@ def axis_minutes(tenant: Tenant) -> int:
 
 
 def card(order: WorkOrder, tenant: Tenant, clashing: bool, day: dt.date | None = None, *,
-         bounds: tuple[dt.datetime, dt.datetime] | None = None) -> Card:
+         bounds: tuple[dt.datetime, dt.datetime] | None = None, zone: dt.tzinfo | None = None) -> Card:
     """The card of ``order`` on local ``day`` (default: the day it starts): its part of that
-    day placed on the day's axis (``bounds``: that day's :func:`day_bounds`, when known)."""
+    day placed on the day's axis (``bounds``: that day's :func:`day_bounds`, when known;
+    ``zone``: the current time zone, when known: ``timezone.localtime`` looks it up per call)."""
+    zone = zone or timezone.get_current_timezone()
     span = interval(order)
-    start, end = (timezone.localtime(t) for t in span)
+    start, end = (t.astimezone(zone) for t in span)
     first_day = start.date()
     day = day or first_day
     bounds = bounds or day_bounds(day)
     segment = (max(span[0], bounds[0]), min(span[1], bounds[1]))
     axis = axis_minutes(tenant)
-    seg_start = timezone.localtime(segment[0])
+    seg_start = segment[0].astimezone(zone)
     from_axis = (0 if day != seg_start.date() else seg_start.hour * 60 + seg_start.minute) \
         - tenant.planning_day_start * 60
     minutes = max(0, int((segment[1] - segment[0]).total_seconds() // 60))
@@ -265,6 +267,7 @@ def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.da
     # Each day's bounds and working day once (not per order and day: ~200 orders a week).
     bounds = [day_bounds(day) for day in days]
     working = [working_bounds(tenant, day) for day in days]
+    zone = timezone.get_current_timezone()
     for order in orders:
         span = interval(order)
         spanned = [i for i, (day, (start, end)) in enumerate(zip(days, bounds, strict=True))
@@ -276,7 +279,7 @@ def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.da
         if not technicians_of_order:
             continue
         parts = {index: (_shared_minutes(span, working[index]),
-                         card(order, tenant, False, days[index], bounds=bounds[index]))
+                         card(order, tenant, False, days[index], bounds=bounds[index], zone=zone))
                  for index in spanned}
         for technician in technicians_of_order:
             row = cells[technician.pk]
