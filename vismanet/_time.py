@@ -16,9 +16,14 @@ def parse_timestamp(value: Any) -> datetime | None:
     contract prescribes for ERP timestamps), any number of fraction digits, a space instead of
     ``T``, and a bare date.
     """
-    if value is None or value == "":
+    if type(value) is str and value:  # the usual case first: one call per record read
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = datetime.fromisoformat(value.strip())
+    elif value is None or value == "":
         return None
-    if isinstance(value, datetime):
+    elif isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
         parsed = datetime.fromisoformat(value.strip())

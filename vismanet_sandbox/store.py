@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (company, kind, key)
 );
 CREATE INDEX IF NOT EXISTS records_order ON records (company, kind, internal_id);
+CREATE INDEX IF NOT EXISTS records_page ON records (company, kind, internal_id, modified, created);
 CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (
     company TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL, value INTEGER NOT NULL,
@@ -256,7 +257,11 @@ class Store:
             args.append(escaped + "%")
         sql += " ORDER BY internal_id"
         if window is not None:
-            sql += " LIMIT ? OFFSET ?"
+            # Deferred join: the offset is skipped in the covering index (company, kind,
+            # internal_id, modified, created), so a deep page reads and decodes only its own rows.
+            sql = ("SELECT key, internal_id, created, modified, version, data FROM records "
+                   "WHERE rowid IN (SELECT rowid FROM records" + sql[sql.index(" WHERE "):]
+                   + " LIMIT ? OFFSET ?) ORDER BY internal_id")
             args.extend((window[1], window[0]))
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()

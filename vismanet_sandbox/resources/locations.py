@@ -38,7 +38,10 @@ def render(rec: Record) -> dict[str, Any]:
 
 
 def _query_filter(call: Call) -> Any:
+    """The locationId/gln predicate, or None without those filters (then only the page is read)."""
     q = call.request.query_params
+    if not (q.get("locationId") or q.get("gln")):
+        return None
 
     def keep(rec: Record) -> bool:
         if q.get("locationId") and rec.data["locationId"].lower() != q["locationId"].lower():

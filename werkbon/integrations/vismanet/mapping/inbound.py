@@ -60,7 +60,9 @@ def storable(text: str) -> str:
 def _text(value: object, limit: int) -> str:
     """``value`` as one line of at most ``limit`` storable characters (:func:`storable`),
     runs of whitespace as one space."""
-    return " ".join(storable(str(value)).split())[:limit] if value else ""
+    if not value:
+        return ""
+    return " ".join(storable(value if type(value) is str else str(value)).split())[:limit]
 
 
 # --- customers ------------------------------------------------------------------------
@@ -172,7 +174,7 @@ def split_street(line: str) -> tuple[str, str]:
     must be short additions (at most four letters, or "bus"/"box"). A line with no such
     number, a longer addition or a number too long for the field stays whole in the street.
     """
-    words = " ".join(line.split()).split(" ") if line and line.strip() else []
+    words = line.split() if line else []  # runs of whitespace count as one space
     for index in range(len(words) - 1, 0, -1):
         if not words[index][0].isdigit():
             continue
@@ -193,9 +195,11 @@ def _country(address: ErpAddress) -> str:
 
 def is_filled(address: ErpAddress | None) -> bool:
     """An address counts when it has a street line, a postal code or a city."""
-    return bool(address) and any(
-        (value or "").strip() for value in (address.address_line1, address.postal_code, address.city)  # type: ignore[union-attr]
-    )
+    if not address:
+        return False
+    return bool((address.address_line1 and address.address_line1.strip())
+                or (address.postal_code and address.postal_code.strip())
+                or (address.city and address.city.strip()))
 
 
 def work_address_fields(address: ErpAddress, name: str = "") -> dict[str, Any]:
@@ -219,16 +223,26 @@ def work_address_fields(address: ErpAddress, name: str = "") -> dict[str, Any]:
 
 
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFC", " ".join(text.split())).casefold()
+    text = " ".join(text.split())
+    if text.isascii():  # NFC leaves ASCII as it is, and casefold is lower for ASCII
+        return text.lower()
+    return unicodedata.normalize("NFC", text).casefold()
 
 
 def address_identity(fields: dict[str, Any]) -> tuple[str, str, str, str]:
     """What makes two work addresses "identical": street + number, postal code, city and
     country, compared without case, extra spaces or the space in a postal code. The name
     does not count (a location named "Hoofdkantoor" at the main address is the same place)."""
-    street = _fold(f"{fields.get('street', '')} {fields.get('house_number', '')}")
-    postal = _fold(fields.get("postal_code", "")).replace(" ", "")
-    return street, postal, _fold(fields.get("city", "")), _fold(fields.get("country", "") or "NL")
+    get = fields.get
+    parts = (f"{get('street', '')} {get('house_number', '')}", get("postal_code", ""), get("city", ""),
+             get("country", "") or "NL")
+    # The four parts folded in one go (they are joined by a NUL, which no fold changes):
+    # the same as folding each part on its own, for a third of the work.
+    text = "\x00".join([" ".join(part.split()) for part in parts])
+    folded = text.lower() if text.isascii() else unicodedata.normalize("NFC", text).casefold()
+    street, postal, city, country = folded.split("\x00") if folded.count("\x00") == 3 else (
+        _fold(part) for part in parts)
+    return street, postal.replace(" ", ""), city, country
 
 
 def customer_work_addresses(customer: Customer) -> list[tuple[str, dict[str, Any]]]:
