@@ -55,3 +55,20 @@ def drop_database(url: str) -> None:
             return
         except psycopg.OperationalError:
             time.sleep(1)
+
+
+def redis_broker() -> tuple[str, str]:
+    """``(broker URL, key prefix)`` for a scale-out benchmark: Redis at
+    ``WERKBON_BENCH_REDIS`` (default ``redis://127.0.0.1:6379/0``) with a key prefix of its own,
+    so concurrent runs and test suites never meet; :func:`drop_redis_keys` removes them."""
+    url = os.environ.get("WERKBON_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+    return url, f"werkbon-bench-{uuid.uuid4().hex[:8]}:"
+
+
+def drop_redis_keys(url: str, prefix: str) -> None:
+    """Delete every key under ``prefix`` (the benchmark's queues and results)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)

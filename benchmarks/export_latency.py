@@ -40,7 +40,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from base64 import urlsafe_b64encode
 from pathlib import Path
 
@@ -48,7 +47,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import drop_database, load, postgres_database, summary  # noqa: E402
+from _common import drop_database, drop_redis_keys, load, postgres_database, redis_broker, summary  # noqa: E402
 
 POLL_SECONDS = 0.005
 WARM_UP = 2
@@ -78,7 +77,6 @@ def main() -> int:
 
 
 def run_mode(mode: str, orders: int, latency_ms: int) -> int:
-    import redis
 
     from tests.fixtures.sandbox import SandboxControl, free_port, start_server, wait_until_up
     from vismanet_sandbox import demo
@@ -98,8 +96,7 @@ def run_mode(mode: str, orders: int, latency_ms: int) -> int:
         if database is None:
             print("PostgreSQL does not answer at 127.0.0.1: the scale-out mode needs it.")
             return 1
-        redis_url = os.environ.get("WERKBON_BENCH_REDIS", "redis://127.0.0.1:6379/0")
-        prefix = f"werkbon-bench-{uuid.uuid4().hex[:8]}:"
+        redis_url, prefix = redis_broker()
         env.update({
             "WERKBON_ENV": "production", "DATABASE_URL": database, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "WERKBON_FIELD_ENCRYPTION_KEY": urlsafe_b64encode(secrets.token_bytes(32)).decode(),
@@ -157,9 +154,7 @@ def run_mode(mode: str, orders: int, latency_ms: int) -> int:
             connections.close_all()
             drop_database(database)
         if redis_url is not None:
-            client = redis.Redis.from_url(redis_url)
-            for key in client.scan_iter(f"{prefix}*"):
-                client.delete(key)
+            drop_redis_keys(redis_url, prefix)
         var_dir.cleanup()
 
 

@@ -46,7 +46,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import drop_database, load, postgres_database  # noqa: E402
+from _common import drop_database, drop_redis_keys, load, postgres_database, redis_broker  # noqa: E402
 
 GOAL_INTERVAL = 300
 CUSTOMERS_IN_COMPANY, ITEMS_IN_COMPANY = 200, 100
@@ -159,8 +159,7 @@ def main() -> int:
     if database is None:
         print("PostgreSQL does not answer at 127.0.0.1: this benchmark needs the scale-out mode.")
         return 1
-    redis_url = os.environ.get("WERKBON_BENCH_REDIS", "redis://127.0.0.1:6379/0")
-    prefix = f"werkbon-bench-{uuid.uuid4().hex[:8]}:"
+    redis_url, prefix = redis_broker()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     # An empty company with records last changed long ago (benchmarks/first_import.py): the
@@ -332,9 +331,7 @@ def main() -> int:
 
         all_connections.close_all()
         drop_database(database)
-        client = redis.Redis.from_url(redis_url)
-        for key in client.scan_iter(f"{prefix}*"):
-            client.delete(key)
+        drop_redis_keys(redis_url, prefix)
         var_dir.cleanup()
 
 

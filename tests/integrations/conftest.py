@@ -202,3 +202,12 @@ def imported(importing_integration, tenant_a, sandbox):
         sync.first_import(importing_integration)
         LogEntry.objects.all().delete()
         yield importing_integration
+
+
+@pytest.fixture
+def quick_retries(settings):
+    """No five-minute wait between export attempts (the rule itself is tested in
+    test_exactly_once.py)."""
+    settings.VISMANET_EXPORT_RETRY_WINDOW_SECONDS = 0
+    settings.VISMANET_EXPORT_BACKOFF_SECONDS = 0
+    return settings

@@ -32,14 +32,6 @@ def archive_one(tenant, office, tech) -> ExportRecord:
         return ExportRecord.objects.get(work_order_number=order.number)
 
 
-@pytest.fixture
-def quick_retries(settings):
-    """No five-minute wait between attempts (the rule itself is tested below)."""
-    settings.VISMANET_EXPORT_RETRY_WINDOW_SECONDS = 0
-    settings.VISMANET_EXPORT_BACKOFF_SECONDS = 0
-    return settings
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("target", ["sales_order", "customer_invoice"])
 @pytest.mark.parametrize("fault", ["drop_after_write", "error_after_write"])

@@ -56,13 +56,6 @@ def meet(monkeypatch, meeting: Meeting, side: str, cls: type, name: str) -> None
     monkeypatch.setattr(cls, name, wrapped)
 
 
-@pytest.fixture
-def quick_retries(settings):
-    settings.VISMANET_EXPORT_RETRY_WINDOW_SECONDS = 0
-    settings.VISMANET_EXPORT_BACKOFF_SECONDS = 0
-    return settings
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("target", ["sales_order", "customer_invoice"])
 def test_the_marker_search_is_sent_with_the_preflight_gets(vismanet_integration, sandbox, tenant_a, office_a,
