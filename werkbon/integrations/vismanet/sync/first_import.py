@@ -87,6 +87,8 @@ def fewer_collections() -> Iterator[None]:
             if _gc_depth == 0:
                 gc.set_threshold(*_gc_previous)
                 gc.unfreeze()
+
+
 PHASES: tuple[Table, ...] = (item_groups.TABLE, items.TABLE, customers.TABLE, locations.TABLE)
 
 
