@@ -11,7 +11,7 @@ and a Redis key prefix of its own, runs one real first import for a template ten
 clones it into N tenants (integration, encrypted tokens, watermarks: all on the same sandbox
 company, whose data did not change, so every sync is idle) with their next syncs spread over
 one interval. Then it starts ``celery beat`` and the node's workers: ``--workers`` (2, one per
-core) processes of ``celery worker -Q periodic,default -P threads -c 16`` (docs/architecture.md,
+core) processes of ``celery worker -Q periodic,sync,default -P threads -c 16`` (docs/architecture.md,
 "Worker pool"); once the first sync ran it waits one interval (warm-up), then samples every
 tenant's last sync every 5 s for 1.5 intervals.
 
@@ -216,7 +216,7 @@ def main() -> int:
         beat = subprocess.Popen([celery, "-A", "werkbon", "beat", "--loglevel", "WARNING", "--schedule",
                                  str(Path(var_dir.name) / "beat-schedule")], cwd=REPO_ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        workers = [subprocess.Popen([celery, "-A", "werkbon", "worker", "-Q", "periodic,default", "-P", "threads",
+        workers = [subprocess.Popen([celery, "-A", "werkbon", "worker", "-Q", "periodic,sync,default", "-P", "threads",
                                      "-c", str(args.concurrency), "--loglevel", "WARNING", "-n", f"bench{n}@%h"],
                                     cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                     start_new_session=True)

@@ -237,9 +237,13 @@ def test_it_routes_periodic_and_export_work_to_their_own_queues():
 
     assert queue_of("werkbon.health.record_heartbeat") == "periodic"
     assert queue_of("werkbon.integrations.tasks.export_work_order") == "export"
-    assert queue_of("werkbon.integrations.tasks.sync_customers") == "periodic"
+    assert queue_of("werkbon.integrations.tasks.tick") == "periodic"
+    assert queue_of("werkbon.customermail.tasks.sweep") == "periodic"
+    # the imports have their own queue: a backlog of syncs never delays (and so expires) a tick
+    assert queue_of("werkbon.integrations.tasks.sync_incremental") == "sync"
+    assert queue_of("werkbon.integrations.tasks.sync_first_import") == "sync"
     assert queue_of("werkbon.workorders.tasks.anything_else") == "default"
     # A worker started without -Q (the embedded `worker -B`) consumes every queue.
-    assert {q.name for q in celery_app.conf.task_queues} == {"default", "periodic", "export"}
+    assert {q.name for q in celery_app.conf.task_queues} == {"default", "periodic", "sync", "export"}
     # Each queue is bound by its own key, so a message lands in one queue only.
-    assert len({q.routing_key for q in celery_app.conf.task_queues}) == 3
+    assert len({q.routing_key for q in celery_app.conf.task_queues}) == 4

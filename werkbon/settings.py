@@ -300,21 +300,24 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_IMPORTS = ["werkbon.health"]  # werkbon itself is not an app, so not autodiscovered
-# Three queues, so that a burst of exports cannot delay the periodic ticks and syncs.
-# A worker started without -Q (the embedded `worker -B`) consumes all three; in scale-out,
-# workers can be dedicated with `-Q periodic` or `-Q export` (see docs/deploy.md).
+# Four queues, so that a burst of exports or of imports cannot delay the scheduler's tick: the
+# tick expires after 5 s, so behind a backlog of syncs every tick would be dropped until the
+# backlog was gone, and then one tick would enqueue everything due meanwhile (a burst again).
+# `periodic` holds only the clockwork (tick, heartbeat, sweep: short jobs), `sync` the imports
+# from Visma.net. A worker started without -Q (the embedded `worker -B`) consumes all four; in
+# scale-out, workers can be dedicated with -Q (see docs/deploy.md).
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Each queue has its own exchange and routing key: bound to one shared exchange and key,
-# a direct exchange would copy every message into all three.
+# a direct exchange would copy every message into all of them.
 CELERY_TASK_QUEUES = [
     Queue(name, Exchange(name, type="direct"), routing_key=name)
-    for name in ("default", "periodic", "export")
+    for name in ("default", "periodic", "sync", "export")
 ]
 CELERY_TASK_CREATE_MISSING_QUEUES = False  # a typo in a route is an error, not a lost job
 CELERY_TASK_ROUTES = {
     "werkbon.health.*": {"queue": "periodic"},
     "werkbon.integrations.tasks.tick": {"queue": "periodic"},
-    "werkbon.integrations.tasks.sync_*": {"queue": "periodic"},
+    "werkbon.integrations.tasks.sync_*": {"queue": "sync"},
     "werkbon.integrations.tasks.export_*": {"queue": "export"},
     "werkbon.customermail.tasks.sweep": {"queue": "periodic"},
 }

@@ -47,7 +47,7 @@ def test_it_imports_two_tenants_at_once_with_two_workers(scaleout_services, sand
         VISMANET_CONNECT_BASE_URL=sandbox.url, VISMANET_CONTEXT_BASE_URL=f"{sandbox.url}/API",
         VISMANET_CLIENT_ID=demo.CLIENT_ID, VISMANET_CLIENT_SECRET=demo.CLIENT_SECRET,
     )
-    workers = [start_worker(["-n", f"import{n}@test", "-Q", "periodic", "-c", "1", "-l", "INFO",
+    workers = [start_worker(["-n", f"import{n}@test", "-Q", "sync", "-c", "1", "-l", "INFO",
                              "--without-gossip", "--without-mingle"], env) for n in (1, 2)]
     for worker in workers:
         worker.wait_ready()
