@@ -386,3 +386,17 @@ def test_it_runs_after_each_incremental_sync(orders):
     tasks.sync_incremental(orders.pk)
     assert {link.external_id for link in ExternalLink.objects.filter(external_type="sales_order")} == {
         "SO/000101", "SO/000102", "SO/000103"}
+
+
+@pytest.mark.django_db
+def test_it_imports_an_order_whose_texts_hold_a_nul(orders):
+    """PostgreSQL refuses a NUL in text: the order still becomes a work order (cleaned), once,
+    and the next run does not see it as changed."""
+    order_id = new_order(orders, description="Werkbon\x00 lekkage", note="Sleutel\x00 bij de buren")
+    import_orders(orders)
+    work_order = linked_work_order(order_id)
+    assert work_order.description == "Werkbon lekkage\n\nSleutel bij de buren"
+    forget_watermark(orders)
+    import_orders(orders)
+    assert ExternalLink.objects.filter(external_type="sales_order", external_id=f"SO/{order_id}").count() == 1
+    assert not [text for text in messages("warning") if f"SO {order_id}" in text]

@@ -148,3 +148,50 @@ def test_it_recognises_a_werkbon_marker(customer_order, ours):
 )
 def test_it_merges_a_field_three_ways(visma_changed, local_changed, agrees, expected):
     assert mapping.merge(visma_changed=visma_changed, local_changed=local_changed, agrees=agrees) is expected
+
+
+HOSTILE = "Lekkage\x00 \ud800 keuken"  # a NUL and a lone surrogate, as json.loads keeps them
+
+
+def stored_text(text: str) -> bool:
+    text.encode("utf-8")  # raises on a lone surrogate
+    return "\x00" not in text
+
+
+def test_it_cleans_what_no_database_stores_from_an_orders_texts():
+    order = SalesOrder.model_validate({
+        "type": "SO", "orderId": "000112", "description": f"Werkbon {HOSTILE}", "note": HOSTILE,
+        "customer": {"id": "10001", "refNo": HOSTILE, "order": HOSTILE, "location": {"id": "LOC\x0001"}},
+        "shipping": {"address": {"line1": f"Dorps\x00straat 9 \udfff", "postalCode": "1234\x00AB",
+                                 "city": "Ede\ud800", "country": {"id": "NL"}}},
+    })
+    fields = mapping.order_fields(order)
+    texts = [fields.description, fields.customer_reference, fields.customer_order, fields.location_id,
+             fields.address.street, fields.address.house_number, fields.address.postal_code, fields.address.city]
+    assert all(stored_text(text) for text in texts), texts
+    assert fields.description.startswith("Werkbon Lekkage ? keuken")
+    assert fields.address.postal_code == "1234AB"
+
+
+@pytest.mark.parametrize("key", ["type", "orderId", "customer"])
+def test_it_refuses_an_order_whose_key_no_database_stores(key):
+    raw = {"type": "SO", "orderId": "000113", "customer": {"id": "10001"}}
+    if key == "customer":
+        raw["customer"]["id"] = "100\x0001"
+    else:
+        raw[key] = raw[key] + "\ud800"
+    with pytest.raises(mapping.UnstorableKey):
+        mapping.order_fields(SalesOrder.model_validate(raw))
+    assert stored_text(mapping.order_label("SO", "0001\x00\ud800"))
+
+
+def test_it_bounds_the_work_description_and_keeps_the_planned_hours():
+    from werkbon.workorders import limits
+
+    description = mapping.work_order_description("Werkbon " + "x" * 30_000, "n" * 30_000)
+    assert len(description) == limits.MAX_DESCRIPTION_LENGTH
+    planned = mapping.planned_time_text([("ARBEID", Decimal("2"))])
+    with_hours = mapping.with_planned_time(description, planned)
+    assert len(with_hours) == limits.MAX_DESCRIPTION_LENGTH
+    assert with_hours.endswith(planned) and with_hours.startswith("Werkbon xxx")
+    assert mapping.with_planned_time("Kort", planned) == f"Kort\n\n{planned}"

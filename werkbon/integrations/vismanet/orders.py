@@ -170,6 +170,10 @@ A_UNADDRESSABLE = gettext_noop(
     "Make the work order for this order by hand, or give the order type a numbering without \"/\" in "
     "Visma.net.")
 M_MALFORMED = gettext_noop("Order %(order)s could not be imported: Visma.net sent it without a customer.")
+M_UNSTORABLE_KEY = gettext_noop(
+    "Order %(order)s could not be imported: its number or customer number holds a character that cannot be stored."
+)
+A_UNSTORABLE_KEY = gettext_noop("Give the order a new number in Visma.net, or enter the work order by hand.")
 M_RECONNECT = gettext_noop(
     "Visma.net asks for a new sign-in: orders are not imported until Visma.net is connected again."
 )
@@ -726,6 +730,11 @@ class OrderImport:
             return None
         try:
             fields = mapping.order_fields(order)
+        except mapping.UnstorableKey:
+            label = mapping.order_label(self.order_type, order_id)
+            self._log(LogLevel.WARNING, LogTable.ORDER, M_UNSTORABLE_KEY, {"order": label},
+                      action=A_UNSTORABLE_KEY, object_ref=label)
+            return None
         except ValueError:
             label = mapping.order_label(self.order_type, order_id)
             self._log(LogLevel.WARNING, LogTable.ORDER, M_MALFORMED, {"order": label}, object_ref=label)

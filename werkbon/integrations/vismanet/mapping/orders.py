@@ -19,6 +19,8 @@ from django.utils import formats, translation
 from django.utils.translation import gettext
 
 from vismanet import SalesOrder, SalesOrderLine
+from werkbon.integrations.vismanet.mapping.inbound import storable
+from werkbon.workorders import limits
 
 # Statuses of an order that is finished in Visma.net: it never becomes a new work order.
 CLOSED_STATUSES = frozenset({"completed", "cancelled", "canceled", "invoiced", "voided", "closed"})
@@ -31,8 +33,10 @@ WORK_ORDER_LANGUAGE = "nl"
 # the tenant named as well, "Werkbon <tenant> 12". Any text starting with this prefix is
 # taken as a Werkbon document (of this or another Werkbon account on the same company).
 MARKER_PREFIX = "werkbon "
-REFERENCE_MAX = 100  # WorkOrder.customer_reference
-NOTE_MAX = 500  # MaterialLine.note
+REFERENCE_MAX = limits.MAX_REFERENCE_LENGTH  # WorkOrder.customer_reference
+NOTE_MAX = limits.MAX_NOTE_LENGTH  # MaterialLine.note
+# The work description, also with the planned hours added (``with_planned_time``).
+DESCRIPTION_MAX = limits.MAX_DESCRIPTION_LENGTH
 _HOUSE_NUMBER = re.compile(r"^(?P<street>.*?\D)\s*(?P<number>\d+\s*[A-Za-z]?(?:\s*[-/]\s*\w+)?)$")
 
 
@@ -107,8 +111,12 @@ def line_key(order_type: str, order_id: str, line_id: int) -> str:
 
 
 def order_label(order_type: str, order_id: str) -> str:
-    """How the log names an order: ``"SO 000101"``."""
-    return f"{order_type} {order_id}"
+    """How the log names an order: ``"SO 000101"`` (storable text, :func:`storable`)."""
+    return storable(f"{order_type} {order_id}")
+
+
+class UnstorableKey(ValueError):
+    """An order whose type, id or customer number holds a character no database stores."""
 
 
 def external_type(order_type: str, quote_type: str = "QT") -> str:
@@ -173,9 +181,11 @@ def line_values(line: OrderLineFields) -> dict[str, str]:
 
 
 def work_order_description(description: str | None, note: str | None) -> str:
-    """The work description: the order's description, then its note on a new paragraph."""
-    parts = [part.strip() for part in (description or "", note or "") if part and part.strip()]
-    return "\n\n".join(parts)
+    """The work description: the order's description, then its note on a new paragraph, as
+    storable text (:func:`storable`) of at most ``DESCRIPTION_MAX`` characters (the bound the
+    screens and the API keep too: an order's note of a megabyte is cut, not stored)."""
+    parts = [storable(part).strip() for part in (description or "", note or "") if part and part.strip()]
+    return "\n\n".join(part for part in parts if part)[:DESCRIPTION_MAX]
 
 
 def split_street(line: str) -> tuple[str, str]:
@@ -188,7 +198,8 @@ def split_street(line: str) -> tuple[str, str]:
 
 
 def _text(value: Any) -> str:
-    return str(value).strip() if value is not None else ""
+    """``value`` as storable text (:func:`storable`), stripped; "" for None."""
+    return storable(str(value)).strip() if value is not None else ""
 
 
 def address_from_v3(raw: Mapping[str, Any] | None) -> OrderAddress | None:
@@ -228,11 +239,16 @@ def same_address(a: OrderAddress, b: OrderAddress) -> bool:
 def order_fields(order: SalesOrder) -> OrderFields:
     """The header fields of a v3 order read with ``expand=Customer,Note,Shipping``.
 
-    Raises ValueError when the order has no type, id or customer (a malformed record).
+    Raises ValueError when the order has no type, id or customer (a malformed record);
+    UnstorableKey (a ValueError) when one of them holds a NUL or a lone surrogate: cleaned,
+    it would name another record in Visma.net.
     """
     customer = order.customer
     if not order.type or not order.order_id or customer is None or not customer.id:
         raise ValueError("order without type, id or customer")
+    if any(storable(key) != key for key in (order.type, order.order_id, customer.id)):
+        # a key cleaned would name another record in Visma.net: refused as malformed
+        raise UnstorableKey("order whose type, id or customer holds a character no database stores")
     location = customer.location or {}
     shipping = order.shipping or {}
     return OrderFields(
@@ -316,5 +332,8 @@ def planned_time_text(planned: Sequence[tuple[str, Decimal]]) -> str:
 
 
 def with_planned_time(description: str, planned_text: str) -> str:
-    """The work description with the planned hours as its last paragraph."""
-    return "\n\n".join(part for part in (description, planned_text) if part)
+    """The work description with the planned hours as its last paragraph, within
+    ``DESCRIPTION_MAX`` characters: the description is cut to make room, the hours stay."""
+    planned_text = planned_text[:DESCRIPTION_MAX]
+    room = DESCRIPTION_MAX - len(planned_text) - (2 if planned_text else 0)
+    return "\n\n".join(part for part in (description[:max(0, room)], planned_text) if part)
