@@ -400,3 +400,31 @@ def test_it_imports_an_order_whose_texts_hold_a_nul(orders):
     import_orders(orders)
     assert ExternalLink.objects.filter(external_type="sales_order", external_id=f"SO/{order_id}").count() == 1
     assert not [text for text in messages("warning") if f"SO {order_id}" in text]
+
+
+@pytest.mark.django_db
+def test_an_order_whose_customer_number_no_database_stores_is_refused_once_with_a_dutch_action(
+        orders, monkeypatch):
+    """Cleaned, the customer number would name another customer: the order is not imported;
+    one warning (not one per run) says what to do, and the other orders go on."""
+    from vismanet._resources.sales_orders import SalesOrders
+
+    order_id = new_order(orders)
+    real_get = SalesOrders.get
+
+    def with_nul(self, order_type, wanted, **kwargs):
+        order = real_get(self, order_type, wanted, **kwargs)
+        if wanted == order_id:
+            order.customer.id = "100\x0001"
+        return order
+
+    monkeypatch.setattr(SalesOrders, "get", with_nul)
+    for _ in range(2):
+        forget_watermark(orders)
+        import_orders(orders)
+    assert not ExternalLink.objects.filter(external_id=f"SO/{order_id}").exists()
+    assert ExternalLink.objects.filter(external_type="sales_order").count() == len(SEED_SO_CUSTOMERS)
+    entries = LogEntry.objects.filter(object_ref=f"SO {order_id}", level="warning")
+    assert entries.count() == 1
+    with translation.override("nl"):
+        assert entries.get().user_message.endswith("bevat een teken dat niet kan worden opgeslagen.")

@@ -731,9 +731,10 @@ class OrderImport:
         try:
             fields = mapping.order_fields(order)
         except mapping.UnstorableKey:
-            label = mapping.order_label(self.order_type, order_id)
-            self._log(LogLevel.WARNING, LogTable.ORDER, M_UNSTORABLE_KEY, {"order": label},
-                      action=A_UNSTORABLE_KEY, object_ref=label)
+            label = mapping.order_label(self.order_type, order_id)  # once, as an unaddressable one
+            if not LogEntry.objects.filter(message=M_UNSTORABLE_KEY, object_ref=label).exists():
+                self._log(LogLevel.WARNING, LogTable.ORDER, M_UNSTORABLE_KEY, {"order": label},
+                          action=A_UNSTORABLE_KEY, object_ref=label)
             return None
         except ValueError:
             label = mapping.order_label(self.order_type, order_id)
