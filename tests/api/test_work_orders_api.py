@@ -207,3 +207,27 @@ def test_a_body_over_the_upload_limit_is_a_dutch_413_not_a_server_error(office_a
                                                  "description": "x" * 200_000})
     assert response.status_code == 413
     assert response.json()["detail"].startswith("Het verzoek is te groot")
+
+
+def test_it_moves_one_technicians_card_and_keeps_the_others(office_api, records_a, tenant_a):
+    """The planning board's drag and drop through the API: ``move_from`` replaces that one
+    technician; one no longer planned on the order is refused on the field, nothing changed."""
+    from tests.conftest import make_user
+
+    make_user(tenant_a, "tech_b2", "technician")
+    make_user(tenant_a, "tech_c2", "technician")
+    order = records_a["unplanned"]
+    start = "2025-05-02T13:00:00+02:00"
+    assert office_api.post(f"/work-orders/{order.pk}/plan", {
+        "technicians": ["tech_a", "tech_b2"], "planned_start": start}).status_code == 200
+    moved = office_api.post(f"/work-orders/{order.pk}/plan", {
+        "technicians": ["tech_c2"], "planned_start": start, "move_from": "tech_b2"})
+    assert moved.status_code == 200, moved.content
+    with tenant_context(tenant_a):
+        planned = set(WorkOrder.objects.get(pk=order.pk).technicians.values_list("username", flat=True))
+    assert planned == {"tech_a", "tech_c2"}
+    stale = office_api.post(f"/work-orders/{order.pk}/plan", {
+        "technicians": ["tech_b2"], "planned_start": start, "move_from": "tech_b2"})
+    assert stale.status_code == 422 and "move_from" in stale.json()["errors"]
+    with tenant_context(tenant_a):
+        assert set(WorkOrder.objects.get(pk=order.pk).technicians.values_list("username", flat=True)) == planned

@@ -320,16 +320,20 @@ class PlanIn(Schema):
                                         max_length=limits.MAX_TECHNICIANS_PER_ORDER)
     planned_start: WindowDatetime = Field(description="ISO 8601 with offset, in 2000-2099")
     planned_minutes: int | None = Field(None, ge=1, le=MAX_PLANNED_MINUTES)
+    move_from: Username | None = Field(
+        None, description="username of a technician planned on the order: move that technician's "
+        "card to the one technician in `technicians` (the others stay); 422 on `move_from` when "
+        "they are no longer planned on it (the planning board's drag and drop)")
 
 
 class WorkOrderChangeIn(Schema):
     """A correction of a work order that is not archived; only the fields sent change."""
 
     version: int | None = Field(None, description="the `version` read; or send If-Match")
-    customer_number: Annotated[Text, StringConstraints(min_length=1, max_length=30)] | None = None
+    customer_number: Annotated[Text, StringConstraints(min_length=1, max_length=limits.MAX_NUMBER_LENGTH)] | None = None
     work_address_id: int | None = Field(None, description="a work address of the customer")
-    description: Annotated[str, StringConstraints(max_length=10_000)] | None = None
-    customer_reference: Annotated[Text, StringConstraints(max_length=100)] | None = None
+    description: Annotated[str, StringConstraints(max_length=limits.MAX_DESCRIPTION_LENGTH)] | None = None
+    customer_reference: Annotated[Text, StringConstraints(max_length=limits.MAX_REFERENCE_LENGTH)] | None = None
     planned_minutes: int | None = Field(None, ge=1, le=MAX_PLANNED_MINUTES)
 
 
@@ -630,7 +634,7 @@ def _form_kwargs(payload: "FilledFormIn") -> dict[str, Any]:
 
 def _plan_kwargs(payload: "PlanIn") -> dict[str, Any]:
     return {"technicians": payload.technicians, "planned_start": payload.planned_start,
-            "planned_minutes": payload.planned_minutes}
+            "planned_minutes": payload.planned_minutes, "move_from": payload.move_from}
 
 
 # --- work orders -------------------------------------------------------------------------
