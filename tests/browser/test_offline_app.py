@@ -478,6 +478,48 @@ def test_a_work_order_made_on_site_offline_with_time_reaches_the_server_once(
         assert new.description == "Cv-ketel lekt" and new.customer.number == "10001"
         assert new.work_address_id is not None
         assert list(new.time_entries.values_list("minutes", "technician")) == [(35, tech_a.pk)]
+
+
+def test_a_work_order_made_on_site_offline_can_be_deleted_with_what_was_queued_on_it(
+        phone_page, live_server, tenant_a, tech_a, job):
+    """Offline: two new work orders on site, time on both; the first is deleted before it was
+    sent: its creation and its time leave the queue together, the other order and its time
+    stay; online: only the second reaches the server."""
+    from playwright.sync_api import expect
+
+    tenant_a.technicians_create_work_orders = True
+    tenant_a.save(update_fields=["technicians_create_work_orders"])
+    page = phone_page
+    base = live_server.url
+    log_in(page, base, tech_a.username)
+    open_app(page, base)
+    go_offline_and_reload(page)
+    for description, minutes in (("Vergissing", "10"), ("Cv-ketel lekt", "35")):
+        page.goto(f"{base}/werkorders/app/#")
+        page.click('[data-testid="app-new-on-site"]')
+        page.fill('[data-testid="app-customer-search"]', "korrel")
+        page.click('[data-testid="app-customer-option"]')
+        page.fill('[data-testid="app-onsite-description"]', description)
+        page.click('[data-testid="app-onsite-create"]')
+        expect(page.locator('[data-testid="app-description"]')).to_have_text(description)
+        page.fill('[data-testid="app-time-minutes"]', minutes)
+        page.click('[data-testid="app-add-time"]')
+    expect_queue(page, 4)
+    page.goto(f"{base}/werkorders/app/#")
+    page.locator('[data-testid^="app-open-order-"]', has_text="Vergissing").tap()
+    expect(page.locator('[data-testid="app-onsite-waiting"]')).to_contain_text("wacht op verzending")
+    page.click('[data-testid="app-onsite-withdraw"]')  # the fixture accepts the confirm()
+    expect_queue(page, 2)
+    expect(page.locator('[data-testid="app-orders"]')).not_to_contain_text("Vergissing")
+    expect(page.locator('[data-testid="app-orders"]')).to_contain_text("Cv-ketel lekt")
+    page.context.set_offline(False)
+    expect_queue(page, 0)
+    expect(page.locator('[data-testid="refused-action"]')).to_have_count(0)
+    with tenant_context(tenant_a):
+        made = WorkOrder.objects.filter(created_by=tech_a)
+        assert list(made.values_list("description", flat=True)) == ["Cv-ketel lekt"]
+        assert list(made.get().time_entries.values_list("minutes", flat=True)) == [35]
+        assert not TimeEntry.objects.filter(minutes=10).exists()
         assert AppliedAction.objects.filter(user=tech_a).count() == 2
 
 

@@ -475,6 +475,8 @@
     return h("div", {},
       h("p", {}, h("a", {href: "#", testid: "app-back"}, gettext("← My work orders"))),
       h("h1", {testid: "app-order-title"}, gettext("Work order") + " " + order.number),
+      order.local ? h("p", {class: "notice", testid: "app-onsite-waiting"}, gettext("This new work order is waiting to be sent."), " ",
+        h("button", {type: "button", class: "link", testid: "app-onsite-withdraw", on: {click: () => withdrawLocalOrder(order)}}, gettext("Delete work order"))) : null,
       completing ? h("p", {class: "notice", testid: "app-completed"}, gettext("Reported as done (waiting to be sent).")) : null,
       section(gettext("Customer and address"),
         h("p", {}, h("strong", {}, order.customer.name || "—"), " (" + (order.customer.number || "") + ")"),
@@ -534,6 +536,12 @@
   async function withdraw(entry) {
     if (busy() || !window.confirm(gettext("Do not send this action?"))) return;
     await store.remove(entry.seq);
+    await draw();
+  }
+  async function withdrawLocalOrder(order) {
+    if (busy() || !window.confirm(gettext("Delete this new work order and all that was registered on it? None of it has been sent."))) return;
+    if (!(await store.removeLocalOrder(order.id))) window.alert(gettext("This work order has already been sent."));
+    location.hash = "#";
     await draw();
   }
   async function correctQueued(entry, key) {

@@ -122,6 +122,19 @@
     async all() { return this.db.getAll("queue"); }
     async pending() { return (await this.all()).filter((e) => e.state === "pending"); }
     async remove(seq) { await this.db.delete("queue", seq); }
+    // A work order made on site that was never sent: its creation and every action queued on
+    // it go in one transaction (none of it may be sent without the rest); false when its
+    // creation is no longer waiting (sent meanwhile).
+    async removeLocalOrder(clientId) {
+      const tx = this.db.transaction("queue", "readwrite");
+      const entries = await tx.store.getAll();
+      const creation = entries.find((e) => e.client_id === clientId && e.state === "pending");
+      if (creation) {
+        for (const e of entries) if (e.client_id === clientId || e.work_order === clientId) await tx.store.delete(e.seq);
+      }
+      await tx.done;
+      return !!creation;
+    }
     async refuse(seq, reason) {
       const tx = this.db.transaction("queue", "readwrite");
       const entry = await tx.store.get(seq);
