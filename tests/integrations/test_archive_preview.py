@@ -90,3 +90,36 @@ def test_the_confirmation_shows_exactly_what_is_sent(vismanet_integration, sandb
     assert [(ln.item_number, float(ln.quantity)) for ln in preview.lines] == \
         [line[:2] for line in document["lines"]]
     assert (preview.description, preview.note) == (document["description"], document["note"])
+
+
+def test_the_confirmation_warns_while_the_customer_is_on_hold_in_visma_net(imported, sandbox, tenant_a, office_a,
+                                                                            tech_a):
+    """Visma.net refuses a document for a customer on hold: the archive confirmation says so
+    before the office archives (not only the failed export after it), and stops saying so once
+    the customer is released there (the sync follows the status)."""
+    from django.utils import timezone
+
+    from werkbon.integrations.vismanet import sync
+    from werkbon.workorders.models import Customer, WorkAddress
+
+    number = demo.FIRST_CUSTOMER
+    customer = Customer.objects.get(number=number)
+    order = services.create_work_order(
+        customer=customer, work_address=WorkAddress.objects.filter(customer=customer).first(),
+        description="CV-ketel onderhoud", technicians=[tech_a], planned_start=timezone.now())
+    services.add_time_entry(order, technician=tech_a, kind="work", minutes=60, date=timezone.localdate())
+    services.complete(order, user=tech_a)
+    warning = f"Klant {number} staat in Visma.net in de wacht: de export mislukt"
+
+    assert not Customer.objects.get(number=number).on_hold
+    assert warning not in confirmation(office_a, order).content.decode()
+    sandbox.control.change_customer(demo.DEMO_TENANT_ID, number, {"status": "OnHold"})
+    sync.incremental(imported)
+    assert Customer.objects.get(number=number).on_hold
+    response = confirmation(office_a, order)
+    assert warning in response.content.decode()
+    assert any(warning in problem for problem in response.context["preview"].problems)
+    sandbox.control.change_customer(demo.DEMO_TENANT_ID, number, {"status": "Active"})
+    sync.incremental(imported)
+    assert not Customer.objects.get(number=number).on_hold
+    assert warning not in confirmation(office_a, order).content.decode()

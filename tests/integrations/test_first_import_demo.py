@@ -109,6 +109,7 @@ def test_it_imports_the_demo_company_exactly(importing_integration, tenant_a, sa
         on_hold = {c["number"] for c in customers if c["status"] == "OnHold"}
         warned = set(LogEntry.objects.filter(level=LogLevel.WARNING).values_list("object_ref", flat=True))
         assert warned == on_hold
+        assert on_hold and set(Customer.objects.filter(on_hold=True).values_list("number", flat=True)) == on_hold
         assert all(e.company == "Installatietechniek Demo B.V. (4710001)" for e in LogEntry.objects.all())
 
 

@@ -61,6 +61,8 @@ def test_it_keeps_a_line_whose_number_part_is_unusual_or_too_long_whole_in_the_s
 )
 def test_it_maps_the_customer_status(status, werkbon, note):
     assert inbound.customer_status(status) == (werkbon, note)
+    fields = inbound.customer_fields(customer(status=status))
+    assert (fields["status"], fields["on_hold"]) == (werkbon, note == inbound.StatusNote.ON_HOLD)
 
 
 def test_it_maps_a_customer_with_its_main_address_and_main_contact():
@@ -68,7 +70,7 @@ def test_it_maps_a_customer_with_its_main_address_and_main_contact():
                                    "email": "info@gebouw.example", "phone1": "074-3664010"},
                       mainAddress=address("Beatrixstraat 202bis", addressLine2="Gebouw B"))
     assert inbound.customer_fields(record) == {
-        "number": "10003", "name": "Woningstichting Het Gebouw", "status": "active",
+        "number": "10003", "name": "Woningstichting Het Gebouw", "status": "active", "on_hold": False,
         "address_line1": "Beatrixstraat 202bis", "address_line2": "Gebouw B", "postal_code": "3516 NT",
         "city": "Utrecht", "country": "NL", "email": "info@gebouw.example", "phone": "074-3664010",
     }

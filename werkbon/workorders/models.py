@@ -41,6 +41,9 @@ class Customer(TenantScopedModel):
     country = models.CharField(_("country"), max_length=2, blank=True, default="NL")
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
+    # On hold in the accounting system (Visma.net "OnHold"): work can go on, but a document
+    # for the customer is refused there until it is released; the archive confirmation warns.
+    on_hold = models.BooleanField(_("on hold in the accounting system"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

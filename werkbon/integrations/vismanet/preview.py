@@ -62,6 +62,10 @@ def document_preview(work_order: object) -> DocumentPreview | None:
     if not plan.customer_number:
         problems.append(_("The work order has no customer: the export will fail until a customer "
                           "is chosen."))
+    elif work_order.customer is not None and work_order.customer.on_hold:
+        problems.append(_("Customer %(number)s is on hold in Visma.net: the export will fail until "
+                          "the customer is released there (or choose another customer).")
+                        % {"number": work_order.customer.number})
     warehouse = ""
     if settings.target == TargetOption.SALES_ORDER:
         label = _("Sales order (type %(type)s)") % {"type": settings.sales_order_type}

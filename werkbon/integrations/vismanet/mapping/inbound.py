@@ -92,14 +92,16 @@ def customer_status(status: str | None) -> tuple[str, StatusNote]:
 
 
 def customer_fields(customer: Customer) -> dict[str, Any]:
-    """``Customer`` model values: number, name, status, main address, main contact data."""
-    status, _note = customer_status(customer.status)
+    """``Customer`` model values: number, name, status (and ``on_hold``), main address, main
+    contact data."""
+    status, note = customer_status(customer.status)
     address = customer.main_address or ErpAddress()
     contact = customer.main_contact or ErpContact()
     return {
         "number": _text(customer.number, NUMBER_MAX),
         "name": _text(customer.name, NAME_MAX) or _text(customer.number, NAME_MAX),
         "status": status,
+        "on_hold": note == StatusNote.ON_HOLD,
         "address_line1": _text(address.address_line1, NAME_MAX),
         "address_line2": _text(
             " ".join(part for part in (address.address_line2, address.address_line3) if part), NAME_MAX

@@ -46,7 +46,7 @@ from werkbon.integrations.vismanet.sync.removal import (
 from werkbon.integrations.vismanet.sync.rows import insert_rows
 from werkbon.workorders.models import ActiveStatus, ContactPerson, Customer, WorkAddress
 
-FIELDS = ["name", "status", "address_line1", "address_line2", "postal_code", "city", "country", "email", "phone"]
+FIELDS = ["name", "status", "on_hold", "address_line1", "address_line2", "postal_code", "city", "country", "email", "phone"]
 ADDRESS_FIELDS = ["name", "street", "house_number", "postal_code", "city", "country"]
 CUSTOMER_KEYS = (MAIN, INVOICE, DELIVERY)
 # The lean first-import path (rows.py): the columns each new row carries, in this order.
