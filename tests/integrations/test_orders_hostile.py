@@ -9,15 +9,17 @@ import json
 import pytest
 from django.utils import translation
 
+from vismanet import SalesOrderSummary
 from vismanet_sandbox import demo
 from werkbon.accounts.tenancy import tenant_context
-from werkbon.integrations.models import LogEntry, SyncState
+from werkbon.integrations.models import ExternalLink, LogEntry, SyncState
 from werkbon.integrations.vismanet.orders import import_orders
 
 from .test_orders import (
     SEED_QT_CUSTOMERS,
     SEED_SO_CUSTOMERS,
     add_local_records,
+    forget_watermark,
     linked_work_order,
     new_order,
     order_integration,
@@ -77,3 +79,29 @@ def test_a_line_whose_quantity_no_work_order_holds_is_skipped_with_a_dutch_warni
         assert entry.user_message == (f"Regel 1 van order SO {hostile} is overgeslagen: het aantal "
                                       "10000000000000.000 is groter dan een werkbon kan bevatten.")
 
+
+@pytest.mark.parametrize("bad_id", ["0001\x00", "0001\ud800"])
+def test_a_listed_order_whose_number_no_database_stores_is_skipped_once_and_the_rest_imported(
+        orders, monkeypatch, bad_id):
+    """Visma.net lists an order whose number holds a NUL or a lone surrogate: one Dutch warning,
+    not one per run, and the orders after it come in (no crash that stops every sync)."""
+    hostile = new_order(orders)
+    after = new_order(orders)
+    real = SalesOrderSummary.model_validate
+
+    def renamed(raw, *args, **kwargs):
+        summary = real(raw, *args, **kwargs)
+        if summary.order_id == hostile:
+            summary.order_id = bad_id
+        return summary
+
+    monkeypatch.setattr(SalesOrderSummary, "model_validate", renamed)
+    for _ in range(2):
+        forget_watermark(orders)
+        import_orders(orders)
+    assert linked_work_order(after)
+    assert not ExternalLink.objects.filter(external_id__startswith=f"SO/{hostile}").exists()
+    warnings = LogEntry.objects.filter(level="warning")
+    assert warnings.count() == 1
+    with translation.override("nl"):
+        assert "bevat een teken dat niet kan worden opgeslagen" in warnings.get().user_message

@@ -345,6 +345,9 @@ class OrderImport:
         order_id = summary.order_id or ""
         if not order_id:
             return
+        if not mapping.is_storable_key(order_id):
+            self._refuse_unstorable(order_id)  # no query may name it (a NUL, a lone surrogate)
+            return
         modified = summary.last_modified
         link = self._link(order_id)
         if link is not None:
@@ -737,10 +740,7 @@ class OrderImport:
         try:
             fields = mapping.order_fields(order)
         except mapping.UnstorableKey:
-            label = mapping.order_label(self.order_type, order_id)  # once, as an unaddressable one
-            if not LogEntry.objects.filter(message=M_UNSTORABLE_KEY, object_ref=label).exists():
-                self._log(LogLevel.WARNING, LogTable.ORDER, M_UNSTORABLE_KEY, {"order": label},
-                          action=A_UNSTORABLE_KEY, object_ref=label)
+            self._refuse_unstorable(order_id)
             return None
         except ValueError:
             label = mapping.order_label(self.order_type, order_id)
@@ -748,6 +748,14 @@ class OrderImport:
             return None
         lines = list(self.client.sales_orders.lines(self.order_type, order_id)) if self.settings.order_import_lines else []
         return _Fetched(fields, lines)
+
+    def _refuse_unstorable(self, order_id: str) -> None:
+        """Warn once (as for an unaddressable one) that the order's number or customer number
+        holds a character no database stores: it is not imported."""
+        label = mapping.order_label(self.order_type, order_id)
+        if not LogEntry.objects.filter(message=M_UNSTORABLE_KEY, object_ref=label).exists():
+            self._log(LogLevel.WARNING, LogTable.ORDER, M_UNSTORABLE_KEY, {"order": label},
+                      action=A_UNSTORABLE_KEY, object_ref=label)
 
     def _link(self, order_id: str) -> ExternalLink | None:
         return ExternalLink.objects.filter(
