@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 LEASE_SECONDS = DEFAULT_LEASE_SECONDS  # exports (export.job.STALE_AFTER counts on it)
 CLEANUP_INTERVAL = dt.timedelta(days=2)  # "a few times a week" (manual 2.5, 7.3)
 RETRYABLE_EXPORT_STATES = list(EXPORT_WORKABLE_STATES)
+# A due export the tick enqueued is due again after this long, unless its job ran (the job
+# moves next_attempt_at itself): a lost job is sent again, a waiting one not every tick.
+EXPORT_RECHECK = dt.timedelta(seconds=30)
 
 # Time limits (seconds; soft raises SoftTimeLimitExceeded in the job, hard kills it), so one
 # job can never hold a worker. An export stops well within its lease (LEASE_SECONDS); its
@@ -116,7 +119,11 @@ def tick() -> int:
             tenant_id__in={tenant_id for _, tenant_id, _ in due_exports}, status=IntegrationStatus.ACTIVE,
         ).filter(Q(paused_until__isnull=True) | Q(paused_until__lte=now)).values_list("tenant_id", "kind"))
         for record_id, tenant_id, kind in due_exports:
-            if (tenant_id, kind) in runnable:
+            # Claimed like a sync (still due → EXPORT_RECHECK later): while its job waits in the
+            # export queue (a burst), the next ticks do not send it again every second.
+            if (tenant_id, kind) in runnable and ExportRecord.all_tenants.filter(
+                    pk=record_id, status__in=RETRYABLE_EXPORT_STATES, next_attempt_at__lte=now,
+            ).update(next_attempt_at=now + EXPORT_RECHECK):
                 export_work_order.delay(record_id)
                 enqueued += 1
     return enqueued

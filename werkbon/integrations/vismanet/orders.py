@@ -162,6 +162,8 @@ M_LINE_STOCK = gettext_noop(
 )
 M_LINE_INACTIVE = gettext_noop("Line %(line)s of order %(order)s was skipped: item %(item)s is inactive.")
 M_LINE_QUANTITY = gettext_noop("Line %(line)s of order %(order)s was skipped: its quantity is not more than 0.")
+M_LINE_QUANTITY_MAX = gettext_noop(
+    "Line %(line)s of order %(order)s was skipped: its quantity %(quantity)s is more than a work order can hold.")
 A_LINE = gettext_noop("Add the material to work order %(work_order)s by hand if it is needed.")
 M_UNADDRESSABLE = gettext_noop(
     "Order %(order)s cannot be read through the Visma.net API: its number holds a character the API "
@@ -342,6 +344,9 @@ class OrderImport:
         Werkbon made, closed and filtered-out orders; else create a work order."""
         order_id = summary.order_id or ""
         if not order_id:
+            return
+        if not mapping.is_storable_key(order_id):
+            self._refuse_unstorable(order_id)  # no query may name it (a NUL, a lone surrogate)
             return
         modified = summary.last_modified
         link = self._link(order_id)
@@ -638,7 +643,7 @@ class OrderImport:
         changes = mapping.line_changes(existing, incoming)
         changed = False
         # The quantity is in the order line's unit: the material line is registered in it.
-        units = {line.line_id: line.unit_of_measure or "" for line in lines}
+        units = {line.line_id: mapping.unit(line.unit_of_measure) for line in lines}
         for wanted in changes.add:
             created = MaterialLine.objects.create(work_order=work_order, item=items[wanted.item_number],
                                                   quantity=wanted.quantity, note=wanted.note,
@@ -692,9 +697,11 @@ class OrderImport:
 
     def _usable_item(self, work_order: WorkOrder, fields: mapping.OrderFields, line: SalesOrderLine,
                      wanted: mapping.OrderLineFields) -> Item | None:
-        params = {"order": fields.label, "line": wanted.line_id, "item": wanted.item_number,
+        params = {"order": fields.label, "line": wanted.line_id, "item": mapping.shown(wanted.item_number),
                   "work_order": work_order.number}
-        item = Item.objects.filter(number=wanted.item_number).first()
+        # An item number no database stores (a NUL, a lone surrogate) names no item of ours.
+        item = (Item.objects.filter(number=wanted.item_number).first()
+                if mapping.is_storable_key(wanted.item_number) else None)
         is_stock = (line.line_type or "").casefold() in STOCK_LINE_TYPES or (
             item is not None and item.item_type == ItemType.STOCK
         )
@@ -707,6 +714,8 @@ class OrderImport:
             message = M_LINE_INACTIVE
         elif wanted.quantity <= 0:
             message = M_LINE_QUANTITY
+        elif wanted.quantity > mapping.QUANTITY_MAX:
+            message, params["quantity"] = M_LINE_QUANTITY_MAX, mapping.shown(str(wanted.quantity))
         if message:
             self._log(LogLevel.WARNING, LogTable.ORDER, message, params, action=A_LINE, object_ref=fields.label)
             return None
@@ -731,10 +740,7 @@ class OrderImport:
         try:
             fields = mapping.order_fields(order)
         except mapping.UnstorableKey:
-            label = mapping.order_label(self.order_type, order_id)  # once, as an unaddressable one
-            if not LogEntry.objects.filter(message=M_UNSTORABLE_KEY, object_ref=label).exists():
-                self._log(LogLevel.WARNING, LogTable.ORDER, M_UNSTORABLE_KEY, {"order": label},
-                          action=A_UNSTORABLE_KEY, object_ref=label)
+            self._refuse_unstorable(order_id)
             return None
         except ValueError:
             label = mapping.order_label(self.order_type, order_id)
@@ -742,6 +748,14 @@ class OrderImport:
             return None
         lines = list(self.client.sales_orders.lines(self.order_type, order_id)) if self.settings.order_import_lines else []
         return _Fetched(fields, lines)
+
+    def _refuse_unstorable(self, order_id: str) -> None:
+        """Warn once (as for an unaddressable one) that the order's number or customer number
+        holds a character no database stores: it is not imported."""
+        label = mapping.order_label(self.order_type, order_id)
+        if not LogEntry.objects.filter(message=M_UNSTORABLE_KEY, object_ref=label).exists():
+            self._log(LogLevel.WARNING, LogTable.ORDER, M_UNSTORABLE_KEY, {"order": label},
+                      action=A_UNSTORABLE_KEY, object_ref=label)
 
     def _link(self, order_id: str) -> ExternalLink | None:
         return ExternalLink.objects.filter(

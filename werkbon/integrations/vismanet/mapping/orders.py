@@ -25,6 +25,9 @@ from werkbon.workorders import limits
 # Statuses of an order that is finished in Visma.net: it never becomes a new work order.
 CLOSED_STATUSES = frozenset({"completed", "cancelled", "canceled", "invoiced", "voided", "closed"})
 QUANTITY_QUANTUM = Decimal("0.001")  # MaterialLine.quantity has three decimal places
+# The largest quantity a material line stores (its DecimalField: 12 digits, 3 decimals).
+QUANTITY_MAX = Decimal(10) ** (limits.MAX_QUANTITY_DIGITS - limits.MAX_QUANTITY_DECIMAL_PLACES) - QUANTITY_QUANTUM
+UNIT_MAX = 10  # MaterialLine.unit
 HOURS_QUANTUM = Decimal("0.01")  # planned hours are shown with two decimals
 # The work order's texts are in the company's language (like the documents it sends).
 WORK_ORDER_LANGUAGE = "nl"
@@ -113,6 +116,23 @@ def line_key(order_type: str, order_id: str, line_id: int) -> str:
 def order_label(order_type: str, order_id: str) -> str:
     """How the log names an order: ``"SO 000101"`` (storable text, :func:`storable`)."""
     return storable(f"{order_type} {order_id}")
+
+
+def shown(text: str, limit: int = limits.MAX_NUMBER_LENGTH) -> str:
+    """A key from Visma.net as the log shows it: storable (a NUL as "?", :func:`storable`)
+    and at most ``limit`` characters."""
+    return storable(text.replace("\x00", "?"))[:limit]
+
+
+def is_storable_key(text: str) -> bool:
+    """Whether ``text`` (an order's, customer's or item's number) can be looked up and stored
+    as it is: cleaned (:func:`storable`) it would name another record."""
+    return storable(text) == text
+
+
+def unit(value: str | None) -> str:
+    """An order line's unit of measure as a material line stores it (storable, bounded)."""
+    return _text(value)[:UNIT_MAX]
 
 
 class UnstorableKey(ValueError):
