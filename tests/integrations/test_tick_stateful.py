@@ -205,3 +205,30 @@ def test_the_tick_enqueues_each_due_job_once_and_starves_nobody(monkeypatch):
     run_state_machine_as_test(machine, settings=settings(
         max_examples=15, stateful_step_count=15, derandomize=True, database=None, deadline=None,
         print_blob=False, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+
+
+@pytest.mark.django_db
+def test_a_waiting_notification_is_enqueued_once_per_recheck_not_every_tick(monkeypatch):
+    """A notification whose job waits in a busy queue (or was lost): the tick sends its job
+    again only after ``NOTIFICATION_RECHECK_SECONDS``, not once a second."""
+    from werkbon.integrations.models import WebhookNotification
+
+    now = [START]
+    monkeypatch.setattr(timezone, "now", lambda: now[0])
+    sent: list[dt.datetime] = []
+    monkeypatch.setattr(tasks.process_notifications, "delay", lambda pk: sent.append(now[0]))
+    tenant = Tenant.objects.create(name="Haak", slug="tick-haak")
+    integration = Integration.all_tenants.create(
+        tenant=tenant, kind=IntegrationKind.VISMANET, status=IntegrationStatus.ACTIVE,
+        first_import_finished_at=START - dt.timedelta(days=1), next_sync_at=START + dt.timedelta(days=1),
+        next_cleanup_at=START + dt.timedelta(days=7), next_status_poll_at=START + dt.timedelta(days=7))
+    WebhookNotification.all_tenants.create(
+        tenant=tenant, integration=integration, notification_id="n1", entity="Customer", object_key="10001",
+        notified_at=START)
+    WebhookNotification.all_tenants.update(received_at=START - dt.timedelta(seconds=5))
+    for second in range(61):
+        now[0] = START + dt.timedelta(seconds=second)
+        tasks.tick()
+    recheck = tasks.NOTIFICATION_RECHECK_SECONDS
+    assert sent[0] == START  # at once, then again only once the claim ran out (a lost job)
+    assert len(sent) == 2 and recheck <= (sent[1] - sent[0]).total_seconds() <= recheck + 1

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from werkbon.accounts.tenancy import tenant_context
-from werkbon.integrations import registry, schedule
+from werkbon.integrations import leases, registry, schedule
 from werkbon.integrations.leases import DEFAULT_LEASE_SECONDS, lease, lease_seconds
 from werkbon.integrations.models import (
     EXPORT_WORKABLE_STATES,
@@ -130,6 +130,11 @@ def tick() -> int:
 
 
 NOTIFICATION_GRACE = dt.timedelta(seconds=2)  # the receiver enqueues at once; the tick catches what is left
+# The tick's job for waiting notifications is claimed for this long (a lease of its own, never
+# released, that simply runs out): a job waiting in a busy queue is not sent again every tick,
+# a lost one is sent again after this long.
+NOTIFICATION_RECHECK_SECONDS = 30
+NOTIFICATION_CLAIM_JOB = "notifications_enqueued"
 
 
 def _lease_is_live(tenant_id: int, job: str, now: dt.datetime) -> bool:
@@ -159,10 +164,11 @@ def _waiting_notifications(now: dt.datetime) -> int:
     if not waiting:
         return 0
     enqueued = 0
-    runnable = Integration.all_tenants.filter(pk__in=waiting, status=IntegrationStatus.ACTIVE).filter(
-        Q(paused_until__isnull=True) | Q(paused_until__lte=now))
+    runnable = Integration.all_tenants.select_related("tenant").filter(
+        pk__in=waiting, status=IntegrationStatus.ACTIVE).filter(Q(paused_until__isnull=True) | Q(paused_until__lte=now))
     for integration in runnable:
-        if not _lease_is_live(integration.tenant_id, "sync", now):
+        if not _lease_is_live(integration.tenant_id, "sync", now) and leases.claim(
+                integration.tenant, NOTIFICATION_CLAIM_JOB, NOTIFICATION_RECHECK_SECONDS):
             process_notifications.delay(integration.pk)
             enqueued += 1
     return enqueued
