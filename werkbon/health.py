@@ -26,13 +26,21 @@ from werkbon.accounts.models import Tenant, WorkerHeartbeat
 
 
 @shared_task(bind=True, name="werkbon.health.record_heartbeat", ignore_result=True)
-def record_heartbeat(self: Task, tenant_id: int | None = None) -> None:
+def record_heartbeat(self: Task, tenant_id: int | None = None, via: list[str] | None = None) -> None:
     """Stamp the heartbeat row of ``tenant_id`` (``None``: the system row) with now (UTC).
+
+    ``via``: queues the beat must pass first; the task sends itself on to the first of them
+    (with the rest) instead of stamping. The scheduler's beat starts on ``periodic`` with
+    ``via=["sync"]``, so the system row proves that both the tick's queue and the imports'
+    queue have a worker (a worker started with an old ``-Q default,periodic`` leaves it stale).
 
     The row names the Celery node that ran the task (``name@host``), or the host name when
     it ran in-process (eager). A tenant that no longer exists is ignored: the job may have
     been queued before the tenant was deleted.
     """
+    if via:
+        record_heartbeat.apply_async(kwargs={"tenant_id": tenant_id, "via": list(via[1:])}, queue=via[0])
+        return
     if tenant_id is not None and not Tenant.objects.filter(pk=tenant_id).exists():
         return
     name = self.request.hostname or socket.gethostname()

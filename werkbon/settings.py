@@ -333,9 +333,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         # instead of piling up while the workers are down.
         "options": {"expires": max(5.0, 5.0 * WERKBON_SCHEDULER_TICK_SECONDS)},
     },
+    # Through periodic, then sync (werkbon/health.py): "a worker runs" means both are consumed.
     "worker-heartbeat": {
         "task": "werkbon.health.record_heartbeat",
         "schedule": float(WERKBON_HEARTBEAT_SECONDS),
+        "kwargs": {"via": ["sync"]},
     },
     # Picks up customer e-mails whose task was lost (a killed worker) or whose retry is due.
     "customer-mail-sweep": {

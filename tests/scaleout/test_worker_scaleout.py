@@ -61,3 +61,35 @@ def test_it_runs_a_task_sent_through_redis_in_a_worker_process(scaleout_services
     assert beat.beats == 1
     assert worker.stop() == 0, worker.log()[-4000:]
     assert "Warm shutdown" in worker.log() or "warm shutdown" in worker.log().lower()
+
+
+def test_the_schedulers_heartbeat_needs_a_worker_on_the_sync_queue_too(scaleout_services, start_worker):
+    """The beat the scheduler sends passes periodic, then sync: a worker consuming only
+    `default,periodic` (the command before imports got their own queue) leaves the system
+    heartbeat unstamped, so /health/worker/ and the status page do not say "fine" while no
+    import runs; once a worker consumes sync, it is stamped."""
+    import time
+
+    from werkbon.celery import app
+
+    schedule = app.conf.beat_schedule["worker-heartbeat"]
+    env = clean_env(DATABASE_URL=worker_database_url(), CELERY_BROKER_URL=settings.CELERY_BROKER_URL)
+    periodic_only = start_worker(["-n", f"periodic-{os.getpid()}@test", "-Q", "default,periodic", "-c", "1",
+                                  "-l", "INFO", "--without-gossip", "--without-mingle"], env)
+    periodic_only.wait_ready()
+    # the start-up beat of the worker just started (it goes to periodic alone): wait, then forget it
+    wait_for(lambda: WorkerHeartbeat.objects.filter(tenant=None).first(), 30, "the start-up beat", periodic_only.log)
+    WorkerHeartbeat.objects.all().delete()
+    record_heartbeat.apply_async(kwargs=schedule["kwargs"])  # as beat sends it (routed to periodic)
+    time.sleep(5)
+    assert not WorkerHeartbeat.objects.filter(tenant=None).exists(), periodic_only.log()[-3000:]
+    # Stopped first, so that only the forwarded beat can stamp the row (the sync worker's own
+    # start-up beat goes to periodic, where nobody listens now).
+    assert periodic_only.stop() == 0
+    sync_worker = start_worker(["-n", f"sync-{os.getpid()}@test", "-Q", "sync", "-c", "1", "-l", "INFO",
+                                "--without-gossip", "--without-mingle"], env)
+    sync_worker.wait_ready()
+    beat = wait_for(lambda: WorkerHeartbeat.objects.filter(tenant=None).first(), 30,
+                    "the system heartbeat, stamped on the sync queue", sync_worker.log)
+    assert beat.worker == f"sync-{os.getpid()}@test"
+    assert sync_worker.stop() == 0
