@@ -123,6 +123,14 @@ def test_it_tells_the_real_sync_interval_on_the_success_page(office, vismanet_in
     assert "paar minuten" not in page.split('data-testid="success-interval"')[1].split("</p>")[0]
 
 
+def test_it_says_an_archived_work_order_is_sent_within_seconds_on_the_success_page(office, vismanet_integration):
+    page = office.get("/integraties/vismanet/activeren/gelukt/").content.decode()
+    archive = page.split('data-testid="success-archive">')[1].split("</p>")[0]
+    assert archive == ("Als je een werkbon <strong>archiveert</strong>, wordt deze direct naar je boekhoudsoftware"
+                       " gestuurd; meestal staat hij daar binnen enkele seconden.")
+    assert "paar minuten" not in page
+
+
 def beat(seconds_ago: float) -> None:
     from werkbon.accounts.models import WorkerHeartbeat
 
