@@ -220,3 +220,12 @@ def test_a_reactivation_that_wipes_rows_still_asks_for_confirmation(office, tena
     response = office.post("/integraties/vismanet/activeren/wissen/", {"tables": ["work_orders"]})
     assert response.status_code == 400
     assert len(keys_in_tenant(tenant_a)) == 9
+
+
+def test_the_wipe_table_calls_objects_installations_as_every_other_screen_does(office, tenant_a, tech_a):
+    fill(tenant_a, tech_a)
+    page = office.get("/integraties/vismanet/activeren/wissen/").content.decode()
+    row = page.split('data-testid="wipe-row-objects"')[1].split("</tr>")[0]
+    assert '<label for="wipe-objects">Installaties</label>' in row
+    assert "Objecten" not in page and "objecten" not in page
+    assert "Hun werkadressen, contactpersonen en installaties gaan mee." in page

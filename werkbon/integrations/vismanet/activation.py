@@ -110,8 +110,9 @@ WIPE_TABLES: tuple[WipeTable, ...] = (
               _("The addresses of the customers where the work is done; they come from Visma.net.")),
     WipeTable("customers", _("Customer"), Customer,
               _("Customers; they come from Visma.net. Their work addresses, contact persons and "
-                "objects go with them.")),
-    WipeTable("objects", _("Objects"), InstalledObject,
+                "installations go with them.")),
+    # The manual's table says "Objecten"; every other screen of Werkbon says installations.
+    WipeTable("objects", _("Installations"), InstalledObject,
               _("Installations at a work address, such as a boiler (brand, type, serial number), "
                 "and which work orders were done on them; Visma.net has none, the office keeps "
                 "them on the work address's screen.")),
