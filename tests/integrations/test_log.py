@@ -4,6 +4,8 @@ Retry button on failed exports."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -185,3 +187,19 @@ def test_it_says_a_count_in_the_right_plural(integration, tenant_a, count, dutch
             assert summary.user_message == dutch
         with translation.override("en"):
             assert summary.user_message == english
+
+
+def test_a_settings_entry_names_its_setting_by_a_short_label_in_the_table_column(office, integration, tenant_a):
+    from werkbon.integrations.vismanet.views import setting_ref
+
+    with tenant_context(tenant_a):
+        for name in ("company", "work_time_item", "default_warehouse"):
+            log(integration, LogLevel.WARNING, LogTable.SETTINGS, "check failed", object_ref=setting_ref(name))
+    page = office.get("/integraties/logging/").content.decode()
+    tables = [cell.strip() for cell in re.findall(r'data-level="warning">\s*<td>[^<]*</td>\s*<td>[^<]*</td>\s*<td>(.*?)</td>',
+                                                   page, re.S)]
+    assert tables == ["Instellingen <small>Standaardmagazijn</small>", "Instellingen <small>Artikel werktijd</small>",
+                      "Instellingen <small>Bedrijf / administratie</small>"]
+    office.post("/i18n/setlang/", {"language": "en", "next": "/integraties/logging/"})
+    assert "Settings <small>Work-time item</small>" in office.get("/integraties/logging/").content.decode()
+
