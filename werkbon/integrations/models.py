@@ -590,6 +590,8 @@ class LogEntry(TenantScopedModel):
         for key in params.pop(TRANSLATE_KEY, []) or []:
             if isinstance(params.get(key), str) and params[key]:
                 params[key] = gettext(params[key])
+            elif isinstance(params.get(key), list):  # a list of msgids: "artikelen, klanten"
+                params[key] = ", ".join(gettext(str(word)) for word in params[key] if word)
         if not text:
             translated = ""
         elif plural and plural_text:
