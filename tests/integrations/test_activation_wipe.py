@@ -220,3 +220,26 @@ def test_a_reactivation_that_wipes_rows_still_asks_for_confirmation(office, tena
     response = office.post("/integraties/vismanet/activeren/wissen/", {"tables": ["work_orders"]})
     assert response.status_code == 400
     assert len(keys_in_tenant(tenant_a)) == 9
+
+
+def test_the_wipe_table_calls_objects_installations_as_every_other_screen_does(office, tenant_a, tech_a):
+    fill(tenant_a, tech_a)
+    page = office.get("/integraties/vismanet/activeren/wissen/").content.decode()
+    row = page.split('data-testid="wipe-row-objects"')[1].split("</tr>")[0]
+    assert '<label for="wipe-objects">Installaties</label>' in row
+    assert "Objecten" not in page and "objecten" not in page
+    assert "Hun werkadressen, contactpersonen en installaties gaan mee." in page
+
+
+def test_the_wipe_log_entry_names_the_tables_in_the_users_language(office, tenant_a, tech_a):
+    fill(tenant_a, tech_a)
+    Integration.all_tenants.create(tenant=tenant_a, kind=IntegrationKind.VISMANET)
+    assert office.post("/integraties/vismanet/activeren/wissen/", {"confirm": "1"}).status_code == 302
+    dutch = office.get("/integraties/logging/").content.decode()
+    assert ("Werkbon data gewist voor activatie: artikelgroepen, artikelen, werkbonnen, werkadressen, klanten,"
+            " installaties, contactpersonen. Backup: wipe-") in dutch
+    assert "contact_persons" not in dutch and "work_orders" not in dutch
+    office.post("/i18n/setlang/", {"language": "en", "next": "/integraties/logging/"})
+    english = office.get("/integraties/logging/").content.decode()
+    assert ("Local data wiped before activation: item groups, items, work orders, work addresses, customers,"
+            " installations, contact persons. Backup: wipe-") in english

@@ -90,7 +90,7 @@ def test_it_checks_a_typed_default_item_while_the_switch_says_no(client):
     with translation.override("nl"):
         usable = checks.check_default_item(client, False, "VOORRIJDEN")
         assert usable.ok
-        assert "VOORRIJDEN" in usable.message and "actief non-stock artikel" in usable.message
+        assert "VOORRIJDEN" in usable.message and "actief niet-voorraadartikel" in usable.message
         assert "Het wordt niet toegevoegd" in usable.message
         unknown = checks.check_default_item(client, False, "NIETS")
         assert not unknown.ok

@@ -4,6 +4,8 @@ Retry button on failed exports."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -185,3 +187,48 @@ def test_it_says_a_count_in_the_right_plural(integration, tenant_a, count, dutch
             assert summary.user_message == dutch
         with translation.override("en"):
             assert summary.user_message == english
+
+
+def test_a_settings_entry_names_its_setting_by_a_short_label_in_the_table_column(office, integration, tenant_a):
+    from werkbon.integrations.vismanet.views import setting_ref
+
+    with tenant_context(tenant_a):
+        for name in ("company", "work_time_item", "default_warehouse"):
+            log(integration, LogLevel.WARNING, LogTable.SETTINGS, "check failed", object_ref=setting_ref(name))
+    page = office.get("/integraties/logging/").content.decode()
+    tables = [cell.strip() for cell in re.findall(r'data-level="warning">\s*<td>[^<]*</td>\s*<td>[^<]*</td>\s*<td>(.*?)</td>',
+                                                   page, re.S)]
+    assert tables == ["Instellingen <small>Standaardmagazijn</small>", "Instellingen <small>Artikel werktijd</small>",
+                      "Instellingen <small>Bedrijf / administratie</small>"]
+    office.post("/i18n/setlang/", {"language": "en", "next": "/integraties/logging/"})
+    assert "Settings <small>Work-time item</small>" in office.get("/integraties/logging/").content.decode()
+
+
+def test_entries_written_before_read_as_new_ones_after_the_migration(office, integration, tenant_a):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("werkbon.integrations.migrations.0008_log_entries_in_the_users_words")
+    with tenant_context(tenant_a):  # as the code before wrote them
+        log(integration, LogLevel.INFO, LogTable.INTEGRATION, migration.WIPE_MESSAGE, params={
+            "tables": "contact_persons, customers, item_groups, items, objects, work_addresses, work_orders",
+            "backup": "wipe-20250101-120000-abcdef.json"})
+        log(integration, LogLevel.INFO, LogTable.WORK_ORDER, migration.STATUS_MESSAGE,
+            params={"document": "SO 000111", "number": 8, "state": "on hold"})
+        log(integration, LogLevel.WARNING, LogTable.SETTINGS, "check failed", object_ref="company")
+        log(integration, LogLevel.WARNING, LogTable.SETTINGS, "check failed",
+            object_ref="On which item in your accounting software do you want to register work time?")
+    with tenant_context(tenant_a):  # the real app's manager is tenant-scoped; a migration's is not
+        migration.forwards(apps, None)
+    page = office.get("/integraties/logging/").content.decode()
+    assert ("Werkbon data gewist voor activatie: artikelgroepen, artikelen, werkbonnen, werkadressen, klanten,"
+            " installaties, contactpersonen. Backup: wipe-20250101-120000-abcdef.json.") in page
+    assert "SO 000111 van werkbon 8 is nu in de wacht in Visma.net." in page
+    assert "Instellingen <small>Artikel werktijd</small>" in page
+    assert "Instellingen <small>Bedrijf / administratie</small>" in page
+    assert "Op welk artikel" not in page and "contact_persons" not in page
+    before = list(LogEntry.all_tenants.values_list("params", "object_ref").order_by("pk"))
+    with tenant_context(tenant_a):
+        migration.forwards(apps, None)  # a second run changes nothing
+    assert list(LogEntry.all_tenants.values_list("params", "object_ref").order_by("pk")) == before

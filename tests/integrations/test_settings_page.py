@@ -113,3 +113,18 @@ def test_a_failed_save_of_the_active_integration_s_settings_has_the_banner_too(v
     assert re.findall(r'data-testid="problem-(\w+)"', page) == ["travel_time_item"]
     assert page.index('data-testid="checks-failed"') < page.index('id="settings-form"')
     assert 'data-testid="wizard-steps"' not in page
+
+
+def test_a_problem_names_its_setting_once_by_a_short_label(office, wizard_settings, sandbox):  # noqa: F811
+    wipe_and_connect(office, sandbox.demo.DEMO_TENANT_ID)
+    office.post("/integraties/vismanet/activeren/administratie/")
+
+    response = office.post(SETTINGS_URL, {**GOOD_SETTINGS, "default_warehouse": ""})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    (problem,) = re.findall(r'<li data-testid="problem-default_warehouse">(.*?)</li>', page)
+    # The question says the message word for word: the label is the short name, said once.
+    assert problem == ('<a href="#field-default_warehouse">Standaardmagazijn</a>: '
+                       "Kies het standaard magazijn om artikelen uit te boeken.")
+    assert page.count("Kies het standaard magazijn om artikelen uit te boeken.: ") == 0

@@ -123,6 +123,14 @@ def test_it_tells_the_real_sync_interval_on_the_success_page(office, vismanet_in
     assert "paar minuten" not in page.split('data-testid="success-interval"')[1].split("</p>")[0]
 
 
+def test_it_says_an_archived_work_order_is_sent_within_seconds_on_the_success_page(office, vismanet_integration):
+    page = office.get("/integraties/vismanet/activeren/gelukt/").content.decode()
+    archive = page.split('data-testid="success-archive">')[1].split("</p>")[0]
+    assert archive == ("Als je een werkbon <strong>archiveert</strong>, wordt deze direct naar je boekhoudsoftware"
+                       " gestuurd; meestal staat hij daar binnen enkele seconden.")
+    assert "paar minuten" not in page
+
+
 def beat(seconds_ago: float) -> None:
     from werkbon.accounts.models import WorkerHeartbeat
 
@@ -194,3 +202,27 @@ def test_it_falls_back_to_free_text_when_visma_net_is_unreachable(office, visman
     page = office.get("/integraties/vismanet/wijzigen/").content.decode()
     assert '<input type="text" name="default_warehouse"' in page
     assert "je kunt de codes nog steeds intypen" in page.lower() or 'class="notice"' in page
+
+
+@pytest.mark.parametrize(("count", "dutch", "english"), [
+    (1, "(laatste melding)", "(last notification)"),
+    (3, "(laatste 3 meldingen)", "(last 3 notifications)"),
+])
+def test_it_counts_the_notifications_of_the_freshness_in_proper_plural(
+        office, vismanet_integration, tenant_a, count, dutch, english):
+    from werkbon.integrations.models import WebhookNotification, WebhookOutcome
+
+    now = dt.datetime.now(UTC)
+    with tenant_context(tenant_a):
+        for index in range(count):
+            WebhookNotification.objects.create(
+                integration=vismanet_integration, notification_id=f"n{index}", entity="Customer",
+                object_key=str(index), notified_at=now - dt.timedelta(seconds=5), processed_at=now,
+                outcome=WebhookOutcome.APPLIED)
+
+    def freshness(page: str) -> str:
+        return page.split('data-testid="freshness">')[1].split("</dd>")[0]
+
+    assert freshness(office.get("/integraties/vismanet/").content.decode()).endswith(dutch)
+    office.post("/i18n/setlang/", {"language": "en", "next": "/integraties/vismanet/"})
+    assert freshness(office.get("/integraties/vismanet/").content.decode()).endswith(english)

@@ -17,7 +17,7 @@ import uuid
 
 import httpx
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vismanet import SalesOrderPatch
 from vismanet_sandbox import demo
@@ -28,6 +28,7 @@ from werkbon.integrations.models import (
     ExportStatus,
     ExternalLink,
     Integration,
+    LogEntry,
     SyncState,
     WebhookNotification,
     WebhookOutcome,
@@ -396,6 +397,11 @@ def test_the_slow_poll_reads_the_status_of_documents_without_a_notification(vism
     tasks.poll_document_status(vismanet_integration.pk)
     record.refresh_from_db()
     assert record.remote_status == "Invoiced"
+    # The status word is Dutch in the Dutch log, as on the work-order page (not "invoiced").
+    with tenant_context(tenant_a), translation.override("nl"):
+        (entry,) = LogEntry.objects.filter(message=webhooks.M_STATUS)
+        assert entry.user_message == (f"{record.document_number} van werkbon {order.number} is nu gefactureerd"
+                                      " in Visma.net.")
     sandbox.control.clear_requests()
     tasks.poll_document_status(vismanet_integration.pk)  # final now: never asked again
     assert sandbox.control.request_count(path="^/api/v3/SalesOrders") == 0

@@ -102,6 +102,9 @@ def test_it_creates_items_with_a_decimal_comma_price(office_client, in_tenant_a)
     assert item.group == group
     listed = office_client.get(reverse("workorders:item_list"), {"group": group.pk})
     assert [i.number for i in listed.context["page"]] == ["T1"]
+    # The Type column in Dutch, as the settings' hint says it ("niet-voorraadartikel").
+    assert "<td>Niet-voorraadartikel</td>" in listed.content.decode()
+    assert "Non-stock" not in listed.content.decode()
 
 
 def test_it_defines_a_form_template_with_every_question_kind(office_client, in_tenant_a):

@@ -61,7 +61,7 @@ def log(
 
     ``plural`` (an English plural msgid, with ``count``) makes the message plural-aware
     (ngettext when shown); ``translate`` names params whose values are msgids themselves
-    (e.g. a status word), translated when shown.
+    (e.g. a status word), or lists of msgids (joined with ", "), translated when shown.
     """
     if level not in LogLevel.values:
         raise ValueError(f"unknown log level {level!r}")

@@ -364,6 +364,14 @@ class ExportRecord(TenantScopedModel):
         return self.status in EXPORT_RETRYABLE_STATES
 
     @property
+    def offers_retry(self) -> bool:
+        """Whether the screens offer Retry: only on a failed export, which a person must act
+        on. Queued (just archived, or waiting for its automatic next attempt), sending or
+        attachments pending: the export is on its way and needs nobody (``retryable`` still
+        accepts a Retry that was already on screen)."""
+        return self.status == ExportStatus.FAILED
+
+    @property
     def awaits_choice(self) -> bool:
         """Deleted in the accounting system: a person chooses a new document or "handled"."""
         return self.status == ExportStatus.DELETED_IN_VISMA
@@ -582,6 +590,8 @@ class LogEntry(TenantScopedModel):
         for key in params.pop(TRANSLATE_KEY, []) or []:
             if isinstance(params.get(key), str) and params[key]:
                 params[key] = gettext(params[key])
+            elif isinstance(params.get(key), list):  # a list of msgids: "artikelen, klanten"
+                params[key] = ", ".join(gettext(str(word)) for word in params[key] if word)
         if not text:
             translated = ""
         elif plural and plural_text:

@@ -83,7 +83,8 @@ def log_list(request: HttpRequest) -> HttpResponse:
         filters["table"] = table
     page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in page:
-        entry.can_retry = _entry_retryable(entry)  # type: ignore[attr-defined]
+        # Offered only on a failed export; a queued or sending one is on its way.
+        entry.can_retry = _entry_retryable(entry) and entry.export.offers_retry  # type: ignore[attr-defined,union-attr]
     active = Integration.objects.filter(status="active").first()
     return render(request, "integrations/log.html", {
         "background_problem": _problem(active),

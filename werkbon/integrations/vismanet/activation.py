@@ -38,7 +38,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, router, transaction
 from django.db.models import Max
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -110,8 +110,9 @@ WIPE_TABLES: tuple[WipeTable, ...] = (
               _("The addresses of the customers where the work is done; they come from Visma.net.")),
     WipeTable("customers", _("Customer"), Customer,
               _("Customers; they come from Visma.net. Their work addresses, contact persons and "
-                "objects go with them.")),
-    WipeTable("objects", _("Objects"), InstalledObject,
+                "installations go with them.")),
+    # The manual's table says "Objecten"; every other screen of Werkbon says installations.
+    WipeTable("objects", _("Installations"), InstalledObject,
               _("Installations at a work address, such as a boiler (brand, type, serial number), "
                 "and which work orders were done on them; Visma.net has none, the office keeps "
                 "them on the work address's screen.")),
@@ -170,6 +171,13 @@ def table_overview() -> list[TableSummary]:
                      _last_change(table.model), table.description)
         for table in WIPE_TABLES
     ]
+
+
+def table_names(keys: Collection[str]) -> list[str]:
+    """The English msgids of the tables' plural names in the manual's order ("item groups",
+    "installations", …): a log entry's parameter, translated when it is shown, never the keys."""
+    with translation.override("en"):
+        return [str(table.model._meta.verbose_name_plural) for table in WIPE_TABLES if table.key in keys]
 
 
 def company_changed(integration: Integration) -> bool:
@@ -316,7 +324,7 @@ def wipe(tenant: Tenant, tables: Collection[str], *, integration: Integration | 
             if integration is not None:
                 log(integration, LogLevel.INFO, LogTable.INTEGRATION,
                     gettext_noop("Local data wiped before activation: %(tables)s. Backup: %(backup)s."),
-                    params={"tables": ", ".join(sorted(tables)), "backup": name},
+                    params={"tables": table_names(tables), "backup": name}, translate=("tables",),
                     detail=json.dumps(removed), object_ref=getattr(user, "username", ""))
     except BaseException:
         if path is not None:

@@ -58,6 +58,32 @@ NOT_APPLYING_VALUE: dict[str, Any] = {
     "sales_order_type": "SO", "warehouse_per_user": False, "default_warehouse": "",
 }
 
+# A short name per setting, where the question itself would be too long or would repeat the
+# message: the list of problems above the form ("Standaardmagazijn: Kies het standaard
+# magazijn …") and the log's Table column ("Instellingen Artikel werktijd").
+SHORT_LABELS: dict[str, Any] = {
+    "company": _("Company / administration"),
+    "work_time_item": _("Work-time item"),
+    "travel_time_item": _("Travel-time item"),
+    "hour_unit_confirmed": _("Unit of the time items"),
+    "default_item_enabled": _("Add a default item"),
+    "default_item": _("Default item"),
+    "filter_word": _("Filter word"),
+    "notes": _("Memo/note field"),
+    "customer_reference": _("Customer reference"),
+    "pdfs": _("Documents"),
+    "images": _("Images"),
+    "order_import": _("Fetch orders/quotes"),
+    "order_import_filter_word": _("Filter word for orders/quotes"),
+    "order_import_lines": _("Order lines"),
+    "target": _("Archived work order becomes"),
+    "sales_order_type": _("Order type"),
+    "warehouse_per_user": _("Warehouse per user"),
+    "default_warehouse": _("Default warehouse"),
+    "sync_interval_seconds": _("Fetch interval"),
+    "terms": _("Terms of use"),
+}
+
 
 class SettingsForm(forms.Form):
     """The Visma.net settings page (manual 5): items, warehouse, target document and filters.

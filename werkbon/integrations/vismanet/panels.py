@@ -49,7 +49,7 @@ def _context(request: HttpRequest, work_order: WorkOrder, record: ExportRecord) 
         # Sent, its document not final in Visma.net yet: a status read back shows within seconds.
         "watching": record.status == ExportStatus.SENT and not webhooks.is_final(record.document_type,
                                                                                   record.remote_status),
-        "can_retry": is_office and record.retryable,
+        "can_retry": is_office and record.offers_retry,
         "can_choose": is_office and record.awaits_choice,
         "can_mark_handled": is_office and (record.awaits_choice or failed),
         "document_state": _(state_word(record.document_status)) if record.document_status else "",

@@ -39,7 +39,12 @@ from werkbon.integrations.models import (
 )
 from werkbon.integrations.vismanet import activation, checks
 from werkbon.integrations.vismanet.client import client_for, record_quota
-from werkbon.integrations.vismanet.forms import APPLIES_WHEN, NOT_APPLYING_VALUE, SettingsForm
+from werkbon.integrations.vismanet.forms import (
+    APPLIES_WHEN,
+    NOT_APPLYING_VALUE,
+    SHORT_LABELS,
+    SettingsForm,
+)
 from werkbon.workorders.models import Customer, Item, ItemGroup, WorkAddress
 
 logger = logging.getLogger(__name__)
@@ -143,13 +148,15 @@ def _failed_checks(integration: Integration, form: SettingsForm) -> dict[str, ch
 
 
 def setting_ref(name: str) -> str:
-    """A log entry's reference to a setting: its label's English msgid (``"Work-time item"``,
-    shown translated by the log page), never the internal key; the key when it has no label."""
+    """A log entry's reference to a setting: the English msgid of its short label
+    (``"Work-time item"``, shown translated in the log's Table column), never the internal key
+    nor the whole question; the key when it has no label."""
     field = SettingsForm.base_fields.get(name)
-    if field is None or not field.label:
+    label = SHORT_LABELS.get(name) or (field.label if field is not None else None)
+    if not label:
         return name
     with translation.override("en"):
-        return str(field.label)[:100]
+        return str(label)[:100]
 
 
 def _log_failed_checks(integration: Integration, results: dict[str, checks.CheckResult]) -> None:
@@ -171,8 +178,9 @@ def _problems(form: SettingsForm, results: dict[str, checks.CheckResult]) -> lis
     """What stopped a save, in the page's order: ``{"field", "label", "message"}`` per form
     error or failed check (``field`` is empty for an error of the whole form)."""
     problems = [{"field": "", "label": "", "message": str(message)} for message in form.non_field_errors()]
-    labels = {"company": _("Company / administration"),
-              **{name: str(field.label) for name, field in form.fields.items()}}
+    # Short labels: some questions say their own error message word for word.
+    labels = {name: str(SHORT_LABELS.get(name) or field.label) for name, field in form.fields.items()}
+    labels["company"] = str(SHORT_LABELS["company"])
     for name in ("company", *form.fields):
         if form.is_bound:
             problems += [{"field": name, "label": labels[name], "message": str(message)}

@@ -334,7 +334,7 @@ def read_status(client: VismaNetClient, record: ExportRecord) -> str:
         log(record_integration(record), LogLevel.INFO, LogTable.WORK_ORDER, M_STATUS,
             params={"document": record.document_number, "number": record.work_order_number,
                     "state": state_word(record.document_type, status)},
-            export=record, object_ref=str(record.work_order_number))
+            translate=("state",), export=record, object_ref=str(record.work_order_number))
     return WebhookOutcome.APPLIED
 
 
