@@ -40,6 +40,9 @@
   const actionName = (action) => (NAMES[action] ? gettext(NAMES[action]) : action);
 
   let local = [];  // work orders made on site that wait in the queue (see localOrders)
+  // Work orders made on site that the server has made (client id → the order as shown, under
+  // the server's id and number) until the offline data hold them: the screen stays on them.
+  const made = new Map();
   let store = null, data = null, syncing = false, retryMs = RETRY_MIN_MS, retryTimer = null;
   // Whose queue and data may be used (security review): "store" is set only for a user the
   // server confirmed (or, offline, the last one it confirmed in this browser, if nobody
@@ -251,11 +254,15 @@
               : (result.detail || gettext("Refused."));
             await store.refuse(entry.seq, reason);
           }
-          else await store.remove(entry.seq);  // applied, or already applied earlier
+          else {  // applied, or already applied earlier
+            if (entry.action === "workorder.create_on_site") await madeOnServer(entry, result.result);
+            await store.remove(entry.seq);
+          }
         }
         await store.setMeta("last_sync", new Date().toISOString());
         retryMs = RETRY_MIN_MS;
-        await drawQueue();
+        if (answer.some((r) => r.action === "workorder.create_on_site")) await draw();
+        else await drawQueue();
       }
       message("");
       await refresh();
@@ -265,6 +272,17 @@
       await drawQueue();
       updateWorker();
     }
+  }
+
+  // A work order made on site is now on the server (result: {id, number, status}): what still
+  // waits on it names its id, and a screen showing it stays on it, under the real number.
+  async function madeOnServer(entry, result) {
+    if (!result || !result.id) return;
+    await store.retarget(entry.client_id, result.id);
+    const shown = local.find((o) => o.id === entry.client_id);
+    if (shown) made.set(entry.client_id, Object.assign({}, shown, {id: result.id, number: result.number || shown.number,
+      status: result.status || shown.status, local: false}));
+    if (route().order === entry.client_id) history.replaceState(null, "", "#werkbon/" + result.id);
   }
 
   // --- the offline data ---------------------------------------------------------------------
@@ -344,7 +362,11 @@
     }
     local = await localOrders();
     const r = route();
-    const order = r.order && data.orders.concat(local).find((o) => o.id === r.order);
+    const moved = made.get(r.order);  // an older address of an order made on site
+    if (moved) { history.replaceState(null, "", "#werkbon/" + moved.id); r.order = moved.id; }
+    for (const [clientId, o] of made) if (data.orders.some((x) => x.id === o.id)) made.delete(clientId);
+    const order = r.order && (data.orders.concat(local).find((o) => o.id === r.order)
+      || [...made.values()].find((o) => o.id === r.order));
     if (r.create && can("workorder.create_on_site")) $("app-view").replaceChildren(onSiteScreen());
     else $("app-view").replaceChildren(order ? await orderScreen(order) : listScreen());
   }
@@ -422,7 +444,7 @@
           if (!payload.new_address.street) { window.alert(gettext("Enter the street of the new work address.")); return; }
         } else payload.work_address_id = Number(address.value);
         const entry = await store.enqueue("workorder.create_on_site", null, payload);
-        location.hash = "#werkbon/" + entry.client_id;  // draws the new order's screen
+        location.replace("#werkbon/" + entry.client_id);  // draws the new order's screen; back: the list
         if (navigator.onLine) replay();
       }}}, field(gettext("Customer"), search), results, chosen, field(gettext("Work address"), address), newBox,
       field(gettext("Description"), description),
@@ -445,7 +467,7 @@
       const del = queued.find((e) => e.action === "time.delete" && e.payload.time_entry_id === t.id);
       const cor = queued.filter((e) => e.action === "time.correct" && e.payload.time_entry_id === t.id).pop();
       const shown = cor ? Object.assign({}, t, {kind: cor.payload.kind, minutes: cor.payload.minutes, date: cor.payload.date}) : t;
-      return h("li", {testid: "time-row"}, shown.date + " · " + kindName(shown.kind) + " · " + shown.minutes + " min · " + t.technician,
+      return h("li", {testid: "time-row"}, day(shown.date) + " · " + kindName(shown.kind) + " · " + shown.minutes + " min · " + t.technician,
         del ? h("small", {class: "pending"}, gettext(" (deletion waiting to be sent)")) : (cor ? wait.cloneNode(true) : null),
         canChange && t.own && !del ? [" ", h("button", {type: "button", class: "link", testid: "time-correct", on: {click: () => correctTime(order, t, shown)}}, gettext("Correct")),
           " ", h("button", {type: "button", class: "link", testid: "time-delete", on: {click: () => queue("time.delete", order, {time_entry_id: t.id}, gettext("Delete time?"))}}, gettext("Delete"))] : null);
