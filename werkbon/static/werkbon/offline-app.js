@@ -114,6 +114,7 @@
     const pending = entries.filter((e) => e.state === "pending");
     const refused = entries.filter((e) => e.state === "refused");
     $("queue-count").textContent = String(pending.length);
+    $("sync-now").disabled = !pending.length;  // nothing to send
     $("queue-label").textContent = ngettext("action waiting to be sent", "actions waiting to be sent", pending.length);
     const last = store ? await store.getMeta("last_sync") : null;
     $("last-sync").textContent = last ? new Date(last).toLocaleString(locale(), {timeZone: "Europe/Amsterdam"}) : gettext("not yet");
@@ -195,7 +196,10 @@
     document.body.dataset.syncing = "true";
     try {
       if (!confirmed && !(await refresh())) {
-        if (store && $("app-login") === null && (await store.count())) scheduleRetry();
+        if (store && $("app-login") === null && (await store.count())) {
+          message(gettext("No connection: the actions are kept and sent later."));
+          scheduleRetry();
+        }
         return;
       }
       for (;;) {
