@@ -286,7 +286,7 @@ def test_log_out_warns_with_a_queue_and_the_next_user_sees_nothing_of_it(
     log_in(page, base, other.username)
     page.goto(f"{base}/werkorders/app/")
     expect(page.locator('[data-testid="app-user"]')).to_have_text("Fatima")
-    expect(page.locator('[data-testid="app-orders"]')).to_contain_text("Niets voor u gepland")
+    expect(page.locator('[data-testid="app-orders"]')).to_contain_text("Er is niets voor je gepland")
     expect_queue(page, 0)
     # the previous user's data are gone; only his waiting action stays, for him alone
     expect(page.locator('[data-testid="others-waiting"]')).to_have_text(

@@ -70,11 +70,20 @@
     const d = new Date();
     return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
   }
-  function when(iso) {
-    if (!iso) return "—";
-    // The company's time, whatever the phone's time zone (the site shows Europe/Amsterdam too).
-    return new Date(iso).toLocaleString(locale(), {weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", timeZone: "Europe/Amsterdam"});
+  // Dates as the website writes them (d-m-Y, in every language); the payloads keep ISO dates.
+  function day(iso) {  // "2026-12-04" → "04-12-2026"
+    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+    return m ? m[3] + "-" + m[2] + "-" + m[1] : (iso || "");
   }
+  // A moment in the company's time, whatever the phone's time zone (the site shows
+  // Europe/Amsterdam too): "04-12-2026 08:00", with the weekday "vr 04-12-2026 08:00".
+  function moment(iso, weekday) {
+    const p = {};
+    for (const x of new Intl.DateTimeFormat(locale(), {weekday: "short", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "Europe/Amsterdam"}).formatToParts(new Date(iso))) p[x.type] = x.value;
+    return (weekday ? p.weekday.replace(/\.$/, "") + " " : "") + p.day + "-" + p.month + "-" + p.year + " " + p.hour + ":" + p.minute;
+  }
+  function when(iso) { return iso ? moment(iso, true) : "—"; }
   // The language: the user's choice (Django's language cookie, set by the language switch),
   // else the site's default (data-default-language). The catalogs of every offered language
   // (data-catalogs: "nl=/jsi18n/nl/ en=/jsi18n/en/") are in the worker's cache, so the
@@ -495,7 +504,7 @@
 
     const formsDone = order.forms.map((f) => h("li", {}, f.name))
       .concat(queued.filter((e) => e.action === "form.save").map((e) => h("li", {testid: "form-row"},
-        (data.templates.find((t) => t.id === e.payload.template_id) || {}).name || "", wait.cloneNode(true))));
+        templateName(e.payload.template_id), wait.cloneNode(true))));
     const photos = queued.filter((e) => e.action === "photo.add").map((e) => h("li", {testid: "photo-row"}, (e.payload.image && e.payload.image.name) || gettext("photo"), wait.cloneNode(true)));
 
     return h("div", {},
@@ -512,7 +521,7 @@
         h("p", {class: "prewrap", testid: "app-description"}, order.description || "")),
       section(gettext("Installations"), order.installations.length ? h("ul", {testid: "installations"}, order.installations.map((i) => h("li", {},
         i.name + [i.brand, i.model].filter(Boolean).map((x) => " · " + x).join("") + (i.serial_number ? " · " + gettext("serial number") + " " + i.serial_number : ""),
-        h("br"), h("small", {}, i.history.length ? i.history.map((x) => x.date + " " + x.text).join("; ") : gettext("no history"))))) : h("p", {}, gettext("No installations known."))),
+        h("br"), h("small", {}, i.history.length ? i.history.map((x) => day(x.date) + " " + x.text).join("; ") : gettext("no history"))))) : h("p", {}, gettext("No installations known."))),
       section(gettext("Time"), h("ul", {class: "rows", testid: "time-rows"}, timeRows), canChange ? timeForm(order) : null),
       section(gettext("Material"), h("ul", {class: "rows", testid: "material-rows"}, materialRows), canChange ? materialForm(order) : null),
       section(gettext("Forms"), h("ul", {class: "rows"}, formsDone), canChange ? formChooser(order) : null),
@@ -542,7 +551,7 @@
   }
 
   async function correctTime(order, entry, shown) {
-    const value = window.prompt(gettext("Minutes") + " (" + kindName(shown.kind) + ", " + shown.date + ")", String(shown.minutes));
+    const value = window.prompt(gettext("Minutes") + " (" + kindName(shown.kind) + ", " + day(shown.date) + ")", String(shown.minutes));
     if (value === null) return;
     const minutes = Number(value);
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > data.limits.max_minutes) {
@@ -645,31 +654,39 @@
   function formFill(order, template) {
     const inputs = template.questions.map((q) => {
       let input;
-      if (q.kind === "yes_no") input = h("select", {}, h("option", {value: ""}, "—"), h("option", {value: "yes"}, gettext("yes")), h("option", {value: "no"}, gettext("no")));
+      if (q.kind === "yes_no") {
+        // "Ja"/"Nee" radio buttons as on the website; "—" (no answer) only when not required
+        const options = (q.required ? [] : [["", "—"]]).concat([["yes", gettext("Yes")], ["no", gettext("No")]]);
+        const radios = options.map(([value]) => h("input", {type: "radio", name: "question-" + q.id, value: value, required: q.required}));
+        const group = h("fieldset", {class: "field radios", testid: "app-question-" + q.id},
+          h("legend", {}, q.label + (q.required ? " *" : "")),
+          options.map(([, label], i) => h("label", {}, radios[i], " " + label)));
+        return {q: q, node: group, read: () => (radios.find((r) => r.checked) || {value: ""}).value};
+      }
       else if (q.kind === "choice") input = h("select", {}, h("option", {value: ""}, "—"), q.choices.map((c) => h("option", {value: c}, c)));
       else if (q.kind === "photo") input = can("form.photos") ? h("input", {type: "file", accept: "image/*", capture: "environment"}) : h("input", {type: "text", disabled: true, value: gettext("photo: add it online")});
       else if (q.kind === "number") input = h("input", {type: "text", inputmode: "decimal"});
       else input = h("textarea", {maxlength: data.limits.max_answer, rows: 3});
       input.dataset.testid = "app-question-" + q.id;
       if (q.required) input.required = true;
-      return {q: q, input: input};
+      return {q: q, input: input, node: field(q.label + (q.required ? " *" : ""), input), read: () => input.value};
     });
     return h("form", {class: "stacked", testid: "app-form-fill", on: {submit: async (ev) => {
       ev.preventDefault();
       const answers = [], photos = [];
-      for (const {q, input} of inputs) {
+      for (const {q, input, read} of inputs) {
         if (q.kind === "photo") {
           const file = input.files && input.files[0];
           if (file) {
             if (file.size > data.limits.max_photo_bytes) { window.alert(gettext("The photo is too large.")); return; }
             photos.push({question_id: q.id, image: await shrink(file)});
           }
-        } else answers.push({question_id: q.id, value: input.value});
+        } else answers.push({question_id: q.id, value: read()});
       }
       const payload = {template_id: template.id, answers: answers};
       if (photos.length) payload.photos = photos;
       await queue("form.save", order, payload);
-    }}}, inputs.map(({q, input}) => field(q.label + (q.required ? " *" : ""), input)),
+    }}}, inputs.map(({node}) => node),
     h("button", {type: "submit", class: "primary big", testid: "app-save-form"}, gettext("Save form")));
   }
 
@@ -759,7 +776,10 @@
   async function start() {
     await loadCatalog();
     translateShell();
-    $("sync-now").addEventListener("click", () => { retryMs = RETRY_MIN_MS; replay(); });
+    $("sync-now").addEventListener("click", () => {
+      if (!navigator.onLine) { message(gettext("No connection: the actions are sent as soon as there is a connection again.")); return; }
+      retryMs = RETRY_MIN_MS; replay();
+    });
     $("app-logout").addEventListener("click", logOut);
     window.addEventListener("online", () => { netState(); retryMs = RETRY_MIN_MS; replay(); });
     window.addEventListener("offline", netState);
