@@ -126,15 +126,19 @@
     $("sync-now").disabled = !pending.length;  // nothing to send
     $("queue-label").textContent = ngettext("action waiting to be sent", "actions waiting to be sent", pending.length);
     const last = store ? await store.getMeta("last_sync") : null;
-    $("last-sync").textContent = last ? new Date(last).toLocaleString(locale(), {timeZone: "Europe/Amsterdam"}) : gettext("not yet");
-    $("queue-list").replaceChildren(...pending.map((e) => h("li", {testid: "queued-action", "data-action": e.action},
-      actionName(e.action) + " · " + gettext("work order") + " " + orderNumber(e.work_order) + " · " + describe(e))));
+    $("last-sync").textContent = last ? moment(last) : gettext("not yet");
+    $("queue-list").replaceChildren(...pending.map((e) => h("li", {testid: "queued-action", "data-action": e.action}, actionLine(e))));
     $("refused-list").replaceChildren(...refused.map((e) => h("li", {class: "msg-error", testid: "refused-action"},
-      h("strong", {}, actionName(e.action) + " · " + gettext("work order") + " " + orderNumber(e.work_order) + ": "),
+      h("strong", {}, actionLine(e) + ": "),
       h("span", {testid: "refused-reason"}, e.reason || gettext("refused")), " ",
       h("button", {type: "button", class: "link", testid: "dismiss-refused", on: {click: async () => {
         await store.remove(e.seq); await drawQueue();
       }}}, gettext("Seen")))));
+  }
+  // "Tijd registreren · werkbon 9 · 45 min Werktijd": the parts that say something.
+  function actionLine(e) {
+    return [actionName(e.action), e.work_order ? gettext("work order") + " " + orderNumber(e.work_order) : "", describe(e)]
+      .filter(Boolean).join(" · ");
   }
   function orderNumber(id) {
     const o = data && data.orders.concat(local).find((x) => x.id === id);
@@ -145,7 +149,18 @@
     if (e.action.startsWith("time.")) return p.minutes ? p.minutes + " min " + kindName(p.kind) : "";
     if (e.action.startsWith("material.")) return p.quantity ? p.quantity + " × " + itemLabel(p.item_number) : "";
     if (e.action === "workorder.complete") return p.signed_by_name || "";
+    if (e.action === "signature.capture") return p.signer_name || "";
+    if (e.action === "form.save") return templateName(p.template_id);
+    if (e.action === "photo.add") return p.caption || (p.image && p.image.name) || "";
+    if (e.action === "workorder.create_on_site") {
+      const c = data && (data.customers || []).find((x) => x.number === p.customer_number);
+      return c ? c.name : (p.customer_number || "");
+    }
     return "";
+  }
+  function templateName(id) {
+    const t = data && data.templates.find((x) => x.id === id);
+    return t ? t.name : "";
   }
   function itemLabel(number) {
     const row = data && data.items.find((r) => r[1] === number);
@@ -485,7 +500,7 @@
         canChange && t.own && !del ? [" ", h("button", {type: "button", class: "link", testid: "time-correct", on: {click: () => correctTime(order, t, shown)}}, gettext("Correct")),
           " ", h("button", {type: "button", class: "link", testid: "time-delete", on: {click: () => queue("time.delete", order, {time_entry_id: t.id}, gettext("Delete time?"))}}, gettext("Delete"))] : null);
     }).concat(queued.filter((e) => e.action === "time.add").map((e) => h("li", {testid: "time-row"},
-      e.payload.date + " · " + kindName(e.payload.kind) + " · " + e.payload.minutes + " min", wait.cloneNode(true),
+      day(e.payload.date) + " · " + kindName(e.payload.kind) + " · " + e.payload.minutes + " min", wait.cloneNode(true),
       canChange ? [" ", h("button", {type: "button", class: "link", testid: "queued-time-correct", on: {click: () => correctQueued(e, "minutes")}}, gettext("Correct")),
         " ", h("button", {type: "button", class: "link", testid: "queued-withdraw", on: {click: () => withdraw(e)}}, gettext("Delete"))] : null)));
 
