@@ -40,6 +40,9 @@
   const actionName = (action) => (NAMES[action] ? gettext(NAMES[action]) : action);
 
   let local = [];  // work orders made on site that wait in the queue (see localOrders)
+  // Work orders made on site that the server has made (client id → the order as shown, under
+  // the server's id and number) until the offline data hold them: the screen stays on them.
+  const made = new Map();
   let store = null, data = null, syncing = false, retryMs = RETRY_MIN_MS, retryTimer = null;
   // Whose queue and data may be used (security review): "store" is set only for a user the
   // server confirmed (or, offline, the last one it confirmed in this browser, if nobody
@@ -67,11 +70,20 @@
     const d = new Date();
     return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
   }
-  function when(iso) {
-    if (!iso) return "—";
-    // The company's time, whatever the phone's time zone (the site shows Europe/Amsterdam too).
-    return new Date(iso).toLocaleString(locale(), {weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", timeZone: "Europe/Amsterdam"});
+  // Dates as the website writes them (d-m-Y, in every language); the payloads keep ISO dates.
+  function day(iso) {  // "2026-12-04" → "04-12-2026"
+    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+    return m ? m[3] + "-" + m[2] + "-" + m[1] : (iso || "");
   }
+  // A moment in the company's time, whatever the phone's time zone (the site shows
+  // Europe/Amsterdam too): "04-12-2026 08:00", with the weekday "vr 04-12-2026 08:00".
+  function moment(iso, weekday) {
+    const p = {};
+    for (const x of new Intl.DateTimeFormat(locale(), {weekday: "short", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "Europe/Amsterdam"}).formatToParts(new Date(iso))) p[x.type] = x.value;
+    return (weekday ? p.weekday.replace(/\.$/, "") + " " : "") + p.day + "-" + p.month + "-" + p.year + " " + p.hour + ":" + p.minute;
+  }
+  function when(iso) { return iso ? moment(iso, true) : "—"; }
   // The language: the user's choice (Django's language cookie, set by the language switch),
   // else the site's default (data-default-language). The catalogs of every offered language
   // (data-catalogs: "nl=/jsi18n/nl/ en=/jsi18n/en/") are in the worker's cache, so the
@@ -111,17 +123,22 @@
     const pending = entries.filter((e) => e.state === "pending");
     const refused = entries.filter((e) => e.state === "refused");
     $("queue-count").textContent = String(pending.length);
+    $("sync-now").disabled = !pending.length;  // nothing to send
     $("queue-label").textContent = ngettext("action waiting to be sent", "actions waiting to be sent", pending.length);
     const last = store ? await store.getMeta("last_sync") : null;
-    $("last-sync").textContent = last ? new Date(last).toLocaleString(locale(), {timeZone: "Europe/Amsterdam"}) : gettext("not yet");
-    $("queue-list").replaceChildren(...pending.map((e) => h("li", {testid: "queued-action", "data-action": e.action},
-      actionName(e.action) + " · " + gettext("work order") + " " + orderNumber(e.work_order) + " · " + describe(e))));
+    $("last-sync").textContent = last ? moment(last) : gettext("not yet");
+    $("queue-list").replaceChildren(...pending.map((e) => h("li", {testid: "queued-action", "data-action": e.action}, actionLine(e))));
     $("refused-list").replaceChildren(...refused.map((e) => h("li", {class: "msg-error", testid: "refused-action"},
-      h("strong", {}, actionName(e.action) + " · " + gettext("work order") + " " + orderNumber(e.work_order) + ": "),
+      h("strong", {}, actionLine(e) + ": "),
       h("span", {testid: "refused-reason"}, e.reason || gettext("refused")), " ",
       h("button", {type: "button", class: "link", testid: "dismiss-refused", on: {click: async () => {
         await store.remove(e.seq); await drawQueue();
       }}}, gettext("Seen")))));
+  }
+  // "Tijd registreren · werkbon 9 · 45 min Werktijd": the parts that say something.
+  function actionLine(e) {
+    return [actionName(e.action), e.work_order ? gettext("work order") + " " + orderNumber(e.work_order) : "", describe(e)]
+      .filter(Boolean).join(" · ");
   }
   function orderNumber(id) {
     const o = data && data.orders.concat(local).find((x) => x.id === id);
@@ -132,7 +149,18 @@
     if (e.action.startsWith("time.")) return p.minutes ? p.minutes + " min " + kindName(p.kind) : "";
     if (e.action.startsWith("material.")) return p.quantity ? p.quantity + " × " + itemLabel(p.item_number) : "";
     if (e.action === "workorder.complete") return p.signed_by_name || "";
+    if (e.action === "signature.capture") return p.signer_name || "";
+    if (e.action === "form.save") return templateName(p.template_id);
+    if (e.action === "photo.add") return p.caption || (p.image && p.image.name) || "";
+    if (e.action === "workorder.create_on_site") {
+      const c = data && (data.customers || []).find((x) => x.number === p.customer_number);
+      return c ? c.name : (p.customer_number || "");
+    }
     return "";
+  }
+  function templateName(id) {
+    const t = data && data.templates.find((x) => x.id === id);
+    return t ? t.name : "";
   }
   function itemLabel(number) {
     const row = data && data.items.find((r) => r[1] === number);
@@ -192,7 +220,10 @@
     document.body.dataset.syncing = "true";
     try {
       if (!confirmed && !(await refresh())) {
-        if (store && $("app-login") === null && (await store.count())) scheduleRetry();
+        if (store && $("app-login") === null && (await store.count())) {
+          message(gettext("No connection: the actions are kept and sent later."));
+          scheduleRetry();
+        }
         return;
       }
       for (;;) {
@@ -251,11 +282,15 @@
               : (result.detail || gettext("Refused."));
             await store.refuse(entry.seq, reason);
           }
-          else await store.remove(entry.seq);  // applied, or already applied earlier
+          else {  // applied, or already applied earlier
+            if (entry.action === "workorder.create_on_site") await madeOnServer(entry, result.result);
+            await store.remove(entry.seq);
+          }
         }
         await store.setMeta("last_sync", new Date().toISOString());
         retryMs = RETRY_MIN_MS;
-        await drawQueue();
+        if (answer.some((r) => r.action === "workorder.create_on_site")) await draw();
+        else await drawQueue();
       }
       message("");
       await refresh();
@@ -265,6 +300,17 @@
       await drawQueue();
       updateWorker();
     }
+  }
+
+  // A work order made on site is now on the server (result: {id, number, status}): what still
+  // waits on it names its id, and a screen showing it stays on it, under the real number.
+  async function madeOnServer(entry, result) {
+    if (!result || !result.id) return;
+    await store.retarget(entry.client_id, result.id);
+    const shown = local.find((o) => o.id === entry.client_id);
+    if (shown) made.set(entry.client_id, Object.assign({}, shown, {id: result.id, number: result.number || shown.number,
+      status: result.status || shown.status, local: false}));
+    if (route().order === entry.client_id) history.replaceState(null, "", "#werkbon/" + result.id);
   }
 
   // --- the offline data ---------------------------------------------------------------------
@@ -344,7 +390,11 @@
     }
     local = await localOrders();
     const r = route();
-    const order = r.order && data.orders.concat(local).find((o) => o.id === r.order);
+    const moved = made.get(r.order);  // an older address of an order made on site
+    if (moved) { history.replaceState(null, "", "#werkbon/" + moved.id); r.order = moved.id; }
+    for (const [clientId, o] of made) if (data.orders.some((x) => x.id === o.id)) made.delete(clientId);
+    const order = r.order && (data.orders.concat(local).find((o) => o.id === r.order)
+      || [...made.values()].find((o) => o.id === r.order));
     if (r.create && can("workorder.create_on_site")) $("app-view").replaceChildren(onSiteScreen());
     else $("app-view").replaceChildren(order ? await orderScreen(order) : listScreen());
   }
@@ -422,7 +472,7 @@
           if (!payload.new_address.street) { window.alert(gettext("Enter the street of the new work address.")); return; }
         } else payload.work_address_id = Number(address.value);
         const entry = await store.enqueue("workorder.create_on_site", null, payload);
-        location.hash = "#werkbon/" + entry.client_id;  // draws the new order's screen
+        location.replace("#werkbon/" + entry.client_id);  // draws the new order's screen; back: the list
         if (navigator.onLine) replay();
       }}}, field(gettext("Customer"), search), results, chosen, field(gettext("Work address"), address), newBox,
       field(gettext("Description"), description),
@@ -445,12 +495,12 @@
       const del = queued.find((e) => e.action === "time.delete" && e.payload.time_entry_id === t.id);
       const cor = queued.filter((e) => e.action === "time.correct" && e.payload.time_entry_id === t.id).pop();
       const shown = cor ? Object.assign({}, t, {kind: cor.payload.kind, minutes: cor.payload.minutes, date: cor.payload.date}) : t;
-      return h("li", {testid: "time-row"}, shown.date + " · " + kindName(shown.kind) + " · " + shown.minutes + " min · " + t.technician,
+      return h("li", {testid: "time-row"}, day(shown.date) + " · " + kindName(shown.kind) + " · " + shown.minutes + " min · " + t.technician,
         del ? h("small", {class: "pending"}, gettext(" (deletion waiting to be sent)")) : (cor ? wait.cloneNode(true) : null),
         canChange && t.own && !del ? [" ", h("button", {type: "button", class: "link", testid: "time-correct", on: {click: () => correctTime(order, t, shown)}}, gettext("Correct")),
           " ", h("button", {type: "button", class: "link", testid: "time-delete", on: {click: () => queue("time.delete", order, {time_entry_id: t.id}, gettext("Delete time?"))}}, gettext("Delete"))] : null);
     }).concat(queued.filter((e) => e.action === "time.add").map((e) => h("li", {testid: "time-row"},
-      e.payload.date + " · " + kindName(e.payload.kind) + " · " + e.payload.minutes + " min", wait.cloneNode(true),
+      day(e.payload.date) + " · " + kindName(e.payload.kind) + " · " + e.payload.minutes + " min", wait.cloneNode(true),
       canChange ? [" ", h("button", {type: "button", class: "link", testid: "queued-time-correct", on: {click: () => correctQueued(e, "minutes")}}, gettext("Correct")),
         " ", h("button", {type: "button", class: "link", testid: "queued-withdraw", on: {click: () => withdraw(e)}}, gettext("Delete"))] : null)));
 
@@ -469,7 +519,7 @@
 
     const formsDone = order.forms.map((f) => h("li", {}, f.name))
       .concat(queued.filter((e) => e.action === "form.save").map((e) => h("li", {testid: "form-row"},
-        (data.templates.find((t) => t.id === e.payload.template_id) || {}).name || "", wait.cloneNode(true))));
+        templateName(e.payload.template_id), wait.cloneNode(true))));
     const photos = queued.filter((e) => e.action === "photo.add").map((e) => h("li", {testid: "photo-row"}, (e.payload.image && e.payload.image.name) || gettext("photo"), wait.cloneNode(true)));
 
     return h("div", {},
@@ -486,7 +536,7 @@
         h("p", {class: "prewrap", testid: "app-description"}, order.description || "")),
       section(gettext("Installations"), order.installations.length ? h("ul", {testid: "installations"}, order.installations.map((i) => h("li", {},
         i.name + [i.brand, i.model].filter(Boolean).map((x) => " · " + x).join("") + (i.serial_number ? " · " + gettext("serial number") + " " + i.serial_number : ""),
-        h("br"), h("small", {}, i.history.length ? i.history.map((x) => x.date + " " + x.text).join("; ") : gettext("no history"))))) : h("p", {}, gettext("No installations known."))),
+        h("br"), h("small", {}, i.history.length ? i.history.map((x) => day(x.date) + " " + x.text).join("; ") : gettext("no history"))))) : h("p", {}, gettext("No installations known."))),
       section(gettext("Time"), h("ul", {class: "rows", testid: "time-rows"}, timeRows), canChange ? timeForm(order) : null),
       section(gettext("Material"), h("ul", {class: "rows", testid: "material-rows"}, materialRows), canChange ? materialForm(order) : null),
       section(gettext("Forms"), h("ul", {class: "rows"}, formsDone), canChange ? formChooser(order) : null),
@@ -516,7 +566,7 @@
   }
 
   async function correctTime(order, entry, shown) {
-    const value = window.prompt(gettext("Minutes") + " (" + kindName(shown.kind) + ", " + shown.date + ")", String(shown.minutes));
+    const value = window.prompt(gettext("Minutes") + " (" + kindName(shown.kind) + ", " + day(shown.date) + ")", String(shown.minutes));
     if (value === null) return;
     const minutes = Number(value);
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > data.limits.max_minutes) {
@@ -619,31 +669,39 @@
   function formFill(order, template) {
     const inputs = template.questions.map((q) => {
       let input;
-      if (q.kind === "yes_no") input = h("select", {}, h("option", {value: ""}, "—"), h("option", {value: "yes"}, gettext("yes")), h("option", {value: "no"}, gettext("no")));
+      if (q.kind === "yes_no") {
+        // "Ja"/"Nee" radio buttons as on the website; "—" (no answer) only when not required
+        const options = (q.required ? [] : [["", "—"]]).concat([["yes", gettext("Yes")], ["no", gettext("No")]]);
+        const radios = options.map(([value]) => h("input", {type: "radio", name: "question-" + q.id, value: value, required: q.required}));
+        const group = h("fieldset", {class: "field radios", testid: "app-question-" + q.id},
+          h("legend", {}, q.label + (q.required ? " *" : "")),
+          options.map(([, label], i) => h("label", {}, radios[i], " " + label)));
+        return {q: q, node: group, read: () => (radios.find((r) => r.checked) || {value: ""}).value};
+      }
       else if (q.kind === "choice") input = h("select", {}, h("option", {value: ""}, "—"), q.choices.map((c) => h("option", {value: c}, c)));
       else if (q.kind === "photo") input = can("form.photos") ? h("input", {type: "file", accept: "image/*", capture: "environment"}) : h("input", {type: "text", disabled: true, value: gettext("photo: add it online")});
       else if (q.kind === "number") input = h("input", {type: "text", inputmode: "decimal"});
       else input = h("textarea", {maxlength: data.limits.max_answer, rows: 3});
       input.dataset.testid = "app-question-" + q.id;
       if (q.required) input.required = true;
-      return {q: q, input: input};
+      return {q: q, input: input, node: field(q.label + (q.required ? " *" : ""), input), read: () => input.value};
     });
     return h("form", {class: "stacked", testid: "app-form-fill", on: {submit: async (ev) => {
       ev.preventDefault();
       const answers = [], photos = [];
-      for (const {q, input} of inputs) {
+      for (const {q, input, read} of inputs) {
         if (q.kind === "photo") {
           const file = input.files && input.files[0];
           if (file) {
             if (file.size > data.limits.max_photo_bytes) { window.alert(gettext("The photo is too large.")); return; }
             photos.push({question_id: q.id, image: await shrink(file)});
           }
-        } else answers.push({question_id: q.id, value: input.value});
+        } else answers.push({question_id: q.id, value: read()});
       }
       const payload = {template_id: template.id, answers: answers};
       if (photos.length) payload.photos = photos;
       await queue("form.save", order, payload);
-    }}}, inputs.map(({q, input}) => field(q.label + (q.required ? " *" : ""), input)),
+    }}}, inputs.map(({node}) => node),
     h("button", {type: "submit", class: "primary big", testid: "app-save-form"}, gettext("Save form")));
   }
 
@@ -733,7 +791,10 @@
   async function start() {
     await loadCatalog();
     translateShell();
-    $("sync-now").addEventListener("click", () => { retryMs = RETRY_MIN_MS; replay(); });
+    $("sync-now").addEventListener("click", () => {
+      if (!navigator.onLine) { message(gettext("No connection: the actions are sent as soon as there is a connection again.")); return; }
+      retryMs = RETRY_MIN_MS; replay();
+    });
     $("app-logout").addEventListener("click", logOut);
     window.addEventListener("online", () => { netState(); retryMs = RETRY_MIN_MS; replay(); });
     window.addEventListener("offline", netState);

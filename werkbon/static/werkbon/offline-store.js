@@ -135,6 +135,15 @@
       await tx.done;
       return !!creation;
     }
+    // A work order made on site was sent: the actions still waiting on it name the server's
+    // id from now on instead of the creation's client id (the server accepts both).
+    async retarget(clientId, orderId) {
+      const tx = this.db.transaction("queue", "readwrite");
+      for (const e of await tx.store.getAll()) {
+        if (e.work_order === clientId) { e.work_order = orderId; await tx.store.put(e); }
+      }
+      await tx.done;
+    }
     async refuse(seq, reason) {
       const tx = this.db.transaction("queue", "readwrite");
       const entry = await tx.store.get(seq);
