@@ -64,3 +64,33 @@ def test_the_board_fits_at_1280_and_1440_and_overlapping_cards_stay_readable(
     # the full text is in each card's title
     title = page.locator(f'[data-testid="job-{orders[1].number}"]').get_attribute("title")
     assert "09:30–10:30" in title and "Vereniging van Eigenaren Residence" in title
+
+
+def test_a_job_outside_the_working_hours_is_visible_at_the_edge(page, live_server, tenant_a,
+                                                               office_a, tech_a):
+    """New-user review: a job planned 20:24–21:24 was a sliver of 2.5 % at the bottom of the
+    day. It is drawn at the bottom of the day, an hour tall, with an arrow and its real start."""
+    monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday()) + dt.timedelta(days=7)
+    with tenant_context(tenant_a):
+        customer = Customer.objects.create(number="10001", name="Bakkerij De Vries")
+        evening = services.create_work_order(
+            customer=customer, technicians=[tech_a], planned_minutes=60,
+            planned_start=local_datetime(monday + dt.timedelta(days=1), dt.time(20, 24)))
+    log_in(page, live_server.url, office_a.username)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/werkorders/planning/?week={monday.isoformat()}")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "planning-outside-hours.png"), full_page=True)
+    box = page.evaluate("""(number) => {
+        const card = document.querySelector(`[data-testid="job-${number}"]`);
+        const day = card.closest('.timeline').getBoundingClientRect(), box = card.getBoundingClientRect();
+        const marker = card.querySelector('.job-outside');
+        return {height: box.height, top: box.top - day.top, bottom: day.bottom - box.bottom,
+                dayHeight: day.height, marker: marker && marker.innerText,
+                markerVisible: !!marker && marker.getBoundingClientRect().bottom <= box.bottom + 1};
+    }""", evening.number)
+    assert box["height"] >= box["dayHeight"] / 12, box  # an hour of the 10-hour day, not 2.5 %
+    assert -1 <= box["bottom"] <= 2, box  # at the bottom edge, inside the day
+    assert box["marker"].startswith("↓ 20:24") and box["markerVisible"], box
+    capacity = page.locator(f'[data-testid="capacity-{tech_a.username}-{(monday + dt.timedelta(days=1)).isoformat()}"]')
+    assert capacity.inner_text() == "1 / 10 u"

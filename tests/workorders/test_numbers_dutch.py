@@ -57,7 +57,7 @@ def test_the_office_correcting_a_material_line_sees_its_quantity_with_a_comma(
                                      args=[planned_order.pk, line.pk])).content.decode()
     assert _input_value(page, "quantity") == "1,6"
     detail = office_client.get(reverse("workorders:detail", args=[planned_order.pk])).content.decode()
-    assert "<td>1,6</td>" in detail and "1.6" not in detail
+    assert "<td data-label=\"Aantal\">1,6</td>" in detail and "1.6" not in detail
     saved = office_client.post(reverse("workorders:material_line_edit", args=[planned_order.pk, line.pk]),
                                {"item": items["PIJP"].pk, "quantity": "1,6", "note": ""})
     assert saved.status_code == 302

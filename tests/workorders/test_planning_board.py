@@ -70,20 +70,58 @@ def test_capacity_counts_planned_minutes_per_local_day_against_the_working_day(
         office_client, customer, tech_a):
     Tenant.objects.filter(pk=tech_a.tenant_id).update(planning_day_start=8, planning_day_end=17)
     order(customer, [tech_a], local(2026, 3, 10, 9), 150)          # Tue 2.5 h
-    order(customer, [tech_a], local(2026, 3, 10, 23), 120)         # the night: no working hours
-    order(customer, [tech_a], local(2026, 3, 11, 16), 18 * 60)     # Wed 1 h + Thu 2 h (8–10)
+    # a night call (shorter than the working day): all its time counts, Tue 1 h + Wed 1 h
+    order(customer, [tech_a], local(2026, 3, 10, 23), 120)
+    # longer than the working day: its working hours only, Wed 1 h + Thu 2 h (8–10)
+    order(customer, [tech_a], local(2026, 3, 11, 16), 18 * 60)
     order(customer, [tech_a], local(2026, 3, 14, 10), 60)          # Saturday: no working day
     response = office_client.get(reverse("workorders:planning"), {"week": "2026-03-10"})
     tuesday = get_cell(response, "tech_a", "2026-03-10")
-    assert (tuesday.planned_minutes, tuesday.available_minutes) == (150, 540)
+    assert (tuesday.planned_minutes, tuesday.available_minutes) == (210, 540)
     assert not tuesday.over_capacity
-    assert get_cell(response, "tech_a", "2026-03-11").planned_minutes == 60
+    assert get_cell(response, "tech_a", "2026-03-11").planned_minutes == 120
     assert get_cell(response, "tech_a", "2026-03-12").planned_minutes == 120
     saturday = get_cell(response, "tech_a", "2026-03-14")
     assert (saturday.planned_minutes, saturday.available_minutes, saturday.over_capacity) == (60, 0, True)
     html = response.content.decode()
     shown = html.split('data-testid="capacity-tech_a-2026-03-10">', 1)[1].split("<", 1)[0]
-    assert shown == "2,5 / 9 u", shown
+    assert shown == "3,5 / 9 u", shown
+
+
+def test_a_job_outside_the_working_hours_is_drawn_at_the_edge_and_counted(
+        office_client, customer, tech_a):
+    """New-user review: an order planned 20:24–21:24 (day 7–17) was a 15-minute sliver at the
+    bottom of the day and left out of "2 / 10 u"."""
+    day = order(customer, [tech_a], local(2026, 3, 10, 9), 120)
+    evening = order(customer, [tech_a], local(2026, 3, 10, 20, 24), 60)
+    early = order(customer, [tech_a], local(2026, 3, 11, 5, 0), 45)
+    late_afternoon = order(customer, [tech_a], local(2026, 3, 11, 16, 30), 60)  # past the edge
+    late_evening = order(customer, [tech_a], local(2026, 3, 11, 19, 0), 30)
+    response = office_client.get(reverse("workorders:planning"), {"week": "2026-03-10"})
+    tuesday = get_cell(response, "tech_a", "2026-03-10")
+    assert tuesday.planned_minutes == 180
+    cards = {c.order.pk: c for c in tuesday.cards}
+    assert (cards[day.pk].outside, cards[day.pk].offset, cards[day.pk].length) == ("", 120, 120)
+    # at the bottom, an hour tall (not 15 minutes), with its real times
+    assert (cards[evening.pk].outside, cards[evening.pk].offset, cards[evening.pk].length) == (
+        "after", 600 - board.OUTSIDE_CARD_MINUTES, board.OUTSIDE_CARD_MINUTES)
+    assert cards[evening.pk].label == "20:24–21:24"
+    wednesday = get_cell(response, "tech_a", "2026-03-11")
+    assert wednesday.planned_minutes == 45 + 60 + 30
+    cards = {c.order.pk: c for c in wednesday.cards}
+    assert (cards[early.pk].outside, cards[early.pk].offset) == ("before", 0)
+    assert cards[late_afternoon.pk].outside == ""  # partly inside: drawn where it starts
+    # drawn at the bottom (16:00–17:00) where the 16:30 card is: side by side, not on top
+    assert cards[late_evening.pk].outside == "after"
+    assert (cards[late_afternoon.pk].lanes, cards[late_evening.pk].lanes) == (2, 2)
+    assert {cards[late_afternoon.pk].lane, cards[late_evening.pk].lane} == {0, 1}
+    html = response.content.decode()
+    shown = html.split('data-testid="capacity-tech_a-2026-03-10">', 1)[1].split("<", 1)[0]
+    assert shown == "3 / 10 u", shown
+    marker = html.split(f'data-testid="outside-{evening.number}"', 1)[1].split("</span></span>", 1)[0]
+    assert "&#8595; 20:24" in marker and "na werktijd" in marker, marker
+    assert f'data-testid="outside-{early.number}"' in html and "voor werktijd" in html
+    assert f'data-testid="outside-{day.number}"' not in html
 
 
 def test_a_card_is_placed_and_sized_on_the_working_day_axis(office_client, customer, tech_a):
@@ -112,9 +150,10 @@ def test_the_week_in_which_summer_time_ends_is_correct(office_client, customer, 
         (night.pk, "23:00", False), (sunday.pk, "10:00", True), (late.pk, "23:30", True)]
     assert cards[1].offset == 180
     # 23:00 Saturday summer time + 4 real hours = 02:00 Sunday winter time: outside the
-    # working day (7–17), so only the Sunday order's hour counts
-    assert get_cell(response, "tech_a", "2026-10-24").planned_minutes == 0
-    assert get_cell(response, "tech_a", "2026-10-25").planned_minutes == 60
+    # working day (7–17) but shorter than it, so all its time counts: 1 h on Saturday, 3 real
+    # hours on Sunday (00:00–02:00 with 02:00–03:00 twice), with the Sunday orders' 1.5 h
+    assert get_cell(response, "tech_a", "2026-10-24").planned_minutes == 60
+    assert get_cell(response, "tech_a", "2026-10-25").planned_minutes == 180 + 60 + 30
     assert cards[0].label == "za 24-10 23:00 – zo 25-10 02:00"
     assert [c.order.pk for c in get_cell(response, "tech_a", "2026-10-24").cards] == [night.pk]
     assert board.day_bounds(dt.date(2026, 10, 25))[1] - board.day_bounds(dt.date(2026, 10, 25))[0] \

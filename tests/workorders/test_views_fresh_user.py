@@ -225,6 +225,32 @@ def test_planning_in_the_past_warns(office_client, customer, tech_a):
     assert "verleden" not in messages_of(response)
 
 
+def test_planning_earlier_today_warns_too(office_client, customer, tech_a, monkeypatch):
+    """New-user review: a start earlier today was accepted silently (only earlier days
+    warned). Still planned; a start within the current quarter of an hour is not warned."""
+    today = timezone.localdate()
+    now = timezone.make_aware(dt.datetime.combine(today, dt.time(14, 7)))
+    monkeypatch.setattr(timezone, "now", lambda: now)  # today (the session stays valid), 14:07
+    order = services.create_work_order(customer=customer)
+
+    def plan(time: str) -> str:
+        response = office_client.post(reverse("workorders:plan", args=[order.pk]), {
+            "plan-technician": tech_a.pk, "plan-date": today.isoformat(), "plan-time": time},
+            follow=True)
+        return messages_of(response)
+
+    shown = plan("09:00")
+    assert "Let op: vandaag 09:00 is al voorbij. Controleer de tijd als dat niet de bedoeling was." \
+        in shown, shown
+    order.refresh_from_db()
+    assert order.status == WorkOrderStatus.PLANNED
+    assert timezone.localtime(order.planned_start).strftime("%H:%M") == "09:00"
+    for later in ("14:00", "16:00"):  # now (14:07, in the current quarter) and later
+        shown = plan(later)
+        assert "planned" in shown or "gepland" in shown, shown
+        assert "voorbij" not in shown and "verleden" not in shown, (later, shown)
+
+
 def test_the_technicians_list_shows_the_year(tech_client, planned_order):
     html = tech_client.get(reverse("workorders:my_work")).content.decode()
     assert "12-03-2025 09:30" in html
@@ -298,7 +324,7 @@ def test_the_minimum_quantity_is_written_with_a_decimal_comma(tech_client, plann
 def test_the_planned_column_does_not_wrap_and_totals_use_the_phone_width(office_client,
                                                                          planned_order):
     html = office_client.get(reverse("workorders:list")).content.decode()
-    assert '<td class="nowrap">' in html
+    assert '<td class="nowrap" data-label="Gepland">' in html
     css = Path(finders.find("werkbon.css")).read_text(encoding="utf-8")
     assert ".nowrap { white-space:nowrap; }" in css
     assert "table.responsive tfoot th { display:block;" in css

@@ -23,7 +23,17 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    FrameBreak,
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from werkbon.workorders.limits import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_WORK_ORDER
 from werkbon.workorders.models import QuestionKind, Signature, TimeKind, WorkOrder, WorkOrderPhoto
@@ -76,6 +86,49 @@ def _p(text: object, style: ParagraphStyle = BODY) -> Paragraph:
 CHUNK_CHARACTERS = 600
 
 
+class _KeepWithStart(Flowable):
+    """A section heading kept on one page with the start of what it heads.
+
+    Every flowable but the last must fit below the heading whole, the last at least in part
+    (the first rows of a table, the first lines of a paragraph); otherwise the section starts
+    on the next page. Unlike ``KeepTogether`` a long table after the heading is not moved
+    whole to the next page, leaving this one half empty.
+    """
+
+    def __init__(self, flowables: list) -> None:
+        super().__init__()
+        self._content = flowables
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return available_width, 0xFFFFFF  # always split: split() decides
+
+    def split(self, available_width: float, available_height: float) -> list:
+        frame = getattr(self, "_frame", None)
+        if (frame is not None and getattr(frame, "_atTop", False)) or self._start_fits(
+                available_width, available_height):
+            return list(self._content)
+        return [FrameBreak(), *self._content]
+
+    def _start_fits(self, width: float, height: float) -> bool:
+        *whole, last = self._content
+        used = 0.0
+        for flowable in whole:
+            used += (flowable.getSpaceBefore() + flowable.wrapOn(self.canv, width, height - used)[1]
+                     + flowable.getSpaceAfter())
+        used += last.getSpaceBefore()
+        if used >= height:
+            return False
+        if last.wrapOn(self.canv, width, height - used)[1] <= height - used:
+            return True
+        return bool(last.splitOn(self.canv, width, height - used))
+
+
+def _section(heading: str, start: list, rest: list | None = None) -> list:
+    """A heading (H2) with the flowables it heads: ``start`` is kept on one page with the
+    heading (see :class:`_KeepWithStart`), ``rest`` flows on."""
+    return [_KeepWithStart([_p(heading, H2), *start]), *(rest or [])]
+
+
 def _chunks(text: str, size: int = CHUNK_CHARACTERS) -> list[str]:
     """``text`` in pieces of at most ``size`` characters, cut at a line break or space
     where there is one in the second half of the piece."""
@@ -119,10 +172,14 @@ def _euro(value: Decimal) -> str:
     return "€ " + f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
+SIDE_MARGIN = 18 * mm
+TEXT_WIDTH = A4[0] - 2 * SIDE_MARGIN
+
+
 def _build(story: list, title: str) -> bytes:
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
+        buffer, pagesize=A4, leftMargin=SIDE_MARGIN, rightMargin=SIDE_MARGIN, topMargin=16 * mm,
         bottomMargin=16 * mm, title=title, author="Werkbon", creator="Werkbon",
         invariant=1,
     )
@@ -187,10 +244,10 @@ def render_work_order_pdf(work_order: WorkOrder, *, show_prices: bool = True) ->
 
 def _render_work_order(order: WorkOrder, *, show_prices: bool) -> bytes:
     story = _header(order, _("Work order"))
-    story += [_p(_("Work description"), H2), *_paragraphs(order.description or "—")]
+    description = _paragraphs(order.description or "—")
+    story += _section(_("Work description"), description[:1], description[1:])
 
     entries = list(order.time_entries.select_related("technician").order_by("date", "id"))
-    story.append(_p(_("Time"), H2))
     if entries:
         rows = [[_("Date"), _("Technician"), _("Kind"), _("Minutes")]]
         rows += [[_date(e.date), _p(e.technician.display_name, SMALL), e.get_kind_display(),
@@ -198,9 +255,9 @@ def _render_work_order(order: WorkOrder, *, show_prices: bool) -> bytes:
         table = Table(rows, colWidths=[25 * mm, None, 35 * mm, 22 * mm], repeatRows=1,
                       splitInRow=1)
         table.setStyle(TABLE_STYLE)
-        story.append(table)
+        story += _section(_("Time"), [table])
     else:
-        story.append(_p(_("No time registered.")))
+        story += _section(_("Time"), [_p(_("No time registered."))])
     totals = []
     for kind, label in TimeKind.choices:
         minutes = sum(e.minutes for e in entries if e.kind == kind)
@@ -212,7 +269,6 @@ def _render_work_order(order: WorkOrder, *, show_prices: bool) -> bytes:
     story += [Spacer(1, 2 * mm), total_table]
 
     lines = list(order.material_lines.select_related("item").order_by("id"))
-    story.append(_p(_("Materials"), H2))
     if lines:
         rows = [[_("Item"), _("Description"), _("Quantity"), _("Unit"), _("Price"), _("Note")]]
         # Number, description and unit as registered on the line (the quantity's unit).
@@ -225,19 +281,20 @@ def _render_work_order(order: WorkOrder, *, show_prices: bool) -> bytes:
             widths = widths[:4] + widths[5:]
         table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)
         table.setStyle(TABLE_STYLE)
-        story.append(table)
+        story += _section(_("Materials"), [table])
     else:
-        story.append(_p(_("No materials registered.")))
+        story += _section(_("Materials"), [_p(_("No materials registered."))])
 
     story += _installations(order)
     story += _photos(order)
-    story.append(_p(_("Sign-off"), H2))
-    story += _signature(order)
+    # The sign-off is short: the heading, the signature and who signed stay on one page.
+    sign_off = [_p(_("Sign-off"), H2), *_signature(order)]
     if order.completed_at:
-        story.append(_p(_("Signed off by %(name)s on %(when)s.") % {
+        sign_off.append(_p(_("Signed off by %(name)s on %(when)s.") % {
             "name": order.signed_by_name or "—", "when": _datetime(order.completed_at)}))
     else:
-        story.append(_p(_("Not completed yet.")))
+        sign_off.append(_p(_("Not completed yet.")))
+    story.append(KeepTogether(sign_off))
     return _build(story, f"{_('Work order')} {order.number}")
 
 
@@ -252,7 +309,7 @@ def _installations(order: WorkOrder) -> list:
               _p(i.serial_number or "—", SMALL), str(i.year_installed or "—")] for i in named]
     table = Table(rows, colWidths=[None, 55 * mm, 40 * mm, 22 * mm], repeatRows=1, splitInRow=1)
     table.setStyle(TABLE_STYLE)
-    return [_p(_("Installations"), H2), table]
+    return _section(_("Installations"), [table])
 
 
 def _photo_cell(photo) -> list:  # type: ignore[no-untyped-def]
@@ -279,7 +336,7 @@ def _photos(order: WorkOrder) -> list:
     table = Table(rows, colWidths=[85 * mm, 85 * mm], splitInRow=1)
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm)]))
-    return [_p(_("Photos"), H2), table]
+    return _section(_("Photos"), [table])
 
 
 def _signature(order: WorkOrder) -> list:
@@ -327,8 +384,14 @@ def _answer_cell(answer) -> object:  # type: ignore[no-untyped-def]
 FORM_ROW_STYLE = TableStyle([("FONTSIZE", (0, 0), (-1, -1), 8), ("VALIGN", (0, 0), (-1, -1), "TOP")])
 
 
+# The question column, and the answer column taking the rest of the text width: explicit,
+# because a table of plain strings (the header row) would otherwise be only as wide as its
+# text, centred, and not line up with the rows below it.
+FORM_COLUMN_WIDTHS = [60 * mm, TEXT_WIDTH - 60 * mm]
+
+
 def _form_row(cells: list, *, header: bool = False, last: bool = True) -> Table:
-    table = Table([cells], colWidths=[60 * mm, None], splitInRow=1)
+    table = Table([cells], colWidths=FORM_COLUMN_WIDTHS, splitInRow=1)
     table.setStyle(FORM_ROW_STYLE)
     if header:
         table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), "Helvetica-Bold"),
@@ -345,21 +408,22 @@ def _render_forms(order: WorkOrder) -> bytes:
     if not filled_forms:
         story += [Spacer(1, 4 * mm), _p(_("No forms filled in."))]
     for filled in filled_forms:
-        story.append(_p(filled.template.name, H2))
         who = filled.filled_by.display_name if filled.filled_by else "—"
-        story.append(_p(_("Filled in by %(name)s on %(when)s") % {
-            "name": who, "when": _datetime(filled.filled_at)}, SMALL))
+        rows = [_p(_("Filled in by %(name)s on %(when)s") % {
+            "name": who, "when": _datetime(filled.filled_at)}, SMALL)]
         answers = {a.question_id: a for a in filled.answers.select_related("question")}
         # One small table per row: a page break falls between rows without re-measuring
         # the whole form on every page; a long answer takes several rows, one paragraph
         # each (see CHUNK_CHARACTERS).
-        story.append(_form_row([_("Question"), _("Answer")], header=True))
+        rows.append(_form_row([_("Question"), _("Answer")], header=True))
         for question in filled.template.questions.all():
             answer = answers.get(question.pk)
             cell = _answer_cell(answer) if answer is not None else _p("—")
             cells = cell if isinstance(cell, list) else [cell]
-            story.append(_form_row([_p(question.label, SMALL), cells[0]],
-                                   last=len(cells) == 1))
-            story += [_form_row(["", more], last=i == len(cells) - 2)
-                      for i, more in enumerate(cells[1:])]
+            rows.append(_form_row([_p(question.label, SMALL), cells[0]],
+                                  last=len(cells) == 1))
+            rows += [_form_row(["", more], last=i == len(cells) - 2)
+                     for i, more in enumerate(cells[1:])]
+        # the form's name stays with who filled it in, the header row and the first question
+        story += _section(filled.template.name, rows[:3], rows[3:])
     return _build(story, f"{_('Forms of work order')} {order.number}")

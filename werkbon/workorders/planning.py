@@ -9,6 +9,13 @@ touch (one ends at 10:00, the next starts at 10:00) do not overlap.
 Available hours per technician per day are the tenant's working day
 (``Tenant.planning_day_start`` to ``planning_day_end``, local hours) on Monday to Friday, and
 none on Saturday and Sunday (the manual is silent; planning on a weekend shows as over capacity).
+
+Planned hours: an order no longer than the working day counts all its time on each day it
+spans, also outside the working hours (an evening call 20:30–21:30 is an hour of work); a
+longer order counts only its time inside each day's working hours (a job over several days is
+not worked around the clock). A card outside the working hours is drawn at the edge of the
+axis it lies beyond (``Card.outside``), at least :data:`OUTSIDE_CARD_MINUTES` tall, with its
+real times.
 """
 
 from __future__ import annotations
@@ -32,6 +39,9 @@ SNAP_MINUTES = 15
 # done in past weeks), but only planned ones can be moved.
 BOARD_STATUSES = (WorkOrderStatus.PLANNED, WorkOrderStatus.COMPLETED, WorkOrderStatus.ARCHIVED)
 WEEKEND = (5, 6)  # Saturday, Sunday (date.weekday())
+# A card wholly before or after the day's axis is drawn this tall at the axis's edge: readable
+# (time and number), where its own length could be a sliver of a few pixels.
+OUTSIDE_CARD_MINUTES = 60
 
 
 def interval(order: WorkOrder) -> tuple[dt.datetime, dt.datetime]:
@@ -158,6 +168,10 @@ class Card:
     lanes: int = 1
     segment: tuple[dt.datetime, dt.datetime] | None = None
     first: bool = True
+    # "before" or "after": the segment lies wholly before or after the axis (the working
+    # hours) and is drawn at that edge; ``placed`` is then where it is drawn (UTC), for lanes
+    outside: str = ""
+    placed: tuple[dt.datetime, dt.datetime] | None = None
 
     @property
     def start_time(self) -> str:
@@ -246,10 +260,19 @@ def card(order: WorkOrder, tenant: Tenant, clashing: bool, day: dt.date | None =
     from_axis = (0 if day != seg_start.date() else seg_start.hour * 60 + seg_start.minute) \
         - tenant.planning_day_start * 60
     minutes = max(0, int((segment[1] - segment[0]).total_seconds() // 60))
-    offset = min(max(0, from_axis), axis - SNAP_MINUTES)
-    length = max(SNAP_MINUTES, min(minutes + min(0, from_axis), axis - offset))
+    outside = "after" if from_axis >= axis else "before" if from_axis + minutes <= 0 else ""
+    placed = None
+    if outside:
+        length = min(axis, OUTSIDE_CARD_MINUTES)
+        offset = axis - length if outside == "after" else 0
+        axis_start = local_datetime(day, dt.time(tenant.planning_day_start)).astimezone(dt.UTC)
+        placed = (axis_start + dt.timedelta(minutes=offset),
+                  axis_start + dt.timedelta(minutes=offset + length))
+    else:
+        offset = min(max(0, from_axis), axis - SNAP_MINUTES)
+        length = max(SNAP_MINUTES, min(minutes + min(0, from_axis), axis - offset))
     return Card(order, start, end, offset, length, clashing, segment=segment,
-                first=day == first_day)
+                first=day == first_day, outside=outside, placed=placed)
 
 
 def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.date],
@@ -258,8 +281,9 @@ def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.da
 
     ``orders``: the board's orders with technicians prefetched, including those that started
     up to :data:`MAX_PLANNED_MINUTES` before the first day (they may run into the week). An
-    order counts towards a day's planned hours with its time inside that day's working day
-    only, and has a card (its segment) on every day it spans."""
+    order no longer than the working day counts towards a day's planned hours with all its
+    time on that day, a longer one with its time inside that day's working day only (see the
+    module text); it has a card (its segment) on every day it spans."""
     orders = list(orders)
     clashing = double_booked(orders)
     cells = {t.pk: [Cell(day, available_minutes=available_minutes(tenant, day)) for day in days]
@@ -267,6 +291,7 @@ def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.da
     # Each day's bounds and working day once (not per order and day: ~200 orders a week).
     bounds = [day_bounds(day) for day in days]
     working = [working_bounds(tenant, day) for day in days]
+    axis = axis_minutes(tenant)
     zone = timezone.get_current_timezone()
     for order in orders:
         span = interval(order)
@@ -278,7 +303,8 @@ def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.da
         technicians_of_order = [t for t in technicians_of(order) if t.pk in cells]
         if not technicians_of_order:
             continue
-        parts = {index: (_shared_minutes(span, working[index]),
+        counted = bounds if order.planned_minutes <= axis else working
+        parts = {index: (_shared_minutes(span, counted[index]),
                          card(order, tenant, False, days[index], bounds=bounds[index], zone=zone))
                  for index in spanned}
         for technician in technicians_of_order:
@@ -291,7 +317,7 @@ def week_cells(tenant: Tenant, technicians: Sequence[User], days: Sequence[dt.da
                 cell.cards.append(replace(shared_card, double_booked=clash))
     for row in cells.values():
         for cell in row:
-            cell.cards.sort(key=lambda c: (c.segment or interval(c.order))[0])
+            cell.cards.sort(key=lambda c: (c.placed or c.segment or interval(c.order))[0])
             assign_lanes(cell.cards)
     return cells, clashing
 
@@ -308,7 +334,7 @@ def _shared_minutes(span: tuple[dt.datetime, dt.datetime], bounds: tuple[dt.date
 def assign_lanes(cards: list[Card]) -> None:
     """Give overlapping cards (in start order) their own column: each card takes the first
     lane free at its start; every card of a group of overlapping cards gets the group's
-    number of lanes."""
+    number of lanes. A card outside the working hours overlaps where it is drawn."""
     group: list[Card] = []
     lane_ends: list[dt.datetime] = []
     group_end: dt.datetime | None = None
@@ -318,7 +344,7 @@ def assign_lanes(cards: list[Card]) -> None:
             member.lanes = max(1, len(lane_ends))
 
     for item in cards:
-        start, end = item.segment or interval(item.order)  # UTC: local times compare as wall-clock times
+        start, end = item.placed or item.segment or interval(item.order)  # UTC: local times compare as wall-clock times
         if group_end is not None and start >= group_end:
             close()
             group, lane_ends, group_end = [], [], None

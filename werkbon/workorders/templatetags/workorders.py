@@ -39,6 +39,8 @@ class _BoardTexts:
 
         self.archived = f" · {escape(gettext('archived'))}"
         self.double_booked = escape(gettext("Double-booked"))
+        self.outside = {"before": escape(gettext("before working hours")),
+                        "after": escape(gettext("after working hours"))}
         self.move = escape(gettext("Move"))
         self.technician = escape(gettext("Technician"))
         self.date = escape(gettext("Date"))
@@ -91,8 +93,10 @@ def _card_html(card: object, technician_pk: int, day_iso: str, options: str, tex
     start = escape(card.start_time)  # type: ignore[attr-defined]
     customer = order.customer.name if order.customer_id and order.customer.name else "—"
     status = escape(order.status)
+    outside = card.outside  # type: ignore[attr-defined]
     classes = "".join((f"job status-{status}", " double-booked" if clash else "",
-                       " narrow" if card.lanes > 1 else "", "" if first else " continued"))  # type: ignore[attr-defined]
+                       " narrow" if card.lanes > 1 else "", "" if first else " continued",  # type: ignore[attr-defined]
+                       f" outside-{outside}" if outside else ""))
     archived = texts.archived if order.status == "archived" else ""
     plan_url, detail_url = escape(order.plan_url), escape(order.detail_url)
     drag = 'draggable="true" ' if movable else ""
@@ -104,6 +108,16 @@ def _card_html(card: object, technician_pk: int, day_iso: str, options: str, tex
         f'title="{number} · {when} · {escape(customer)}{archived}">\n'
         f'<a href="{detail_url}"><span class="job-start" aria-hidden="true">{start}</span><span class="job-time">'
         f'<span data-testid="job-time-{number}{suffix}">{when}</span></span> <span class="job-number">{number}</span></a>\n']
+    if outside:
+        # drawn at the axis's edge: say so, with the real start of this day's part (the axis
+        # does not show it)
+        from django.utils import timezone
+
+        word = texts.outside[outside]
+        arrow = "&#8593;" if outside == "before" else "&#8595;"
+        real = timezone.localtime(card.segment[0]).strftime("%H:%M")  # type: ignore[attr-defined]
+        parts.append(f'<span class="job-outside" data-testid="outside-{number}{suffix}" title="{word}">'
+                     f'{arrow} {real} <span class="badge-text">{word}</span></span>\n')
     if clash:
         word = texts.double_booked
         parts.append(f'<span class="badge-warning" data-testid="double-booked-{number}{suffix}" title="{word}">&#9888; '

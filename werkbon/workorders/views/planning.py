@@ -39,11 +39,18 @@ from werkbon.workorders.views.common import apply_action, back_to, form_errors
 
 def warn_if_in_the_past(request: HttpRequest, start: dt.datetime | None) -> None:
     """Planning in the past is allowed (recording work already done), but is usually a
-    typo in the date: say so."""
-    if start is not None and timezone.localdate(start) < timezone.localdate():
+    typo in the date or time: say so. Earlier today: a start at least a quarter of an hour
+    (the board's snap) ago, so that a job planned for "now" is not warned about."""
+    if start is None:
+        return
+    if timezone.localdate(start) < timezone.localdate():
         messages.warning(request, _(
             "Note: %(date)s is in the past. Check the date if this was not intended."
         ) % {"date": timezone.localtime(start).strftime("%d-%m-%Y")})
+    elif start + dt.timedelta(minutes=board.SNAP_MINUTES) <= timezone.now():
+        messages.warning(request, _(
+            "Note: %(time)s today has already passed. Check the time if this was not intended."
+        ) % {"time": timezone.localtime(start).strftime("%H:%M")})
 
 
 UNPLANNED_SHOWN = 50  # work orders in the "Not planned" column of the planning board
