@@ -17,6 +17,16 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "test-pass-123"
 
 
+@pytest.fixture(autouse=True)
+def _language_of_the_next_test_is_the_default():
+    """A request in English (the language switch, a cookie) activates English for this thread;
+    the next test starts in the default language (Dutch) again, whatever ran before it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def tenant_a(db) -> Tenant:
     return Tenant.objects.create(name="Installatiebedrijf Alfa B.V.", slug="alfa")

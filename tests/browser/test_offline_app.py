@@ -91,6 +91,27 @@ def go_offline_and_reload(page) -> None:
     expect(page.locator('[data-testid="net-state"]')).to_have_text("offline")
 
 
+def offline_with_on_site_orders(page, base: str, tenant, tech) -> None:
+    """The tenant lets technicians make work orders on site; ``tech`` opens the app, offline."""
+    tenant.technicians_create_work_orders = True
+    tenant.save(update_fields=["technicians_create_work_orders"])
+    log_in(page, base, tech.username)
+    open_app(page, base)
+    go_offline_and_reload(page)
+
+
+def make_order_on_site(page, description: str) -> None:
+    """"Nieuwe werkbon ter plaatse" for the customer found by "korrel", its first address."""
+    from playwright.sync_api import expect
+
+    page.click('[data-testid="app-new-on-site"]')
+    page.fill('[data-testid="app-customer-search"]', "korrel")
+    page.click('[data-testid="app-customer-option"]')
+    page.fill('[data-testid="app-onsite-description"]', description)
+    page.click('[data-testid="app-onsite-create"]')
+    expect(page.locator('[data-testid="app-description"]')).to_have_text(description)
+
+
 def expect_queue(page, count: int) -> None:
     from playwright.sync_api import expect
 
@@ -446,13 +467,9 @@ def test_a_work_order_made_on_site_offline_with_time_reaches_the_server_once(
     before it was sent; online: one new order by the technician holding that time entry."""
     from playwright.sync_api import expect
 
-    tenant_a.technicians_create_work_orders = True
-    tenant_a.save(update_fields=["technicians_create_work_orders"])
     page = phone_page
     base = live_server.url
-    log_in(page, base, tech_a.username)
-    open_app(page, base)
-    go_offline_and_reload(page)
+    offline_with_on_site_orders(page, base, tenant_a, tech_a)
     page.click('[data-testid="app-new-on-site"]')
     page.fill('[data-testid="app-customer-search"]', "korrel")
     page.click('[data-testid="app-customer-option"]')
@@ -487,21 +504,12 @@ def test_a_work_order_made_on_site_offline_can_be_deleted_with_what_was_queued_o
     stay; online: only the second reaches the server."""
     from playwright.sync_api import expect
 
-    tenant_a.technicians_create_work_orders = True
-    tenant_a.save(update_fields=["technicians_create_work_orders"])
     page = phone_page
     base = live_server.url
-    log_in(page, base, tech_a.username)
-    open_app(page, base)
-    go_offline_and_reload(page)
+    offline_with_on_site_orders(page, base, tenant_a, tech_a)
     for description, minutes in (("Vergissing", "10"), ("Cv-ketel lekt", "35")):
         page.goto(f"{base}/werkorders/app/#")
-        page.click('[data-testid="app-new-on-site"]')
-        page.fill('[data-testid="app-customer-search"]', "korrel")
-        page.click('[data-testid="app-customer-option"]')
-        page.fill('[data-testid="app-onsite-description"]', description)
-        page.click('[data-testid="app-onsite-create"]')
-        expect(page.locator('[data-testid="app-description"]')).to_have_text(description)
+        make_order_on_site(page, description)
         page.fill('[data-testid="app-time-minutes"]', minutes)
         page.click('[data-testid="app-add-time"]')
     expect_queue(page, 4)

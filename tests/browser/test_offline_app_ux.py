@@ -14,6 +14,8 @@ from tests.browser.test_offline_app import (
     expect_queue,
     go_offline_and_reload,
     job,  # noqa: F401 (fixture)
+    make_order_on_site,
+    offline_with_on_site_orders,
     open_app,
     png_bytes,
 )
@@ -22,17 +24,6 @@ from werkbon.accounts.tenancy import tenant_context
 from werkbon.workorders.models import FormAnswer, FormQuestion, FormTemplate, TimeEntry, WorkOrder
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def make_order_on_site(page, description: str) -> None:
-    from playwright.sync_api import expect
-
-    page.click('[data-testid="app-new-on-site"]')
-    page.fill('[data-testid="app-customer-search"]', "korrel")
-    page.click('[data-testid="app-customer-option"]')
-    page.fill('[data-testid="app-onsite-description"]', description)
-    page.click('[data-testid="app-onsite-create"]')
-    expect(page.locator('[data-testid="app-description"]')).to_have_text(description)
 
 
 def add_time(page, minutes: int) -> None:
@@ -46,13 +37,9 @@ def test_the_screen_stays_on_the_order_while_its_queue_is_sent(
     under its real number (the hash names the server's id). The same for a planned order."""
     from playwright.sync_api import expect
 
-    tenant_a.technicians_create_work_orders = True
-    tenant_a.save(update_fields=["technicians_create_work_orders"])
     page = phone_page
     base = live_server.url
-    log_in(page, base, tech_a.username)
-    open_app(page, base)
-    go_offline_and_reload(page)
+    offline_with_on_site_orders(page, base, tenant_a, tech_a)
     make_order_on_site(page, "Cv-ketel lekt")
     add_time(page, 45)
     expect_queue(page, 2)
@@ -146,14 +133,10 @@ def test_each_waiting_action_says_what_it_is(
     signer, the customer of a new order; in Dutch and in English."""
     from playwright.sync_api import expect
 
-    tenant_a.technicians_create_work_orders = True
-    tenant_a.save(update_fields=["technicians_create_work_orders"])
     page = phone_page
     base = live_server.url
     order = job["order"]
-    log_in(page, base, tech_a.username)
-    open_app(page, base)
-    go_offline_and_reload(page)
+    offline_with_on_site_orders(page, base, tenant_a, tech_a)
     make_order_on_site(page, "Cv-ketel lekt")
     page.goto(f"{base}/werkorders/app/#werkbon/{order.pk}")
     page.select_option('[data-testid="app-form-template"]', str(job["template"].pk))

@@ -11,31 +11,20 @@ from django.utils import translation
 
 from vismanet import SalesOrderSummary
 from vismanet_sandbox import demo
-from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations.models import ExternalLink, LogEntry, SyncState
 from werkbon.integrations.vismanet.orders import import_orders
 
 from .test_orders import (
-    SEED_QT_CUSTOMERS,
-    SEED_SO_CUSTOMERS,
-    add_local_records,
     forget_watermark,
     linked_work_order,
     new_order,
-    order_integration,
 )
+from .test_orders import orders as orders_fixture
+
+orders = orders_fixture  # the fixture of test_orders.py, by its name
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def orders(tenant_a, connect_integration):
-    """Tenant A's integration importing sales orders, connected, with the local records."""
-    integration = order_integration(tenant_a)
-    connect_integration(integration)
-    with tenant_context(tenant_a):
-        add_local_records(SEED_SO_CUSTOMERS + SEED_QT_CUSTOMERS)
-        yield integration
 
 
 def set_lines(sandbox, order_id: str, **changes: object) -> None:

@@ -103,7 +103,7 @@ def test_it_creates_items_with_a_decimal_comma_price(office_client, in_tenant_a)
     listed = office_client.get(reverse("workorders:item_list"), {"group": group.pk})
     assert [i.number for i in listed.context["page"]] == ["T1"]
     # The Type column in Dutch, as the settings' hint says it ("niet-voorraadartikel").
-    assert "<td>Niet-voorraadartikel</td>" in listed.content.decode()
+    assert '<td data-label="Type">Niet-voorraadartikel</td>' in listed.content.decode()
     assert "Non-stock" not in listed.content.decode()
 
 
