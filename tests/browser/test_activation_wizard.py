@@ -58,6 +58,9 @@ def test_it_activates_visma_net_through_the_wizard(page, live_server, tenant_a, 
 
     # Step 1: wipe (the first activation wipes every table).
     expect(page.locator('[data-testid="wipe-row-customers"]')).to_contain_text("1")
+    page.click('[data-testid="wipe-submit"]')  # unconfirmed: the browser asks, nothing is posted
+    assert page.eval_on_selector('[data-testid="wipe-confirm"]', "e => e.validity.valueMissing")
+    expect(page.locator('[data-testid="backup-link"]')).to_have_count(0)
     page.check('[data-testid="wipe-confirm"]')
     page.click('[data-testid="wipe-submit"]')
     expect(page.locator('[data-testid="backup-link"]')).to_be_visible()

@@ -22,6 +22,7 @@ def _to_settings(page, base: str, demo_tenant_id: str) -> None:
     # Nothing in Werkbon yet: nothing to wipe, no erase to confirm, "Verder" goes on.
     expect(page.locator('[data-testid="wipe-nothing"]')).to_be_visible()
     expect(page.locator('[data-testid="wipe-confirm"]')).to_be_hidden()
+    assert not page.eval_on_selector('[data-testid="wipe-confirm"]', "e => e.required")  # "Verder" is not held up
     page.click('[data-testid="wipe-continue"]')
     expect(page.locator(".messages")).to_contain_text("Er was niets te wissen")
     page.click('[data-testid="connect"]')

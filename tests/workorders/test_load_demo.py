@@ -61,3 +61,17 @@ def test_the_demo_agrees_with_itself(settings):
         history = installations.service_history(InstalledObject.objects.get(pk=boiler.pk))
         assert [entry.order.pk for entry in history] == [archived.pk]
         assert history[0].work_minutes == 135
+
+
+def test_every_signed_demo_order_holds_the_signature_of_its_signer(settings):
+    """Fresh-user review: "Afgetekend door Jörg Müller" stood next to "Niet getekend"."""
+    from werkbon.workorders.models import Signature
+
+    call_command("load_demo", stdout=io.StringIO())
+    tenant = Tenant.objects.get(slug="demo")
+    with tenant_context(tenant):
+        signed = WorkOrder.objects.exclude(signed_by_name="")
+        assert signed.exists()
+        for order in signed:
+            signature = Signature.objects.get(work_order=order)
+            assert signature.signer_name == order.signed_by_name

@@ -16,6 +16,8 @@
     var empty = rows === 0;
     nothing.hidden = !empty;
     document.getElementById("wipe-confirm-row").hidden = empty;
+    // the browser asks for the confirmation itself (no round trip), only when there is a wipe
+    form.querySelector('input[name="confirm"]').required = !empty;
     document.getElementById("wipe-submit").hidden = empty;
     document.getElementById("wipe-continue").hidden = !empty;
   }

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from werkbon.accounts.models import Role, Tenant, User
 from werkbon.accounts.tenancy import tenant_context
-from werkbon.workorders import services
+from werkbon.workorders import attachments, services
 from werkbon.workorders.models import (
     ContactPerson,
     Customer,
@@ -71,6 +71,21 @@ FORM_QUESTIONS = [
     ("Bijzonderheden", "text", "", False),
     ("Foto typeplaatje", "photo", "", False),
 ]
+
+
+def _signature_png() -> bytes:
+    """A drawn signature as the phone's canvas sends it (PNG, a dark scribble on white)."""
+    import io
+    import math
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (360, 120), "white")
+    points = [(20 + x, 60 + 30 * math.sin(x / 18) * math.cos(x / 47)) for x in range(0, 320, 4)]
+    ImageDraw.Draw(image).line(points, fill=(20, 30, 80), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 class Command(BaseCommand):
@@ -233,8 +248,11 @@ class Command(BaseCommand):
                                            technician=tech)
                 services.add_material_line(order, item=items[second], quantity=Decimal("2.5"),
                                            note="afvoer vernieuwd", technician=tech)
-                order = services.complete(order, user=tech, signed_by_name="Jörg Müller"
-                                  if customer is müller else "Ronaldo Peña")
+                # Signed as on the phone, so the order shows the signature its signer gave.
+                signer = "Jörg Müller" if customer is müller else "Ronaldo Peña"
+                attachments.capture_signature(order, user=tech, signer_name=signer,
+                                              image_bytes=_signature_png())
+                order = services.complete(WorkOrder.objects.get(pk=order.pk), user=tech)
             if status == "archived":
                 order = services.archive(order, user=office)
             self.stdout.write(f"created  work order {order.number} ({order.get_status_display()})"
