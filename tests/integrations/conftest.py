@@ -211,3 +211,15 @@ def quick_retries(settings):
     settings.VISMANET_EXPORT_RETRY_WINDOW_SECONDS = 0
     settings.VISMANET_EXPORT_BACKOFF_SECONDS = 0
     return settings
+
+
+@pytest.fixture
+def office(office_a):
+    """A Django test client logged in as tenant A's office user."""
+    from django.test import Client
+
+    from tests.conftest import PASSWORD
+
+    client = Client()
+    assert client.login(username=office_a.username, password=PASSWORD)
+    return client

@@ -38,13 +38,6 @@ def wizard_settings(vismanet_settings):
     return vismanet_settings
 
 
-@pytest.fixture
-def office(office_a) -> Client:
-    client = Client()
-    assert client.login(username=office_a.username, password=PASSWORD)
-    return client
-
-
 def consent(authorize_url: str, tenant_id: str, decision: str = "allow") -> str:
     """Answer the sandbox's consent page like a user; returns the callback path + query."""
     with httpx.Client(timeout=30) as http:

@@ -5,9 +5,7 @@ wizard again."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
-from tests.conftest import PASSWORD
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations import registry, tasks
 from werkbon.integrations.models import (
@@ -48,13 +46,6 @@ def adapter(monkeypatch) -> RecordingAdapter:
     fake = RecordingAdapter()
     monkeypatch.setitem(registry._adapters, fake.kind, fake)
     return fake
-
-
-@pytest.fixture
-def office(office_a) -> Client:
-    client = Client()
-    client.login(username=office_a.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

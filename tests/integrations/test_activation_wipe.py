@@ -121,13 +121,6 @@ def test_it_refuses_to_wipe_customers_still_used_by_work_orders_that_stay(tenant
     assert keys_in_tenant(tenant_a) == before
 
 
-@pytest.fixture
-def office(office_a) -> Client:
-    client = Client()
-    client.login(username=office_a.username, password=PASSWORD)
-    return client
-
-
 def test_it_wipes_only_the_ticked_tables_on_a_reactivation(office, tenant_a, tech_a):
     fill(tenant_a, tech_a)
     Integration.all_tenants.create(tenant=tenant_a, kind=IntegrationKind.VISMANET,

@@ -5,9 +5,7 @@ automatic next attempt) or being sent, neither on the work-order page nor in the
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
-from tests.conftest import PASSWORD
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations.log import log
 from werkbon.integrations.models import (
@@ -23,13 +21,6 @@ from werkbon.workorders import services
 from werkbon.workorders.models import Customer
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def office(office_a) -> Client:
-    client = Client()
-    client.login(username=office_a.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

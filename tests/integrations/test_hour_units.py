@@ -6,10 +6,8 @@ Against the sandbox over HTTP."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.utils import translation
 
-from tests.conftest import PASSWORD
 from tests.integrations.test_activation import GOOD_SETTINGS
 from vismanet_sandbox import demo
 from werkbon.accounts.tenancy import tenant_context
@@ -59,13 +57,6 @@ def test_the_check_warns_about_a_time_item_whose_unit_is_not_hours(vismanet_inte
             with translation.override("nl"):
                 assert "STK" in confirmed.message and "bevestigd" in confirmed.message
         assert checks.check_work_time_item(client, "ARBEID").ok  # UUR needs no confirmation
-
-
-@pytest.fixture
-def office(office_a) -> Client:
-    client = Client()
-    client.login(username=office_a.username, password=PASSWORD)
-    return client
 
 
 def test_saving_a_time_item_in_another_unit_needs_the_confirmation(office, vismanet_integration, piece_item):

@@ -8,10 +8,8 @@ import re
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.utils.translation import gettext_noop
 
-from tests.conftest import PASSWORD
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations.log import log
 from werkbon.integrations.models import (
@@ -25,13 +23,6 @@ from werkbon.integrations.models import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def office(office_a) -> Client:
-    client = Client()
-    client.login(username=office_a.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

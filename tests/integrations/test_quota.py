@@ -8,10 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import PASSWORD
 from vismanet_sandbox import demo
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations import tasks
@@ -23,13 +21,6 @@ pytestmark = pytest.mark.django_db
 
 T = demo.DEMO_TENANT_ID
 JOBS = ("sync_first_import", "sync_incremental", "sync_cleanup", "export_work_order")
-
-
-@pytest.fixture
-def office(office_a) -> Client:
-    client = Client()
-    assert client.login(username=office_a.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

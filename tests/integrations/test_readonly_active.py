@@ -10,11 +10,9 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from tests.api.conftest import client_for as api_client_for
-from tests.conftest import PASSWORD
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations.models import IntegrationStatus
 from werkbon.integrations.vismanet import activation
@@ -25,13 +23,6 @@ pytestmark = pytest.mark.django_db
 
 CUSTOMERS_MANAGED = "Klanten worden beheerd in Visma.net"
 ITEMS_MANAGED = "Artikelen worden beheerd in Visma.net"
-
-
-@pytest.fixture
-def office(office_a) -> Client:
-    client = Client()
-    assert client.login(username=office_a.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

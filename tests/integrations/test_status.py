@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 
-from tests.conftest import PASSWORD
 from tests.integrations.test_activation import GOOD_SETTINGS
 from werkbon.accounts.tenancy import tenant_context
 from werkbon.integrations import tasks
@@ -19,13 +17,6 @@ from werkbon.workorders.models import Customer
 pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
-
-
-@pytest.fixture
-def office(office_a) -> Client:
-    client = Client()
-    client.login(username=office_a.username, password=PASSWORD)
-    return client
 
 
 def test_it_shows_status_times_company_tables_quota_and_next_sync(office, vismanet_integration, tenant_a):
