@@ -91,13 +91,18 @@ def go_offline_and_reload(page) -> None:
     expect(page.locator('[data-testid="net-state"]')).to_have_text("offline")
 
 
+def open_app_offline(page, base: str, user) -> None:
+    """``user`` logs in, opens the app (its data downloaded), then the phone goes offline."""
+    log_in(page, base, user.username)
+    open_app(page, base)
+    go_offline_and_reload(page)
+
+
 def offline_with_on_site_orders(page, base: str, tenant, tech) -> None:
     """The tenant lets technicians make work orders on site; ``tech`` opens the app, offline."""
     tenant.technicians_create_work_orders = True
     tenant.save(update_fields=["technicians_create_work_orders"])
-    log_in(page, base, tech.username)
-    open_app(page, base)
-    go_offline_and_reload(page)
+    open_app_offline(page, base, tech)
 
 
 def make_order_on_site(page, description: str) -> None:
@@ -259,9 +264,7 @@ def test_an_order_archived_meanwhile_is_a_conflict_shown_until_dismissed(
     page = phone_page
     base = live_server.url
     order = job["order"]
-    log_in(page, base, tech_a.username)
-    open_app(page, base)
-    go_offline_and_reload(page)
+    open_app_offline(page, base, tech_a)
     page.locator(f'[data-testid="app-open-order-{order.number}"]').tap()
     page.fill('[data-testid="app-time-minutes"]', "30")
     page.click('[data-testid="app-add-time"]')
@@ -546,9 +549,7 @@ def test_report_completed_offline_asks_where_to_mail_and_the_mail_goes_there(
     Customer.all_tenants.filter(pk=order.customer_id).update(email="info@korrel.example")
     page = phone_page
     base = live_server.url
-    log_in(page, base, tech_a.username)
-    open_app(page, base)
-    go_offline_and_reload(page)
+    open_app_offline(page, base, tech_a)
     page.locator(f'[data-testid="app-open-order-{order.number}"]').tap()
     email = page.locator('[data-testid="app-customer-email"]')
     expect(email).to_have_value("info@korrel.example")

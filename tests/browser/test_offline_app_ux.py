@@ -17,6 +17,7 @@ from tests.browser.test_offline_app import (
     make_order_on_site,
     offline_with_on_site_orders,
     open_app,
+    open_app_offline,
     png_bytes,
 )
 from tests.browser.test_workorder_flow import log_in
@@ -80,9 +81,7 @@ def test_many_waiting_actions_keep_the_queue_panel_small(
 
     page = phone_page
     base = live_server.url
-    log_in(page, base, tech_a.username)
-    open_app(page, base)
-    go_offline_and_reload(page)
+    open_app_offline(page, base, tech_a)
     page.locator(f'[data-testid="app-open-order-{job["order"].number}"]').tap()
     for count, minutes in enumerate(range(10, 90, 10), start=1):
         add_time(page, minutes)
