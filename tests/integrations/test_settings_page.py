@@ -12,7 +12,7 @@ import pytest
 
 from werkbon.integrations.vismanet.forms import SettingsForm
 
-from .test_activation import GOOD_SETTINGS, office, wipe_and_connect, wizard_settings  # noqa: F401
+from .test_activation import GOOD_SETTINGS, wipe_and_connect, wizard_settings  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,7 @@ def test_the_step_list_shows_which_step_is_done_and_which_is_current(office, wiz
     assert page.count('aria-current="step"') == 1
 
 
-def test_a_failed_save_of_the_active_integration_s_settings_has_the_banner_too(vismanet_integration, office):  # noqa: F811
+def test_a_failed_save_of_the_active_integration_s_settings_has_the_banner_too(vismanet_integration, office):
     settings = {key: value for key, value in GOOD_SETTINGS.items() if key != "terms"}
     response = office.post("/integraties/vismanet/wijzigen/", {**settings, "travel_time_item": "BESTAATNIET"})
     assert response.status_code == 400
